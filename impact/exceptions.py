@@ -1,0 +1,21 @@
+"""The exceptions and warnings impact raises; every message names the key, the value and the fix."""
+
+from __future__ import annotations
+
+__all__ = ["ConvergenceWarning", "ImpactError", "ImpactWarning", "InputError"]
+
+
+class ImpactError(Exception):
+    """Base class of every error impact raises on purpose."""
+
+
+class InputError(ImpactError, ValueError):
+    """Bad input: a flag, spec, key, scenario file or data file. The CLI exits with status 2."""
+
+
+class ImpactWarning(UserWarning):
+    """Base class of impact's warnings."""
+
+
+class ConvergenceWarning(ImpactWarning):
+    """A fit or a precision target did not converge; the result is usable but less certain."""

@@ -1,0 +1,136 @@
+"""The scenario keys of the model: their domains, units, defaults and the sources of those defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["KEYS", "REQUIRED_KEYS", "Domain", "KeyInfo", "key_info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """An interval of allowed values; `low_open`/`high_open` exclude the end point."""
+
+    low: float = 0.0
+    high: float = float("inf")
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+
+    def contains(self, value: float) -> bool:
+        if value != value:  # NaN
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def describe(self) -> str:
+        if self.high == float("inf"):
+            return "must be > 0" if self.low_open else f"must be ≥ {self.low:g}"
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"must lie in {left}{self.low:g}, {self.high:g}{right}"
+
+
+HOURS = Domain(0.0, low_open=True)
+NONNEG = Domain(0.0)
+SHARE = Domain(0.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """One input of the model: where it lives in a scenario file and what it means."""
+
+    key: str
+    symbol: str
+    unit: str
+    domain: Domain
+    default: str | None
+    default_source: str
+    description: str
+    flag: str | None = None
+
+    @property
+    def field(self) -> str:
+        """The keyword name used by `impact.estimate` and the model: 'outage.hours' -> 'outage_hours'."""
+        return self.key.replace(".", "_")
+
+
+_A = "assumption (no published measurement; generic default of impact, see docs/model.md)"
+
+# Order matters: it fixes which random stream each key draws from, so adding or overriding one
+# key never changes the draws of another (common random numbers between scenario variants).
+KEYS: tuple[KeyInfo, ...] = (
+    KeyInfo("outage.hours", "D", "h", HOURS, None, "required",
+            "hours from onset to full restoration", "--outage-hours"),
+    KeyInfo("outage.severity", "S", "share", SHARE, "1", "assumption: a total outage unless stated",
+            "mean share of revenue-generating activity lost while disrupted", "--severity"),
+    KeyInfo("outage.zero_view_hours", "Z", "h", NONNEG, "0",
+            "assumption: no zero-view effect unless stated",
+            "hours during which creators saw wrong or zero view counts", "--zero-view-hours"),
+    KeyInfo("revenue.hourly_loss", "R", "USD/h", NONNEG, None, "required",
+            "revenue lost per hour of total outage", "--hourly-loss"),
+    KeyInfo("engagement.max_drop", "d", "share", SHARE, "pert(0.05, 0.15, 0.4)", _A,
+            "engagement lost at restoration after an arbitrarily long outage", "--engagement-drop"),
+    KeyInfo("engagement.decay_hours", "τe", "h", HOURS, "lognormal(p5=12, p95=240)", _A,
+            "time constant of engagement decay while disrupted", "--engagement-decay-hours"),
+    KeyInfo("engagement.recovery_half_life_hours", "he", "h", HOURS, "lognormal(p5=48, p95=720)",
+            "assumption informed by Roblox 2021 (daily users back within 1-2 months) and the "
+            "Splunk/Oxford Economics 2024 survey (about 75 days for lost revenue to recover)",
+            "half-life of the engagement gap after restoration", "--recovery-half-life-hours"),
+    KeyInfo("algorithm.quality_loss", "q", "share", SHARE, "pert(0, 0.05, 0.2)",
+            "assumption: no published study measures recommender recovery after a data-center loss",
+            "engagement lost at restoration because recommendations are degraded", "--quality-loss"),
+    KeyInfo("algorithm.latency_hours", "L", "h", NONNEG, "pert(24, 168, 672)",
+            "assumption: no published study measures recommender recovery after a data-center loss",
+            "hours for recommendations to re-stabilise", "--latency-hours"),
+    KeyInfo("users.count", "N", "users", NONNEG, "0",
+            "platform-specific: 0 (user attrition not counted) unless stated",
+            "affected users", "--users"),
+    KeyInfo("users.churn_max", "cu", "share", SHARE, "pert(0, 0.02, 0.1)", _A,
+            "share of users who leave after an arbitrarily long disruption", "--churn-max"),
+    KeyInfo("users.churn_scale_hours", "τu", "h", HOURS, "lognormal(p5=48, p95=720)", _A,
+            "effective disruption hours at which user churn reaches 63% of churn_max"),
+    KeyInfo("users.return_share", "ρu", "share", SHARE, "pert(0.5, 0.8, 0.95)",
+            "assumption informed by Roblox 2021 and Facebook 2021 (daily users recovered within "
+            "weeks)", "share of churned users who come back"),
+    KeyInfo("users.return_after_hours", "Tr", "h", NONNEG, "pert(168, 720, 1440)", _A,
+            "how long returning users stay away"),
+    KeyInfo("users.rival_share", "m", "share", SHARE, "pert(0.1, 0.3, 0.6)", _A,
+            "share of churned users who move to rival apps"),
+    KeyInfo("creators.count", "Nc", "creators", NONNEG, "0",
+            "platform-specific: 0 (creator attrition not counted) unless stated", "active creators"),
+    KeyInfo("creators.churn_max", "cc", "share", SHARE, "pert(0, 0.02, 0.1)", _A,
+            "share of creators who stop posting for good after an arbitrarily long disruption"),
+    KeyInfo("creators.churn_scale_hours", "τc", "h", HOURS, "lognormal(p5=48, p95=720)", _A,
+            "effective disruption hours at which creator churn reaches 63% of churn_max"),
+    KeyInfo("creators.zero_view_weight", "wz", "h/h", NONNEG, "0.5", _A,
+            "disruption-hours one zero-view hour counts for, for creators"),
+    KeyInfo("creators.return_share", "ρc", "share", SHARE, "pert(0.3, 0.6, 0.9)", _A,
+            "share of departed creators who come back"),
+    KeyInfo("creators.earnings_per_hour", "C", "USD/h", NONNEG, "0",
+            "platform-specific: 0 (creator earnings not counted) unless stated",
+            "creators' combined earnings per hour at normal activity"),
+    KeyInfo("horizon.hours", "H", "h", NONNEG, "2160",
+            "MODEL.md default: 90 days, near the 75 days the Splunk/Oxford Economics 2024 survey "
+            "gives for lost revenue to recover", "hours after restoration over which after-effects "
+            "are counted", "--horizon-hours"),
+)
+
+REQUIRED_KEYS: tuple[str, ...] = tuple(k.key for k in KEYS if k.default is None)
+_BY_KEY = {k.key: k for k in KEYS}
+_BY_FIELD = {k.field: k for k in KEYS}
+
+
+def key_info(name: str) -> KeyInfo:
+    """Look a key up by its dotted name ('outage.hours') or its field name ('outage_hours')."""
+    info = _BY_KEY.get(name) or _BY_FIELD.get(name)
+    if info is None:
+        from difflib import get_close_matches
+
+        from impact.exceptions import InputError
+
+        hint = get_close_matches(name, list(_BY_KEY), n=1)
+        fix = f"did you mean {hint[0]!r}?" if hint else "see `impact validate` or docs/model.md"
+        raise InputError(f"{name}: unknown scenario key; {fix}")
+    return info

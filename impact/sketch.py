@@ -1,0 +1,165 @@
+"""A mergeable streaming accumulator for one output: moments, extremes, quantiles and tail means.
+
+Quantiles of 1e8 trials must not need 1e8 stored values. Each value is put in a log-linear
+bucket read straight off its float64 bits (the exponent and the top 12 bits of the mantissa),
+so a bucket spans at most 2^-12 ≈ 0.024% of its lower edge; each bucket keeps its count and the
+sum of its values. A quantile is the mean of the bucket that holds its rank, which is exact
+whenever the values in that bucket are equal (always for a fixed input) and otherwise within
+the bucket's width. Exact zeros have a bucket of their own; other values below 1e-6 (dollars,
+users or hours) share one bucket.
+
+Counts merge exactly; sums merge in a fixed order (the engine's), so results do not depend on
+how many workers ran. No library does this vectorised: `ddsketch` and `tdigest` add one value
+per Python call, far too slow for 1e7 values a second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["MANTISSA_BITS", "TINY", "Sketch"]
+
+MANTISSA_BITS = 12
+TINY = 1e-6
+_SHIFT = 52 - MANTISSA_BITS
+_TINY_INDEX = int(np.array([TINY]).view(np.int64)[0] >> _SHIFT)
+
+
+@dataclass
+class Sketch:
+    """Running summary of a stream of non-negative values."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    min: float = math.inf
+    max: float = -math.inf
+    zero_count: int = 0
+    tiny_count: int = 0
+    tiny_sum: float = 0.0
+    offset: int = 0
+    counts: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    sums: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0, np.float64))
+
+    @classmethod
+    def of(cls, values: NDArray[np.float64]) -> Sketch:
+        """Summarise one block of values (negative values are counted as 0)."""
+        x = np.maximum(np.asarray(values, dtype=np.float64).ravel(), 0.0) + 0.0  # no -0.0
+        n = int(x.size)
+        if n == 0:
+            return cls()
+        mean = float(x.mean())
+        dev = x - mean
+        sketch = cls(n=n, mean=mean, m2=float(np.dot(dev, dev)), min=float(x.min()), max=float(x.max()))
+        idx = x.view(np.int64) >> _SHIFT
+        tiny = idx <= _TINY_INDEX
+        if tiny.any():
+            sketch.zero_count = int(np.count_nonzero(x[tiny] == 0.0))
+            sketch.tiny_count = int(tiny.sum()) - sketch.zero_count
+            sketch.tiny_sum = float(x[tiny].sum())
+            idx, x = idx[~tiny], x[~tiny]
+        if idx.size:
+            lo = int(idx.min())
+            rel = idx - lo
+            sketch.offset = lo
+            sketch.counts = np.bincount(rel).astype(np.int64)
+            sketch.sums = np.bincount(rel, weights=x)
+        return sketch
+
+    def merge(self, other: Sketch) -> Sketch:
+        """Fold `other` into this sketch (in place) and return it."""
+        if other.n == 0:
+            return self
+        if self.n == 0:
+            self.__dict__.update(other.copy().__dict__)
+            return self
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        self.mean += delta * other.n / n
+        self.m2 += other.m2 + delta * delta * self.n * other.n / n
+        self.n = n
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+        self.zero_count += other.zero_count
+        self.tiny_count += other.tiny_count
+        self.tiny_sum += other.tiny_sum
+        if other.counts.size:
+            if not self.counts.size:
+                self.offset, self.counts, self.sums = other.offset, other.counts.copy(), other.sums.copy()
+            else:
+                lo = min(self.offset, other.offset)
+                hi = max(self.offset + self.counts.size, other.offset + other.counts.size)
+                if lo != self.offset or hi != self.offset + self.counts.size:
+                    counts = np.zeros(hi - lo, np.int64)
+                    sums = np.zeros(hi - lo, np.float64)
+                    start = self.offset - lo
+                    counts[start : start + self.counts.size] = self.counts
+                    sums[start : start + self.sums.size] = self.sums
+                    self.offset, self.counts, self.sums = lo, counts, sums
+                start = other.offset - self.offset
+                self.counts[start : start + other.counts.size] += other.counts
+                self.sums[start : start + other.sums.size] += other.sums
+        return self
+
+    def copy(self) -> Sketch:
+        out = Sketch(**self.__dict__)
+        out.counts, out.sums = self.counts.copy(), self.sums.copy()
+        return out
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (ddof = 1)."""
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+    @property
+    def se_mean(self) -> float:
+        """Monte Carlo standard error of the mean."""
+        return self.std / math.sqrt(self.n) if self.n else math.nan
+
+    def _buckets(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        counts = np.concatenate([[self.zero_count, self.tiny_count], self.counts])
+        sums = np.concatenate([[0.0, self.tiny_sum], self.sums])
+        return counts, sums
+
+    def value_at_rank(self, rank: int) -> float:
+        """The `rank`-th smallest value (1-based), to the bucket resolution."""
+        if self.n == 0:
+            return math.nan
+        rank = min(max(int(rank), 1), self.n)
+        counts, sums = self._buckets()
+        i = int(np.searchsorted(np.cumsum(counts), rank))
+        value = sums[i] / counts[i] if i else 0.0
+        return float(min(max(value, self.min), self.max))
+
+    def quantile(self, q: float) -> float:
+        """The q-quantile as the ⌈q·n⌉-th smallest value (numpy's 'inverted_cdf')."""
+        return self.value_at_rank(math.ceil(q * self.n - 1e-9))
+
+    def quantile_interval(self, q: float, level: float = 0.95) -> tuple[float, float]:
+        """A distribution-free interval for the q-quantile from binomial order statistics."""
+        from scipy import stats
+
+        if self.n == 0:
+            return (math.nan, math.nan)
+        alpha = (1 - level) / 2
+        lo = int(stats.binom.ppf(alpha, self.n, q))
+        hi = int(stats.binom.ppf(1 - alpha, self.n, q)) + 1
+        return (self.value_at_rank(max(lo, 1)), self.value_at_rank(min(hi, self.n)))
+
+    def tail_mean(self, q: float = 0.95) -> float:
+        """Mean of the worst ⌈(1-q)·n⌉ values (CVaR, expected shortfall)."""
+        if self.n == 0:
+            return math.nan
+        m = max(1, math.ceil((1 - q) * self.n - 1e-9))
+        counts, sums = self._buckets()
+        counts, sums = counts[::-1], sums[::-1]
+        cum = np.cumsum(counts)
+        i = int(np.searchsorted(cum, m))
+        whole = float(sums[:i].sum())
+        taken = int(cum[i - 1]) if i else 0
+        partial = (m - taken) * sums[i] / counts[i] if counts[i] else 0.0
+        return (whole + partial) / m
