@@ -1,5 +1,41 @@
-"""impact: Monte Carlo estimates of what a platform outage costs the creator economy."""
+"""impact: Monte Carlo estimates of what a platform outage costs the creator economy.
+
+>>> import impact
+>>> scenario = impact.load_scenario("tiktok-us-2026")
+>>> result = impact.simulate(scenario, n_trials=10_000, rng=20260125)
+>>> bool(result.summary.loc["total_revenue_loss_usd", "p50"] > 0)
+True
+"""
 
 from impact._version import __version__
+from impact.api import estimate
+from impact.distributions import Distribution
+from impact.engine import SimulationResult, simulate
+from impact.exceptions import ConvergenceWarning, ImpactError, ImpactWarning, InputError
+from impact.keys import KEYS
+from impact.model import INPUTS, OUTPUTS, activity, evaluate
+from impact.scenario import Scenario, Tier, builtin_scenarios, load_scenario, scenario_from_specs
+from impact.specs import parse_spec
 
-__all__ = ["__version__"]
+__all__ = [
+    "INPUTS",
+    "KEYS",
+    "OUTPUTS",
+    "ConvergenceWarning",
+    "Distribution",
+    "ImpactError",
+    "ImpactWarning",
+    "InputError",
+    "Scenario",
+    "SimulationResult",
+    "Tier",
+    "__version__",
+    "activity",
+    "builtin_scenarios",
+    "estimate",
+    "evaluate",
+    "load_scenario",
+    "parse_spec",
+    "scenario_from_specs",
+    "simulate",
+]

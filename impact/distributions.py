@@ -84,7 +84,9 @@ class Distribution:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.10g}"
+    # Ten digits read well; fall back to the shortest exact repr so spec() always parses back.
+    short = f"{x:.10g}"
+    return short if float(short) == x else repr(float(x))
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +385,9 @@ class Poisson(Distribution):
         return rng.poisson(self.lam, n).astype(float)
 
     def ppf(self, u: ArrayLike) -> FloatArray:
-        return np.asarray(stats.poisson.ppf(np.asarray(u, dtype=float), self.lam), dtype=float)
+        # scipy returns -1 at u = 0 (one below the support); the inverse CDF there is 0.
+        out = stats.poisson.ppf(np.asarray(u, dtype=float), self.lam)
+        return np.asarray(np.maximum(out, 0.0), dtype=float)
 
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
@@ -408,7 +412,8 @@ class Choice(Distribution):
             raise _problem("needs at least one value")
         if len(self.probs) != len(self.values):
             raise _problem(
-                f"{len(self.values)} values but {len(self.probs)} probabilities; give one p per value"
+                f"{len(self.values)} values but {len(self.probs)} probabilities; "
+                "give one p per value"
             )
         for v in self.values:
             _finite(value=v)
@@ -421,7 +426,9 @@ class Choice(Distribution):
         order = np.argsort(self.values, kind="stable")
         values = np.asarray(self.values, dtype=float)[order]
         cum = np.cumsum(np.asarray(self.probs, dtype=float)[order])
-        cum[-1] = 1.0
+        # Normalise rather than set cum[-1] = 1: a zero-probability value sorted last must
+        # never be drawn, and a sum a hair off 1 is spread over all values.
+        cum /= cum[-1]
         return values, cum
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
@@ -449,9 +456,7 @@ class Choice(Distribution):
 
     def __eq__(self, other: object) -> bool:
         return (
-            isinstance(other, Choice)
-            and self.values == other.values
-            and self.probs == other.probs
+            isinstance(other, Choice) and self.values == other.values and self.probs == other.probs
         )
 
     def __hash__(self) -> int:

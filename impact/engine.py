@@ -59,12 +59,12 @@ Progress = Callable[[int, int], None]
 
 def _child(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
     """The i-th child that `seq.spawn` gives, made directly so that it needs no spawn counter."""
-    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size)
+    return np.random.SeedSequence(
+        seq.entropy, spawn_key=(*seq.spawn_key, i), pool_size=seq.pool_size
+    )
 
 
-def draw_inputs(
-    scenario: Scenario, n: int, seq: np.random.SeedSequence
-) -> dict[str, np.ndarray]:
+def draw_inputs(scenario: Scenario, n: int, seq: np.random.SeedSequence) -> dict[str, np.ndarray]:
     """Draw `n` values of every input for one block (plain Monte Carlo, independent inputs)."""
     out: dict[str, np.ndarray] = {}
     for j, info in enumerate(KEYS):
@@ -132,7 +132,7 @@ class SimulationResult:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per output (index `metric`): unit, mean, std, p05, p50, p95, p99, cvar95, se_mean."""
+        """One row per output (index `metric`): unit, mean, std, p05…p99, cvar95, se_mean."""
         if self._summary is None:
             rows = []
             for name in OUTPUTS:
@@ -154,10 +154,8 @@ class SimulationResult:
             self._summary = pd.DataFrame(rows).set_index("metric")
         return self._summary
 
-    def quantile_interval(
-        self, metric: str, q: float, level: float = 0.95
-    ) -> tuple[float, float]:
-        """A distribution-free `level` interval for the q-quantile of `metric` (order statistics)."""
+    def quantile_interval(self, metric: str, q: float, level: float = 0.95) -> tuple[float, float]:
+        """A distribution-free `level` interval for the q-quantile of `metric`."""
         if metric not in self.sketches:
             raise InputError(f"metric: {metric!r}: unknown; choose one of {', '.join(OUTPUTS)}")
         return self.sketches[metric].quantile_interval(q, level)

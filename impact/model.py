@@ -1,4 +1,4 @@
-"""The impact model: a pure function from arrays of inputs (one value per trial) to arrays of outputs.
+"""The impact model: a pure function from arrays of inputs (one per trial) to arrays of outputs.
 
 Every integral over the horizon is evaluated in closed form, piece by piece between the breaks
 of its integrand (the users' return at Tr, the end of algorithmic latency at L, the horizon H),
@@ -191,5 +191,8 @@ def activity(inputs: Mapping[str, ArrayLike], hours_after_restore: ArrayLike) ->
     L_h = np.minimum(L, H)
     exposure = np.where(L > 0, q * L_h * (1.0 - L_h / (2.0 * safe_l)), 0.0)
     p = col("users.churn_max") * -np.expm1(-(S * D + exposure) / col("users.churn_scale_hours"))
-    away = p * ((1.0 - col("users.return_share")) + col("users.return_share") * (u < col("users.return_after_hours")))
+    away = p * (
+        (1.0 - col("users.return_share"))
+        + col("users.return_share") * (u < col("users.return_after_hours"))
+    )
     return np.asarray((1.0 - away) * (1.0 - g_e) * (1.0 - g_a))

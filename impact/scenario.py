@@ -1,17 +1,16 @@
-"""Scenarios: TOML files of input specs, defaults for what a file leaves out, overrides and overlays."""
+"""Scenarios: TOML files of input specs, defaults for what they leave out, overrides, overlays."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from impact.datafiles import data_path
 from impact.distributions import Distribution
 from impact.exceptions import InputError
 from impact.keys import KEYS, REQUIRED_KEYS, key_info
@@ -21,8 +20,10 @@ __all__ = [
     "METHODS",
     "Scenario",
     "Tier",
+    "apply_overlay",
     "builtin_scenarios",
     "load_scenario",
+    "scenario_from_specs",
     "scenario_problems",
 ]
 
@@ -64,6 +65,7 @@ class Scenario:
     method: str = "mc"
     correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
     path: Path | None = None
+    given_keys: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -91,7 +93,8 @@ class Scenario:
             dists[info.key] = parse_spec(spec, key=info.key, domain=info.domain, base_dir=base)
             specs[info.key] = spec if isinstance(spec, str) else f"{spec:g}"
             sources[info.key] = source
-        return replace(self, specs=specs, distributions=dists, sources=sources)
+        given = self.given_keys | {key_info(n).key for n in overrides}
+        return replace(self, specs=specs, distributions=dists, sources=sources, given_keys=given)
 
     def resolved(self) -> dict[str, Any]:
         """Everything that determines the simulated numbers, in canonical form."""
@@ -107,13 +110,9 @@ class Scenario:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _builtin_dir() -> Path:
-    return Path(str(resources.files("impact.data"))) / "scenarios"
-
-
 def builtin_scenarios() -> dict[str, Path]:
     """The built-in scenarios by name."""
-    return {p.stem: p for p in sorted(_builtin_dir().glob("*.toml"))}
+    return {p.stem: p for p in sorted(data_path("scenarios").glob("*.toml"))}
 
 
 def _comments(text: str) -> dict[str, str]:
@@ -323,7 +322,9 @@ def _parse(
             if key not in fields["distributions"] and not any(
                 p.startswith(f"{bag.where}: {key}:") for p in bag.problems
             ):
-                bag.add(f"{key}: missing; every scenario must give it (e.g. {key_info(key).key} = ...)")
+                bag.add(
+                    f"{key}: missing; every scenario must give it (e.g. {key_info(key).key} = ...)"
+                )
     return fields
 
 
@@ -332,7 +333,8 @@ def _defaults() -> dict[str, Any]:
     return {
         "specs": specs,
         "distributions": {
-            key: parse_spec(spec, key=key, domain=key_info(key).domain) for key, spec in specs.items()
+            key: parse_spec(spec, key=key, domain=key_info(key).domain)
+            for key, spec in specs.items()
         },
         "sources": {k.key: k.default_source for k in KEYS if k.default is not None},
     }
@@ -387,6 +389,7 @@ def load_scenario(name_or_path: str | Path, overlays: Iterable[str | Path] = ())
     parsed = _parse(raw, _comments(text), bag, base_dir=path.parent, partial=False)
     _raise_all(bag.problems)
     fields = _defaults()
+    fields["given_keys"] = frozenset(parsed["specs"])
     for part in ("specs", "distributions", "sources"):
         fields[part].update(parsed.pop(part))
     fields.update(parsed)
@@ -406,6 +409,7 @@ def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
     bag = _Collector(str(path))
     parsed = _parse(raw, _comments(text), bag, base_dir=path.parent, partial=True)
     _raise_all(bag.problems)
+    given = scenario.given_keys | set(parsed["specs"])
     specs = {**scenario.specs, **parsed.pop("specs")}
     dists = {**scenario.distributions, **parsed.pop("distributions")}
     sources = dict(scenario.sources)
@@ -416,9 +420,33 @@ def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
     parsed.pop("description", None)
     if "correlations" in parsed:
         parsed["correlations"] = {**scenario.correlations, **parsed["correlations"]}
-    return replace(scenario, specs=specs, distributions=dists, sources=sources, **parsed)
+    return replace(
+        scenario, specs=specs, distributions=dists, sources=sources, given_keys=given, **parsed
+    )
 
 
-def finite_or_none(value: float) -> float | None:
-    """JSON has no infinity: report unbounded values as null."""
-    return value if math.isfinite(value) else None
+def scenario_from_specs(
+    specs: Mapping[str, str | float | int], *, name: str = "custom", title: str = ""
+) -> Scenario:
+    """A scenario from key → spec pairs (dotted or underscored keys); other keys take defaults.
+
+    >>> s = scenario_from_specs({"outage_hours": 24, "revenue.hourly_loss": "uniform(300k, 500k)"})
+    >>> s.specs["revenue.hourly_loss"]
+    'uniform(300k, 500k)'
+    """
+    nested: dict[str, Any] = {}
+    for raw_key, spec in specs.items():
+        info = key_info(raw_key)
+        section, _, leaf = info.key.partition(".")
+        nested.setdefault(section, {})[leaf] = spec
+    bag = _Collector(name)
+    parsed = _parse(nested, {}, bag, base_dir=None, partial=False)
+    if bag.problems:
+        raise InputError("; ".join(p.removeprefix(f"{name}: ") for p in bag.problems))
+    fields = _defaults()
+    given = frozenset(parsed["specs"])
+    for part in ("specs", "distributions", "sources"):
+        fields[part].update(parsed.pop(part))
+    for key in given:
+        fields["sources"][key] = "given by the caller"
+    return Scenario(name=name, title=title, given_keys=given, **fields)

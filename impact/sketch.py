@@ -54,20 +54,23 @@ class Sketch:
             return cls()
         mean = float(x.mean())
         dev = x - mean
-        sketch = cls(n=n, mean=mean, m2=float(np.dot(dev, dev)), min=float(x.min()), max=float(x.max()))
+        sketch = cls(
+            n=n, mean=mean, m2=float(np.dot(dev, dev)), min=float(x.min()), max=float(x.max())
+        )
         idx = x.view(np.int64) >> _SHIFT
         tiny = idx <= _TINY_INDEX
         if tiny.any():
             sketch.zero_count = int(np.count_nonzero(x[tiny] == 0.0))
             sketch.tiny_count = int(tiny.sum()) - sketch.zero_count
             sketch.tiny_sum = float(x[tiny].sum())
-            idx, x = idx[~tiny], x[~tiny]
+            keep = ~tiny
+            idx, x = idx[keep], x[keep]
         if idx.size:
             lo = int(idx.min())
             rel = idx - lo
             sketch.offset = lo
             sketch.counts = np.bincount(rel).astype(np.int64)
-            sketch.sums = np.bincount(rel, weights=x)
+            sketch.sums = np.asarray(np.bincount(rel, weights=x), dtype=np.float64)
         return sketch
 
     def merge(self, other: Sketch) -> Sketch:
@@ -89,7 +92,11 @@ class Sketch:
         self.tiny_sum += other.tiny_sum
         if other.counts.size:
             if not self.counts.size:
-                self.offset, self.counts, self.sums = other.offset, other.counts.copy(), other.sums.copy()
+                self.offset, self.counts, self.sums = (
+                    other.offset,
+                    other.counts.copy(),
+                    other.sums.copy(),
+                )
             else:
                 lo = min(self.offset, other.offset)
                 hi = max(self.offset + self.counts.size, other.offset + other.counts.size)

@@ -72,12 +72,16 @@ def _bind(
             name, _, raw = arg.partition("=")
             name = name.strip()
             if name not in allowed:
-                raise InputError(f"{family} has no parameter {name!r}; it takes {', '.join(allowed)}")
+                raise InputError(
+                    f"{family} has no parameter {name!r}; it takes {', '.join(allowed)}"
+                )
         else:
             if bound and any("=" in a for a in args[:i]):
                 raise InputError("positional arguments must come before name=value ones")
             if i >= len(names):
-                raise InputError(f"{family} takes {len(names)} values ({', '.join(names)}), got {len(args)}")
+                raise InputError(
+                    f"{family} takes {len(names)} values ({', '.join(names)}), got {len(args)}"
+                )
             name, raw = names[i], arg
         if name in bound:
             raise InputError(f"{name} given twice")
@@ -147,18 +151,24 @@ def _empirical(body: str, base_dir: Path | None) -> Empirical:
     try:
         frame = pd.read_csv(path)
     except Exception as exc:  # pandas raises many types for unreadable files
-        raise InputError(f"cannot read {str(path)!r} as CSV ({type(exc).__name__}: {exc})") from None
+        raise InputError(
+            f"cannot read {str(path)!r} as CSV ({type(exc).__name__}: {exc})"
+        ) from None
     if column not in frame.columns:
         raise InputError(
-            f"{str(path)!r} has no column {column!r}; columns are {', '.join(map(str, frame.columns))}"
+            f"{str(path)!r} has no column {column!r}; "
+            f"columns are {', '.join(map(str, frame.columns))}"
         )
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         row = int(bad[0])
+        cell = frame[column].iloc[row]
+        # numpy scalars repr as 'np.float64(nan)'; show what the user wrote in the file instead.
+        cell = cell.item() if isinstance(cell, np.generic) else cell
+        shown = "a missing value (empty, NA or NaN)" if pd.isna(cell) else repr(cell)
         raise InputError(
-            f"{str(path)!r} column {column!r} row {row + 2}: {frame[column].iloc[row]!r} "
-            "is not a finite number"
+            f"{str(path)!r} column {column!r} row {row + 2}: {shown} is not a finite number"
         )
     return Empirical(values, source=f"{path_text.strip()}:{column}")
 
@@ -239,7 +249,7 @@ def parse_spec(
     >>> parse_spec("1.2", key="outage.severity", domain=Domain(0, 1))
     Traceback (most recent call last):
     ...
-    impact.exceptions.InputError: outage.severity: 1.2: value 1.2 is out of range: must lie in [0, 1]
+    impact.exceptions.InputError: outage.severity: 1.2: value 1.2 is out of range: must lie in ...
     """
     numeric = isinstance(spec, int | float) and not isinstance(spec, bool)
     text = repr(spec) if numeric else str(spec).strip()

@@ -1,0 +1,5 @@
+"""`python -m impact` runs the command line."""
+
+from impact.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""`impact scenarios` and `impact validate`: what is built in, and what is wrong with a file."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from impact.cli import app
+from impact.keys import KEYS
+from impact.scenario import builtin_scenarios, load_scenario, scenario_problems
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the built-in scenarios, one line each."""
+    names = builtin_scenarios()
+    width = max(len(n) for n in names)
+    for name in names:
+        scenario = load_scenario(name)
+        hours = scenario.distributions["outage.hours"]
+        typer.echo(f"{name:<{width}}  {scenario.label} (outage {hours.spec()} h)")
+
+
+@app.command("validate")
+def validate_command(
+    path: Annotated[Path, typer.Argument(help="scenario file (or built-in name) to check")],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="check a partial file meant for --overlay")
+    ] = False,
+) -> int:
+    """Check a scenario file and print every problem in it (exit 2 if there is any)."""
+    problems = scenario_problems(path, partial=partial)
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {' '.join(problem.split())}", err=True)
+        typer.echo(f"{len(problems)} problem(s) in {path}", err=True)
+        return 2
+    if partial:
+        typer.echo(f"{path}: ok (partial file)")
+        return 0
+    scenario = load_scenario(path)
+    typer.echo(
+        f"{path}: ok ({len(scenario.given_keys)} of {len(KEYS)} keys given, the rest default; "
+        f"{len(scenario.uncertain_keys)} uncertain)"
+    )
+    return 0

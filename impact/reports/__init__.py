@@ -1,0 +1,1 @@
+"""Rendering: numbers for people, tables, files and charts made from computed summaries."""

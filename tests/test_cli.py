@@ -1,0 +1,235 @@
+"""The command line: in-process through main() and typer's CliRunner, and once end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from impact.cli import app, main
+from impact.model import OUTPUTS
+from impact.reports.tables import SUMMARY_COLUMNS
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_simulate_writes_summary_with_contract_columns(tmp_path: Path, capsys) -> None:
+    status, out, err = run(["simulate", "--trials", "5k", "--out", str(tmp_path / "r")], capsys)
+    assert status == 0, err
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
+    assert tuple(summary.columns) == SUMMARY_COLUMNS
+    assert list(summary["metric"]) == list(OUTPUTS)
+    assert "TikTok US, January 2026" in out
+
+
+def test_json_output_is_one_object_with_every_metric(tmp_path: Path, capsys) -> None:
+    status, out, _ = run(
+        [
+            "simulate",
+            "--scenario",
+            "meta-2024",
+            "--trials",
+            "2000",
+            "--seed",
+            "7",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert status == 0
+    payload = json.loads(out)
+    assert payload["scenario"] == "meta-2024" and payload["trials"] == 2000 and payload["seed"] == 7
+    assert set(payload["metrics"]) == set(OUTPUTS)
+    for stats in payload["metrics"].values():
+        assert set(stats) == {"mean", "std", "p05", "p50", "p95", "p99", "cvar95", "se_mean"}
+
+
+def test_named_flags_and_set_override_in_documented_order(tmp_path: Path, capsys) -> None:
+    # The named flag says 10 h, --set says 20 h; --set applies last, so every trial lasts 20 h.
+    status, out, _ = run(
+        [
+            "simulate",
+            "--trials",
+            "1000",
+            "--outage-hours",
+            "10",
+            "--set",
+            "outage.hours=20",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert status == 0
+    hours = json.loads(out)["metrics"]["outage_hours"]
+    assert hours["p05"] == hours["p95"] == 20.0
+
+
+def test_switching_latency_off_zeroes_its_part(tmp_path: Path, capsys) -> None:
+    status, out, _ = run(
+        ["simulate", "--trials", "1000", "--quality-loss", "0", "--json", "--out", str(tmp_path)],
+        capsys,
+    )
+    assert status == 0
+    latency = json.loads(out)["metrics"]["latency_revenue_loss_usd"]
+    assert latency["mean"] == latency["p99"] == 0.0
+
+
+def test_same_seed_same_numbers_for_any_worker_count(tmp_path: Path, capsys) -> None:
+    base = ["simulate", "--scenario", "roblox-2021", "--trials", "3000", "--json"]
+    _, one, _ = run([*base, "--out", str(tmp_path / "a")], capsys)
+    _, two, _ = run([*base, "--workers", "2", "--out", str(tmp_path / "b")], capsys)
+    assert json.loads(one)["metrics"] == json.loads(two)["metrics"]
+
+
+def test_samples_csv_has_one_row_per_trial(tmp_path: Path, capsys) -> None:
+    status, _, _ = run(
+        ["simulate", "--trials", "1234", "--samples", "--quiet", "--out", str(tmp_path)], capsys
+    )
+    assert status == 0
+    samples = pd.read_csv(tmp_path / "samples.csv")
+    assert len(samples) == 1234
+    assert set(OUTPUTS) <= set(samples.columns)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["simulate", "--severity", "1.5"], "outage.severity: 1.5"),
+        (
+            ["simulate", "--outage-hours", "pert(300, 100, 500)"],
+            "mode must lie between low and high",
+        ),
+        (["simulate", "--hourly-loss", "uniform(500k)"], "revenue.hourly_loss"),
+        (["simulate", "--set", "outage.hourz=3"], "did you mean 'outage.hours'"),
+        (["simulate", "--set", "outage.hours"], "KEY=SPEC"),
+        (["simulate", "--trials", "0"], "--trials: '0'"),
+        (["simulate", "--trials", "many"], "--trials: 'many'"),
+        (["simulate", "--seed", "-1"], "--seed: '-1'"),
+        (["simulate", "--workers", "0"], "workers: 0"),
+        (["simulate", "--scenario", "no-such-thing"], "no-such-thing"),
+        (["simulate", "--overlay", "missing.toml"], "missing.toml"),
+        (["simulate", "--no-such-flag"], "--no-such-flag"),
+        (["validate"], "'path'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    argv: list[str], needle: str, tmp_path: Path, capsys
+) -> None:
+    out_dir = tmp_path / "out"
+    status, _, err = run([*argv, "--out", str(out_dir)] if argv[0] == "simulate" else argv, capsys)
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert needle in lines[0]
+    assert "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_bad_input_leaves_an_earlier_report_intact(tmp_path: Path, capsys) -> None:
+    assert run(["simulate", "--trials", "1000", "--quiet", "--out", str(tmp_path)], capsys)[0] == 0
+    before = (tmp_path / "summary.csv").read_bytes()
+    assert run(["simulate", "--severity", "2", "--out", str(tmp_path)], capsys)[0] == 2
+    assert (tmp_path / "summary.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv"]
+
+
+def test_validate_reports_every_problem_at_once(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[outage]\nhours = "pert(3, 1, 2)"\nseverity = 1.5\n'
+        '[revenue]\nhourly_losss = 4\n[users]\nchurn_max = "lognormal(median=1, sigma=1)"\n'
+    )
+    status, _, err = run(["validate", str(bad)], capsys)
+    assert status == 2
+    problems = [line for line in err.splitlines() if line.startswith("error: ")]
+    # pert order, severity range, the misspelt key, a share that can exceed 1, missing hourly_loss
+    assert len(problems) == 5
+    assert any("did you mean 'revenue.hourly_loss'" in p for p in problems)
+
+
+def test_validate_accepts_every_builtin_scenario(capsys) -> None:
+    from impact.scenario import builtin_scenarios
+
+    for name, path in builtin_scenarios().items():
+        status, out, err = run(["validate", str(path)], capsys)
+        assert status == 0, (name, err)
+        assert "ok" in out
+
+
+def test_scenarios_lists_one_line_each(capsys) -> None:
+    from impact.scenario import builtin_scenarios
+
+    status, out, _ = run(["scenarios"], capsys)
+    assert status == 0
+    assert len(out.strip().splitlines()) == len(builtin_scenarios()) >= 3
+
+
+def test_cli_runner_help_lists_every_named_flag() -> None:
+    result = CliRunner().invoke(app, ["simulate", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for flag in (
+        "--outage-hours",
+        "--severity",
+        "--hourly-loss",
+        "--zero-view-hours",
+        "--engagement-drop",
+        "--engagement-decay-hours",
+        "--recovery-half-life-hours",
+        "--quality-loss",
+        "--latency-hours",
+        "--users",
+        "--churn-max",
+        "--horizon-hours",
+        "--set",
+        "--overlay",
+        "--workers",
+        "--samples",
+        "--json",
+        "--quiet",
+        "--seed",
+        "--trials",
+        "--out",
+        "--scenario",
+    ):
+        assert flag in result.output, flag
+
+
+def test_installed_command_end_to_end(tmp_path: Path) -> None:
+    exe = shutil.which("impact", path=os.path.dirname(sys.executable)) or shutil.which("impact")
+    assert exe, "the `impact` console script is not installed"
+    done = subprocess.run(
+        [exe, "simulate", "--trials", "2000", "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r" / "summary.csv").is_file()
+    bad = subprocess.run(
+        [exe, "simulate", "--severity", "7"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    module = subprocess.run(
+        [sys.executable, "-m", "impact", "scenarios"], capture_output=True, text=True, timeout=120
+    )
+    assert module.returncode == 0 and "tiktok-us-2026" in module.stdout
