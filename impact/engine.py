@@ -23,7 +23,7 @@ import pandas as pd
 
 from impact.exceptions import InputError
 from impact.keys import KEYS, key_info
-from impact.model import OUTPUTS, evaluate
+from impact.model import OUTPUTS, activity, evaluate, loss_per_creator
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.scenario import Scenario
 from impact.sketch import Sketch
@@ -39,6 +39,10 @@ __all__ = [
 
 BLOCK_SIZE = 65_536
 BLOCKS_PER_TASK = 16
+PER_CREATOR = "creator_earnings_loss_per_creator_usd"
+TRACKED = (*OUTPUTS, PER_CREATOR)
+PATH_TRIALS = 10_000  # trials (the first ones) whose activity path a(u) is traced
+PATH_POINTS = 91
 STATISTICS = ("mean", "std", "p05", "p50", "p95", "p99", "cvar95", "se_mean")
 METRIC_UNITS = {
     "outage_hours": "h",
@@ -53,6 +57,7 @@ METRIC_UNITS = {
     "users_to_rivals": "users",
     "creators_lost": "creators",
     "creator_earnings_loss_usd": "USD",
+    PER_CREATOR: "USD",
 }
 Progress = Callable[[int, int], None]
 
@@ -82,6 +87,24 @@ class _TaskResult:
     trials: int
     sketches: dict[str, Sketch]
     samples: pd.DataFrame | None
+    path: pd.DataFrame | None = None
+
+
+def activity_band(scenario: Scenario, inputs: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Mean, median and 90% band of a(u) across the given trials, over the median horizon."""
+    horizon = float(scenario.distributions["horizon.hours"].ppf(0.5))
+    grid = np.linspace(0.0, horizon, PATH_POINTS)
+    paths = activity(inputs, grid)
+    p05, p50, p95 = np.quantile(paths, [0.05, 0.5, 0.95], axis=0)
+    return pd.DataFrame(
+        {
+            "hours_after_restore": grid,
+            "mean": paths.mean(axis=0),
+            "p05": p05,
+            "p50": p50,
+            "p95": p95,
+        }
+    )
 
 
 def _run_task(
@@ -92,8 +115,9 @@ def _run_task(
     keep_samples: bool,
 ) -> _TaskResult:
     first_block = task * BLOCKS_PER_TASK
-    sketches = {name: Sketch() for name in OUTPUTS}
+    sketches = {name: Sketch() for name in TRACKED}
     frames: list[pd.DataFrame] = []
+    path = None
     done = 0
     for block in range(first_block, first_block + BLOCKS_PER_TASK):
         start = block * BLOCK_SIZE
@@ -102,8 +126,11 @@ def _run_task(
             break
         inputs = draw_inputs(scenario, n, _child(root, block))
         outputs = evaluate(inputs)
-        for name in OUTPUTS:
+        outputs[PER_CREATOR] = loss_per_creator(inputs, outputs)
+        for name in TRACKED:
             sketches[name].merge(Sketch.of(outputs[name]))
+        if block == 0:
+            path = activity_band(scenario, {k: v[:PATH_TRIALS] for k, v in inputs.items()})
         if keep_samples:
             frame = pd.DataFrame({"trial": np.arange(start, start + n)})
             for key in scenario.uncertain_keys:
@@ -113,7 +140,7 @@ def _run_task(
             frames.append(frame)
         done += n
     samples = pd.concat(frames, ignore_index=True) if frames else None
-    return _TaskResult(task, done, sketches, samples)
+    return _TaskResult(task, done, sketches, samples, path)
 
 
 @dataclass
@@ -128,6 +155,7 @@ class SimulationResult:
     samples: pd.DataFrame | None = None
     elapsed_seconds: float = 0.0
     workers: int = 1
+    activity_path: pd.DataFrame | None = None
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -153,6 +181,34 @@ class SimulationResult:
                 )
             self._summary = pd.DataFrame(rows).set_index("metric")
         return self._summary
+
+    def tiers(self) -> pd.DataFrame:
+        """Creator figures by tier: creators in it, earnings share, loss in total and per creator.
+
+        A tier's loss is the creators' total earnings loss times the tier's earnings share; its
+        loss per creator is the loss per active creator times earnings share / creator share.
+        Both are exact rescalings of tracked outputs, so their percentiles are exact too.
+        """
+        total = self.sketches["creator_earnings_loss_usd"]
+        per = self.sketches[PER_CREATOR]
+        creators = self.scenario.distributions["creators.count"].mean()
+        rows = []
+        for tier in self.scenario.tiers:
+            scale = tier.earnings_share / tier.creator_share if tier.creator_share > 0 else 0.0
+            rows.append(
+                {
+                    "tier": tier.name,
+                    "creator_share": tier.creator_share,
+                    "earnings_share": tier.earnings_share,
+                    "creators": creators * tier.creator_share,
+                    "loss_mean_usd": total.mean * tier.earnings_share,
+                    "loss_p50_usd": total.quantile(0.5) * tier.earnings_share,
+                    "loss_p95_usd": total.quantile(0.95) * tier.earnings_share,
+                    "loss_per_creator_p50_usd": per.quantile(0.5) * scale,
+                    "loss_per_creator_p95_usd": per.quantile(0.95) * scale,
+                }
+            )
+        return pd.DataFrame(rows)
 
     def quantile_interval(self, metric: str, q: float, level: float = 0.95) -> tuple[float, float]:
         """A distribution-free `level` interval for the q-quantile of `metric`."""
@@ -236,8 +292,9 @@ def simulate(
     root = as_seed_sequence(rng)
     workers = min(workers, _tasks(n_trials), os.cpu_count() or 1)
     started = time.perf_counter()
-    sketches = {name: Sketch() for name in OUTPUTS}
+    sketches = {name: Sketch() for name in TRACKED}
     frames: list[pd.DataFrame] = []
+    path = None
     done = 0
     runs = (
         _run_parallel(scenario, root, n_trials, samples, workers)
@@ -245,8 +302,10 @@ def simulate(
         else _run_serial(scenario, root, n_trials, samples)
     )
     for part in runs:
-        for name in OUTPUTS:
+        for name in TRACKED:
             sketches[name].merge(part.sketches[name])
+        if part.path is not None:
+            path = part.path
         if part.samples is not None:
             frames.append(part.samples)
         done += part.trials
@@ -261,6 +320,7 @@ def simulate(
         samples=pd.concat(frames, ignore_index=True) if frames else None,
         elapsed_seconds=time.perf_counter() - started,
         workers=workers,
+        activity_path=path,
     )
 
 

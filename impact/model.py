@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from impact.keys import KEYS
 
-__all__ = ["INPUTS", "OUTPUTS", "activity", "evaluate"]
+__all__ = ["INPUTS", "OUTPUTS", "activity", "evaluate", "loss_per_creator"]
 
 FloatArray = NDArray[np.float64]
 INPUTS: tuple[str, ...] = tuple(k.key for k in KEYS)
@@ -170,6 +170,18 @@ def evaluate(inputs: Mapping[str, ArrayLike]) -> dict[str, FloatArray]:
         "creators_lost": N_c * p_c * (1.0 - rho_c),
         "creator_earnings_loss_usd": C * loss_hours,
     }
+
+
+def loss_per_creator(
+    inputs: Mapping[str, ArrayLike], outputs: Mapping[str, ArrayLike]
+) -> FloatArray:
+    """Creator earnings lost per active creator, C·loss_hours / Nc (0 where there are no creators).
+
+    A tier's loss per creator is this times its earnings share over its creator share.
+    """
+    n_c = _get(inputs, "creators.count")
+    loss = np.asarray(outputs["creator_earnings_loss_usd"], dtype=float)
+    return np.where(n_c > 0, loss / np.where(n_c > 0, n_c, 1.0), 0.0)
 
 
 def activity(inputs: Mapping[str, ArrayLike], hours_after_restore: ArrayLike) -> FloatArray:
