@@ -169,7 +169,7 @@ class SimulationResult:
                     {
                         "metric": name,
                         "unit": METRIC_UNITS[name],
-                        "mean": s.mean,
+                        "mean": s.average,
                         "std": s.std,
                         "p05": s.quantile(0.05),
                         "p50": s.quantile(0.50),

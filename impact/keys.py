@@ -58,8 +58,9 @@ class KeyInfo:
 
 _A = "assumption (no published measurement; generic default of impact, see docs/model.md)"
 
-# Order matters: it fixes which random stream each key draws from, so adding or overriding one
+# Order matters: a key's position fixes which random stream it draws from, so overriding one
 # key never changes the draws of another (common random numbers between scenario variants).
+# New keys go at the end, or every later key's stream moves.
 KEYS: tuple[KeyInfo, ...] = (
     KeyInfo(
         "outage.hours",

@@ -116,9 +116,11 @@ def evaluate(inputs: Mapping[str, ArrayLike]) -> dict[str, FloatArray]:
     k = LN2 / h_e  # decay rate of the engagement gap
 
     # Latency: ga(u) = q·(1 - u/L) on [0, L]; only [0, min(L, H)] lies inside the horizon.
-    has_latency = L > 0
+    # A subnormal L (< 2.2e-308 h) would overflow 1/L into NaN; its loss is below any double,
+    # so it counts as no latency at all.
+    has_latency = np.greater_equal(L, np.finfo(np.float64).tiny)
     inv_l = np.where(has_latency, 1.0 / np.where(has_latency, L, 1.0), 0.0)
-    L_h = np.minimum(L, H)
+    L_h = np.where(has_latency, np.minimum(L, H), 0.0)
     latency_exposure = np.where(has_latency, q * L_h * (1.0 - 0.5 * L_h * inv_l), 0.0)
 
     # Users: churn share p, away until T_r (the returners) or for good (the rest).

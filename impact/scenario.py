@@ -17,6 +17,7 @@ from impact.keys import KEYS, REQUIRED_KEYS, key_info
 from impact.specs import parse_spec
 
 __all__ = [
+    "DEFAULT_TIERS",
     "METHODS",
     "Scenario",
     "Tier",
@@ -42,6 +43,31 @@ class Tier:
     creator_share: float
     earnings_share: float
     source: str = ""
+
+
+_LINKTREE = (
+    "derived: {} of 207M creators across platforms (Linktree 2022) [3p] "
+    "https://musically.com/2022/04/21/linktree-report-tries-to-quantify-creator-economy/"
+)
+_EARNINGS = "assumption: earnings concentrate in the upper tiers (Goldman Sachs 2023: about 4% of "
+# The tiers a scenario without [[creators.tiers]] gets (data/FACTS.md): Linktree's follower bands
+# for the creator shares; the earnings shares are the same assumption as tiktok-us-2026's.
+DEFAULT_TIERS: tuple[Tier, ...] = tuple(
+    Tier(
+        name,
+        creator_share,
+        earnings_share,
+        f"creator_share: {_LINKTREE.format(band)}; earnings_share: {_EARNINGS}"
+        "creators are professionals earning > $100K/yr) [3p]",
+    )
+    for name, creator_share, earnings_share, band in (
+        ("starter (0-1K followers)", 0.111, 0.01, "23M"),
+        ("nano (1K-10K followers)", 0.671, 0.06, "139M"),
+        ("micro (10K-100K followers)", 0.198, 0.23, "41M"),
+        ("macro (100K-1M followers)", 0.010, 0.30, "2M"),
+        ("mega (1M+ followers)", 0.010, 0.40, "2M"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -82,12 +108,13 @@ class Scenario:
     ) -> Scenario:
         """A copy with some keys replaced by new specs (keys dotted or with underscores).
 
-        Raises InputError naming the key and spec when one is unknown or invalid.
+        Relative `empirical(...)` paths are read from the current folder. Raises InputError
+        naming the key and spec when one is unknown or invalid.
         """
         specs = dict(self.specs)
         dists = dict(self.distributions)
         sources = dict(self.sources)
-        base = self.path.parent if self.path else None
+        base = None
         for name, spec in overrides.items():
             info = key_info(name)
             dists[info.key] = parse_spec(spec, key=info.key, domain=info.domain, base_dir=base)
@@ -337,6 +364,7 @@ def _defaults() -> dict[str, Any]:
             for key, spec in specs.items()
         },
         "sources": {k.key: k.default_source for k in KEYS if k.default is not None},
+        "tiers": DEFAULT_TIERS,
     }
 
 

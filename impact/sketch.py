@@ -119,8 +119,15 @@ class Sketch:
 
     @property
     def std(self) -> float:
-        """Sample standard deviation (ddof = 1)."""
-        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+        """Sample standard deviation (ddof = 1); exactly 0 when every value is the same."""
+        if self.n < 2 or self.min == self.max:
+            return 0.0
+        return math.sqrt(self.m2 / (self.n - 1))
+
+    @property
+    def average(self) -> float:
+        """The mean, kept within [min, max] (so exact when every value is the same)."""
+        return min(max(self.mean, self.min), self.max) if self.n else math.nan
 
     @property
     def se_mean(self) -> float:
@@ -169,4 +176,42 @@ class Sketch:
         whole = float(sums[:i].sum())
         taken = int(cum[i - 1]) if i else 0
         partial = (m - taken) * sums[i] / counts[i] if counts[i] else 0.0
-        return (whole + partial) / m
+        return min(max((whole + partial) / m, self.min), self.max)
+
+    def points(self) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Each non-empty bucket as (value, count), values increasing; a value is its bucket's mean.
+
+        The values with their counts stand for the whole stream to the bucket resolution, so a
+        histogram or exceedance curve drawn from them needs no stored trials.
+        """
+        counts, sums = self._buckets()
+        keep = counts > 0
+        values = np.divide(sums, counts, out=np.zeros(counts.size), where=keep)[keep]
+        if self.n:
+            values = np.clip(values, self.min, self.max)
+        return values, counts[keep]
+
+    def histogram(self, edges: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Counts per bin [edges[i], edges[i+1]) (the last bin closed), like `np.histogram`.
+
+        Values outside [edges[0], edges[-1]] are not counted.
+
+        >>> Sketch.of(np.array([1.0, 2.0, 2.0, 9.0])).histogram(np.array([0.0, 1.5, 3.0])).tolist()
+        [1, 2]
+        """
+        values, counts = self.points()
+        binned, _ = np.histogram(values, bins=np.asarray(edges, dtype=float), weights=counts)
+        return np.rint(binned).astype(np.int64)
+
+    def exceedance(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """P(value > x) for each x: the share of the stream strictly above it.
+
+        >>> Sketch.of(np.array([1.0, 2.0, 2.0, 9.0])).exceedance(np.array([0.0, 2.0, 9.0])).tolist()
+        [1.0, 0.25, 0.0]
+        """
+        values, counts = self.points()
+        if self.n == 0:
+            return np.full(np.shape(x), np.nan)
+        below = np.concatenate([[0], np.cumsum(counts)])
+        at_or_below = below[np.searchsorted(values, np.asarray(x, dtype=float), side="right")]
+        return np.asarray((self.n - at_or_below) / self.n, dtype=np.float64)

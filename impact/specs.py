@@ -201,7 +201,17 @@ def _build(text: str, domain: Domain | None, base_dir: Path | None) -> Distribut
         p = _bind("normal", _split(body), ("mean", "sd"))
         low = domain.low if domain else -math.inf
         high = domain.high if domain else math.inf
-        return Normal(p["mean"], p["sd"], low, high)
+        if domain is not None and domain.low_open:
+            low = math.nextafter(low, math.inf)  # an open bound is never drawn
+        if domain is not None and domain.high_open:
+            high = math.nextafter(high, -math.inf)
+        try:
+            return Normal(p["mean"], p["sd"], low, high)
+        except InputError as exc:
+            if domain is None or "mass" not in str(exc):
+                raise
+            where = domain.describe()
+            raise InputError(f"almost none of its mass lies where the value {where}") from None
     if family == "lognormal":
         return _lognormal(_split(body))
     if family == "choice":
@@ -226,6 +236,13 @@ def check_domain(dist: Distribution, domain: Domain) -> None:
     low, high = dist.support()
     if isinstance(dist, Poisson) and domain.low_open and domain.low >= 0:
         raise InputError(f"poisson can draw 0, but the value {domain.describe()}")
+    # Lognormal and gamma never reach 0; a range that starts on an open bound can draw it.
+    open_ok = isinstance(dist, Lognormal | Gamma | Normal)
+    if domain.low_open and low == domain.low and not open_ok:
+        raise InputError(
+            f"{dist.name} can draw {low:g}, but the value {domain.describe()}; "
+            "start the range above it"
+        )
     if low < domain.low or high > domain.high:
         what = "can exceed" if high > domain.high else "can fall below"
         edge = domain.high if high > domain.high else domain.low

@@ -142,7 +142,12 @@ def test_choice_without_p_is_equally_likely() -> None:
 
 @pytest.mark.parametrize(
     ("key", "low", "high"),
-    [(HOURS_KEY, 0.0, math.inf), (NONNEG_KEY, 0.0, math.inf), (SHARE_KEY, 0.0, 1.0)],
+    # An open bound (hours must be > 0) truncates just above it, so 0 itself is never drawn.
+    [
+        (HOURS_KEY, math.nextafter(0.0, 1.0), math.inf),
+        (NONNEG_KEY, 0.0, math.inf),
+        (SHARE_KEY, 0.0, 1.0),
+    ],
 )
 def test_normal_is_truncated_to_the_key_domain(key: str, low: float, high: float) -> None:
     dist = parse_for(key, "normal(0.5, 2)")
@@ -356,8 +361,8 @@ BAD_SPECS: list[tuple[str, str, str]] = [
     (HOURS_KEY, "triangular(-10, 5, 20)", "triangular can fall below 0"),
     (HOURS_KEY, "choice(0, 24; p=0.5, 0.5)", "value 0 is out of range: must be > 0"),
     (HOURS_KEY, "poisson(3)", "poisson can draw 0, but the value must be > 0"),
-    (HOURS_KEY, "normal(-100, 1)", "almost none of its mass lies in the allowed range [0, inf]"),
-    (SHARE_KEY, "normal(5, 0.1)", "almost none of its mass lies in the allowed range [0, 1]"),
+    (HOURS_KEY, "normal(-100, 1)", "almost none of its mass lies where the value must be > 0"),
+    (SHARE_KEY, "normal(5, 0.1)", "almost none of its mass lies where the value must lie in [0"),
     (NONNEG_KEY, "-1", "value -1 is out of range: must be ≥ 0"),
     (NONNEG_KEY, "uniform(-1, 1)", "uniform can fall below 0, but the value must be ≥ 0"),
     # not a spec at all

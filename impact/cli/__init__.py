@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="impact", standalone_mode=False)
         status = result if isinstance(result, int) else 0
+        if status == 130:  # typer turns Ctrl-C into a silent exit code 130
+            status = _fail("interrupted; no output file was changed", 130)
     except InputError as exc:
         status = _fail(str(exc), 2)
     except (KeyboardInterrupt, typer.Abort):

@@ -1,7 +1,8 @@
-"""`impact simulate`: run the Monte Carlo model on a scenario and write the summary files."""
+"""`impact simulate`: run the Monte Carlo model on a scenario and write its report folder."""
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +17,13 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
+from impact.cli.progress import DelayedProgress, wants_progress
+from impact.cli.reproduce import reproduce_command
 from impact.engine import simulate
-from impact.reports.files import write_files
+from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.format import format_count, format_usd
-from impact.reports.tables import stat, summary_table, write_summary_csv
+from impact.reports.provenance import Provenance
+from impact.reports.tables import stat, summary_table
 
 
 @app.command("simulate")
@@ -43,23 +47,46 @@ def simulate_command(
     samples: Annotated[
         bool, typer.Option("--samples", help="also write per-trial samples.csv")
     ] = False,
+    samples_format: Annotated[
+        SamplesFormat | None,
+        typer.Option("--samples-format", help="samples as csv or parquet (implies --samples)"),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
-    """Simulate outages of a scenario; print a summary and write summary.csv into --out."""
+    """Simulate outages of a scenario; print a summary and write the report folder --out."""
+    started = time.perf_counter()
     scenario = options.build()
     n_trials = parse_whole(trials, "trials", 1) or scenario.trials or DEFAULT_TRIALS
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
     out_dir = out if out is not None else Path("reports") / scenario.name
-    result = simulate(scenario, n_trials, root_seed, workers=workers, samples=samples)
-
-    writers = {"summary.csv": lambda path: write_summary_csv(result.summary, path)}
-    if samples and result.samples is not None:
-        frame = result.samples
-        writers["samples.csv"] = lambda path: frame.to_csv(path, index=False, float_format="%.10g")
-    written = write_files(out_dir, writers)
+    if samples or samples_format is not None:
+        samples_format = samples_format or SamplesFormat.csv
+        check_samples_format(samples_format)  # before anything is simulated or written
+    extra = ["--samples-format", samples_format.value] if samples_format is not None else []
+    bar = DelayedProgress(n_trials, enabled=wants_progress(quiet=quiet, json_output=json_output))
+    with bar:
+        result = simulate(
+            scenario,
+            n_trials,
+            root_seed,
+            workers=workers,
+            samples=samples_format is not None,
+            progress=bar.simulated,
+        )
+        # The command that regenerates this folder, from what actually ran.
+        command = reproduce_command(
+            options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra
+        )
+        written = write_report(
+            result,
+            Provenance(command),
+            out_dir,
+            samples_format=samples_format,
+            progress=bar.written,
+        )
 
     if json_output:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
@@ -77,4 +104,7 @@ def simulate_command(
         f"median {format_count(users)} users and {format_count(creators)} creators lost for good."
     )
     console.print(summary_table(result.summary, f"{n_trials:,} trials, seed {result.seed}"))
-    console.print(f"wrote {', '.join(str(p) for p in written)}  ({result.elapsed_seconds:.1f} s)")
+    report = out_dir / "report.md"
+    console.print(
+        f"wrote {report} and {len(written) - 1} more files  ({time.perf_counter() - started:.1f} s)"
+    )

@@ -56,7 +56,7 @@ def format_count(value: float, digits: int = 3) -> str:
     return _sig(value, digits)
 
 
-def format_hours(value: float) -> str:
+def format_hours(value: float, digits: int = 3) -> str:
     """'180 h', '2.5 h'.
 
     >>> format_hours(180)
@@ -64,19 +64,20 @@ def format_hours(value: float) -> str:
     """
     if not math.isfinite(value):
         return "n/a"
-    return f"{_sig(value, 3)} h"
+    return f"{_sig(value, digits)} h"
 
 
-def format_value(value: float, unit: str, *, compact: bool = False) -> str:
+def format_value(value: float, unit: str, *, compact: bool = False, digits: int = 3) -> str:
     """Format a value by the unit of its metric ('USD', 'h', 'users', 'creators').
 
-    `compact` writes counts as '1.51M' and '330k' instead of '1.51 million' and '330,000'.
+    `compact` writes counts as '1.51M' and '330k' instead of '1.51 million' and '330,000';
+    `digits` is the number of significant digits.
     """
     if unit == "USD":
-        return format_usd(value)
+        return format_usd(value, digits)
     if unit == "h":
-        return format_hours(value)
+        return format_hours(value, digits)
     if compact and math.isfinite(value) and abs(value) >= 1e4:
         scaled, suffix = _scaled(value)
-        return f"{_sig(scaled)}{suffix}"
-    return format_count(value)
+        return f"{_sig(scaled, digits)}{suffix}"
+    return format_count(value, digits)

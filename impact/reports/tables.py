@@ -9,7 +9,7 @@ from rich.table import Table
 
 from impact.reports.format import format_value
 
-__all__ = ["SUMMARY_COLUMNS", "stat", "summary_table", "write_summary_csv"]
+__all__ = ["SUMMARY_COLUMNS", "stat", "summary_table", "write_csv", "write_summary_csv"]
 
 SUMMARY_COLUMNS = ("metric", "unit", "mean", "std", "p05", "p50", "p95", "p99", "cvar95", "se_mean")
 
@@ -41,3 +41,8 @@ def summary_table(summary: pd.DataFrame, title: str = "") -> Table:
             ),
         )
     return table
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Any report table as CSV: no index, 10 significant digits."""
+    frame.to_csv(path, index=False, float_format="%.10g")

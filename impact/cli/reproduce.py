@@ -1,0 +1,44 @@
+"""The command line that reproduces a run, rebuilt from the options it actually used."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+from impact.cli.options import ScenarioOptions
+from impact.keys import key_info
+
+__all__ = ["reproduce_command"]
+
+
+def reproduce_command(
+    options: ScenarioOptions,
+    *,
+    trials: int,
+    seed: int,
+    out: Path,
+    extra: Sequence[str] = (),
+    command: str = "simulate",
+) -> str:
+    """`impact simulate ...` with every option spelt out, so later default changes do not matter.
+
+    Trials and seed are always written, even when they were defaults; scenario flags keep their
+    order of precedence (scenario, overlays, named flags, --set) whatever order they are given in.
+
+    >>> opts = ScenarioOptions(flags={"outage.hours": "pert(1, 2, 3)"}, sets=["users.count=5M"])
+    >>> print(reproduce_command(opts, trials=1000, seed=7, out=Path("reports/x")))
+    impact simulate --scenario tiktok-us-2026 --outage-hours 'pert(1, 2, 3)' --set users.count=5M \
+--trials 1000 --seed 7 --out reports/x
+    """
+    args = ["impact", command, "--scenario", options.scenario]
+    for overlay in options.overlays:
+        args += ["--overlay", str(overlay)]
+    for key, spec in options.flags.items():
+        flag = key_info(key).flag
+        if spec is not None and flag:
+            args += [flag, spec]
+    for item in options.sets:
+        args += ["--set", item]
+    args += ["--trials", str(trials), "--seed", str(seed), *extra, "--out", str(out)]
+    return shlex.join(args)

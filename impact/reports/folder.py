@@ -1,0 +1,124 @@
+"""A report folder: which files `simulate` writes, each from the one computed `ReportData`.
+
+Everything goes through `write_files`, so the folder changes all at once or not at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+
+from impact.engine import SimulationResult
+from impact.exceptions import InputError
+from impact.reports.files import Writer, write_files
+from impact.reports.markdown import render_report
+from impact.reports.provenance import Provenance, docs_link
+from impact.reports.tables import write_csv, write_summary_csv
+from impact.summaries import ReportData, report_data
+
+__all__ = ["SamplesFormat", "check_samples_format", "report_writers", "write_report"]
+
+Progress = Callable[[int, int], None]
+
+
+class SamplesFormat(StrEnum):
+    """How `--samples` writes per-trial values."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+SAMPLE_FILES = tuple(f"samples.{fmt.value}" for fmt in SamplesFormat)
+
+
+def check_samples_format(fmt: SamplesFormat | str | None) -> None:
+    """Fail early, before anything is simulated or written, if Parquet cannot be written."""
+    parquet = fmt is not None and SamplesFormat(fmt) is SamplesFormat.parquet
+    if parquet and importlib.util.find_spec("pyarrow") is None:
+        raise InputError(
+            "--samples-format parquet: needs pyarrow, which is not installed; "
+            "run `pip install pyarrow` or use --samples-format csv"
+        )
+
+
+def _write_samples(data: ReportData, fmt: SamplesFormat, path: Path) -> None:
+    frame = data.result.samples
+    if frame is None:
+        raise ValueError("the result has no samples; simulate with samples=True")
+    if fmt is SamplesFormat.parquet:
+        frame.to_parquet(path, index=False)
+    else:
+        write_csv(frame, path)
+
+
+def _write_markdown(
+    data: ReportData, provenance: Provenance, files: list[str], docs: str | None, path: Path
+) -> None:
+    path.write_text(render_report(data, provenance, files=files, docs=docs), encoding="utf-8")
+
+
+def report_writers(
+    data: ReportData,
+    provenance: Provenance,
+    out_dir: Path,
+    samples_format: SamplesFormat | str | None = None,
+) -> dict[str, Writer]:
+    """Every file of the report folder, by name, with the function that writes it."""
+    from impact.reports import charts  # matplotlib loads only when a report is drawn
+
+    writers: dict[str, Writer] = {
+        "summary.csv": partial(write_summary_csv, data.summary),
+        "precision.csv": partial(write_csv, data.precision),
+        "breakdown.csv": partial(write_csv, data.breakdown),
+        "tiers.csv": partial(write_csv, data.tiers),
+        "assumptions.csv": partial(write_csv, data.assumptions),
+    }
+    if samples_format is not None:
+        fmt = SamplesFormat(samples_format)
+        writers[f"samples.{fmt.value}"] = partial(_write_samples, data, fmt)
+    for name in charts.CHARTS:
+        if name == "creator_tiers.png" and data.tiers.empty:
+            continue
+        if name == "activity_path.png" and data.activity_path is None:
+            continue
+        writers[name] = partial(charts.draw, name, data)
+    files = list(writers)
+    writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))
+    return writers
+
+
+def _counting(writers: dict[str, Writer], progress: Progress) -> dict[str, Writer]:
+    total = len(writers)
+
+    def wrap(index: int, write: Writer) -> Writer:
+        def counted(path: Path) -> None:
+            write(path)
+            progress(index + 1, total)
+
+        return counted
+
+    return {name: wrap(i, w) for i, (name, w) in enumerate(writers.items())}
+
+
+def write_report(
+    result: SimulationResult,
+    provenance: Provenance,
+    out_dir: Path,
+    *,
+    samples_format: SamplesFormat | str | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Compute the report's tables and write the whole folder atomically; return the paths.
+
+    `samples_format` ('csv' or 'parquet') adds the per-trial samples, which the result must
+    hold; samples of an earlier run in another format are removed. `progress(done, total)` is
+    called after each file is written.
+    """
+    check_samples_format(samples_format)
+    writers = report_writers(report_data(result), provenance, out_dir, samples_format)
+    if progress is not None:
+        writers = _counting(writers, progress)
+    return write_files(out_dir, writers, remove=SAMPLE_FILES)

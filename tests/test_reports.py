@@ -1,0 +1,363 @@
+"""The report folder: report.md, charts and CSVs agree with each other; writing is atomic."""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+import time
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+
+import impact
+from impact.cli import main
+from impact.cli.progress import DelayedProgress, wants_progress
+from impact.model import INPUTS, OUTPUTS
+from impact.reports import charts, folder
+from impact.reports.format import format_count, format_usd, format_value
+from impact.reports.provenance import docs_link
+from impact.reports.tables import SUMMARY_COLUMNS
+from impact.sketch import Sketch
+from impact.summaries import PARTS, report_data
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "reports" / "tiktok-us-2026"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
+SECTIONS = (
+    "## Results",
+    "### Monte Carlo precision",
+    "## Where the loss comes from",
+    "## Users and creators who left",
+    "## Creator tiers",
+    "## Assumptions",
+    "## Method",
+    "## How to reproduce",
+)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One report of the default scenario with a few overrides, shared by the read-only tests."""
+    out = tmp_path_factory.mktemp("report") / "r"
+    argv = [
+        "simulate",
+        "--trials",
+        "20k",
+        "--seed",
+        "11",
+        "--severity",
+        "pert(0.2, 0.3, 0.4)",
+        "--set",
+        "users.return_share=0.7",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    return out
+
+
+def snapshot(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
+
+
+def cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+def tables(markdown: str) -> list[list[str]]:
+    """Every table of a markdown text, as its lines (header, rule, body)."""
+    found: list[list[str]] = []
+    previous = ""
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                found.append([])
+            found[-1].append(line)
+        previous = line
+    return found
+
+
+def table_rows(markdown: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table after `heading`, as lists of cell texts."""
+    return [cells(line) for line in tables(markdown.split(heading, 1)[1])[0][2:]]
+
+
+def test_report_has_every_section_and_a_quotable_headline(report: Path) -> None:
+    text = (report / "report.md").read_text()
+    for heading in SECTIONS:
+        assert heading in text, heading
+    summary = pd.read_csv(report / "summary.csv").set_index("metric")
+    total = summary.loc["total_revenue_loss_usd"]
+    headline = next(line for line in text.splitlines() if line.startswith("> **"))
+    assert "An outage like TikTok US, January 2026 cost an estimated" in headline
+    assert format_usd(total["p50"]) in headline
+    assert f"{format_usd(total['p05'])}–{format_usd(total['p95'])}" in headline
+    assert f"{format_count(summary.loc['users_lost', 'p50'])} users" in headline
+    assert f"{format_count(summary.loc['creators_lost', 'p50'])} creators for good" in headline
+
+
+def test_results_table_agrees_with_summary_csv(report: Path) -> None:
+    summary = pd.read_csv(report / "summary.csv")
+    assert tuple(summary.columns) == SUMMARY_COLUMNS
+    rows = {
+        r[1].strip("`"): r for r in table_rows((report / "report.md").read_text(), "## Results")
+    }
+    assert list(rows) == list(OUTPUTS)
+    for _, row in summary.iterrows():
+        cells = rows[row["metric"]][2:]
+        expected = [
+            format_value(row[c], row["unit"], compact=True)
+            for c in ("mean", "p05", "p50", "p95", "p99", "cvar95")
+        ]
+        assert cells == expected, row["metric"]
+
+
+def test_precision_table_has_se_and_quantile_intervals(report: Path) -> None:
+    precision = pd.read_csv(report / "precision.csv").set_index("metric")
+    summary = pd.read_csv(report / "summary.csv").set_index("metric")
+    assert list(precision.index) == list(OUTPUTS)
+    np.testing.assert_allclose(precision["se_mean"], summary["se_mean"], rtol=1e-9)
+    for q in ("p50", "p95"):
+        assert (precision[f"{q}_low"] <= summary[q]).all()
+        assert (summary[q] <= precision[f"{q}_high"]).all()
+    rows = table_rows((report / "report.md").read_text(), "### Monte Carlo precision")
+    assert [r[0].strip("`") for r in rows] == list(OUTPUTS)
+
+
+def test_breakdown_parts_add_up_to_the_total(report: Path) -> None:
+    breakdown = pd.read_csv(report / "breakdown.csv")
+    summary = pd.read_csv(report / "summary.csv").set_index("metric")
+    assert list(breakdown["metric"]) == list(PARTS.values())
+    total = summary.loc["total_revenue_loss_usd", "mean"]
+    # CSV values carry 10 significant digits, hence 1e-9 relative.
+    assert math.isclose(breakdown["mean"].sum(), total, rel_tol=1e-9)
+    assert math.isclose(breakdown["share_of_mean_total"].sum(), 1.0, rel_tol=1e-9)
+    text = (report / "report.md").read_text()
+    assert f"**{format_usd(total)}**" in text
+
+
+def test_tier_losses_add_up_to_the_creator_total() -> None:
+    result = impact.simulate(impact.load_scenario("meta-2024"), 5_000, rng=3)
+    tiers = report_data(result).tiers
+    creator_total = float(result.summary.loc["creator_earnings_loss_usd", "mean"])
+    assert math.isclose(tiers["loss_mean_usd"].sum(), creator_total, rel_tol=1e-9)
+    assert math.isclose(tiers["creator_share"].sum(), 1.0, rel_tol=1e-9)
+    assert (tiers["source"] != "").all()
+
+
+def test_scenario_without_tiers_gets_the_linktree_defaults() -> None:
+    scenario = impact.scenario_from_specs(
+        {"outage_hours": 24, "revenue_hourly_loss": "uniform(1k, 2k)"}
+    )
+    assert [t.name.split()[0] for t in scenario.tiers] == [
+        "starter",
+        "nano",
+        "micro",
+        "macro",
+        "mega",
+    ]
+    assert all("Linktree 2022" in t.source for t in scenario.tiers)
+
+
+def test_tiers_and_attrition_sections_match_their_csv(report: Path) -> None:
+    text = (report / "report.md").read_text()
+    tiers = pd.read_csv(report / "tiers.csv")
+    rows = table_rows(text, "## Creator tiers")
+    assert [r[0] for r in rows] == list(tiers["tier"])
+    for row, (_, tier) in zip(rows, tiers.iterrows(), strict=True):
+        assert row[6] == format_usd(tier["loss_per_creator_p50_usd"])
+        assert row[7] == format_usd(tier["loss_per_creator_p95_usd"])
+    attrition = table_rows(text, "## Users and creators who left")
+    summary = pd.read_csv(report / "summary.csv").set_index("metric")
+    assert attrition[1][0] == "Users lost for good"
+    assert attrition[1][4] == format_count(summary.loc["users_lost", "p50"])
+
+
+def test_assumptions_cover_every_key_with_spec_and_source(report: Path) -> None:
+    assumptions = pd.read_csv(report / "assumptions.csv", keep_default_na=False)
+    assert list(assumptions.columns[:5]) == ["key", "description", "unit", "spec", "source"]
+    assert list(assumptions["key"]) == list(INPUTS)
+    by_key = assumptions.set_index("key")
+    assert by_key.loc["outage.severity", "spec"] == "pert(0.2, 0.3, 0.4)"
+    assert by_key.loc["outage.severity", "source"] == "command-line flag"
+    assert by_key.loc["users.return_share", "source"] == "--set on the command line"
+    assert "Linktree" not in by_key.loc["revenue.hourly_loss", "source"]
+    assert "WARC" in by_key.loc["revenue.hourly_loss", "source"]
+    assert (assumptions["source"].str.len() > 0).all()
+    rows = table_rows((report / "report.md").read_text(), "## Assumptions")
+    assert [r[0].strip("`") for r in rows] == list(INPUTS)
+
+
+def test_every_referenced_image_exists_and_is_a_valid_png(report: Path) -> None:
+    from matplotlib.image import imread
+
+    images = IMAGE.findall((report / "report.md").read_text())
+    required = {"total_loss_distribution.png", "loss_exceedance.png", "loss_breakdown.png"}
+    assert required <= set(images)
+    assert set(images) == {p.name for p in report.glob("*.png")}
+    for name in images:
+        data = (report / name).read_bytes()
+        assert data.startswith(PNG_SIGNATURE), name
+        pixels = imread(report / name)
+        assert pixels.ndim == 3 and pixels.shape[0] > 300 and pixels.shape[1] > 600, name
+
+
+def test_markdown_renders_to_html_with_every_table_and_image(report: Path) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    text = (report / "report.md").read_text()
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+    found = tables(text)
+    assert len(found) == 7  # results, precision, breakdown, attrition, tiers, assumptions, facts
+    assert html.count("<table>") == len(found)
+    assert html.count("<img ") == len(IMAGE.findall(text))
+    for lines in found:  # every row has as many cells as its header
+        assert len({len(cells(line)) for line in lines}) == 1, lines[0]
+
+
+def test_reproduce_command_regenerates_the_same_numbers(report: Path, tmp_path: Path) -> None:
+    text = (report / "report.md").read_text()
+    command = text.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    args = shlex.split(command)
+    assert args[:2] == ["impact", "simulate"]
+    assert args[args.index("--trials") : args.index("--trials") + 2] == ["--trials", "20000"]
+    args[args.index("--out") + 1] = str(tmp_path / "again")
+    assert main([*args[1:], "--quiet"]) == 0
+    assert (tmp_path / "again" / "summary.csv").read_bytes() == (
+        report / "summary.csv"
+    ).read_bytes()
+
+
+def test_method_links_the_model_from_the_repository_reports_folder(tmp_path: Path) -> None:
+    assert docs_link(REPO / "reports" / "some-scenario") == "../../docs/model.md"
+    assert docs_link(tmp_path / "elsewhere") is None
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_interrupted_write_leaves_the_folder_as_it_was(
+    failure: BaseException, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "r"
+    assert main(["simulate", "--trials", "2000", "--quiet", "--out", str(out)]) == 0
+    before = snapshot(out)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise failure
+
+    # A chart in the middle of the folder, and report.md, written after everything else.
+    monkeypatch.setitem(charts.CHARTS, "loss_breakdown.png", (fail, "broken"))
+    monkeypatch.setattr(folder, "render_report", fail)
+    status, _, err = run(["simulate", "--trials", "3000", "--seed", "5", "--out", str(out)], capsys)
+    assert status == (130 if isinstance(failure, KeyboardInterrupt) else 1)
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folder is left
+
+
+def test_samples_csv_has_one_row_per_trial_and_a_later_run_removes_it(
+    tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "r"
+    assert (
+        run(["simulate", "--trials", "1234", "--samples", "-q", "--out", str(out)], capsys)[0] == 0
+    )
+    samples = pd.read_csv(out / "samples.csv")
+    assert len(samples) == 1234
+    assert set(OUTPUTS) <= set(samples.columns)
+    assert "`samples.csv`" in (out / "report.md").read_text()
+    assert run(["simulate", "--trials", "1000", "-q", "--out", str(out)], capsys)[0] == 0
+    assert not (out / "samples.csv").exists()  # the folder describes one run
+
+
+def test_samples_parquet_has_one_row_per_trial(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "r"
+    argv = ["simulate", "--trials", "1500", "--samples-format", "parquet", "-q", "--out", str(out)]
+    assert run(argv, capsys)[0] == 0
+    assert len(pd.read_parquet(out / "samples.parquet")) == 1500
+    assert "--samples-format parquet" in (out / "report.md").read_text()
+
+
+def test_parquet_without_pyarrow_is_a_one_line_error_before_anything_is_written(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = folder.importlib.util.find_spec
+    monkeypatch.setattr(
+        folder.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pyarrow" else real(name, *a),
+    )
+    out = tmp_path / "r"
+    argv = ["simulate", "--samples", "--samples-format", "parquet", "--out", str(out)]
+    status, _, err = run(argv, capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and "pip install pyarrow" in err
+    assert not out.exists()
+
+
+def test_progress_bar_appears_only_after_its_delay() -> None:
+    assert not wants_progress(quiet=False, json_output=False)  # stderr is not a terminal here
+    assert not wants_progress(quiet=True, json_output=False)
+    screen = StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+    with DelayedProgress(100, enabled=True, delay=30, console=console) as bar:
+        bar.simulated(100, 100)
+    assert not bar.shown and screen.getvalue() == ""
+    with DelayedProgress(100, enabled=True, delay=0, console=console) as bar:
+        deadline = time.monotonic() + 5
+        while not bar.shown and time.monotonic() < deadline:
+            time.sleep(0.01)
+        bar.simulated(50, 100)
+        bar.written(1, 3)
+    assert bar.shown and "simulating" in screen.getvalue()
+
+
+def test_sketch_histogram_and_exceedance_match_numpy_on_exact_buckets() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 400, 50_000).astype(float)  # every bucket holds one distinct value
+    sketch = Sketch.of(x)
+    edges = np.linspace(-0.5, 399.5, 41)
+    assert sketch.histogram(edges).tolist() == np.histogram(x, edges)[0].tolist()
+    grid = np.array([-1.0, 0.0, 17.0, 200.0, 399.0, 500.0])
+    np.testing.assert_array_equal(sketch.exceedance(grid), [(x > g).mean() for g in grid])
+
+
+def test_committed_example_agrees_with_a_fresh_run() -> None:
+    """reports/tiktok-us-2026/ is what the README's main command writes; regenerate it when the
+    model, the scenario or the sampling changes (the command is in its report.md)."""
+    committed = pd.read_csv(EXAMPLE / "summary.csv").set_index("metric")
+    precision = pd.read_csv(EXAMPLE / "precision.csv").set_index("metric")
+    text = (EXAMPLE / "report.md").read_text()
+    assert (
+        "impact simulate --scenario tiktok-us-2026 --trials 100000 --seed 20260125 "
+        "--out reports/tiktok-us-2026" in text
+    )
+    assert "(../../docs/model.md)" in text
+    for name in IMAGE.findall(text):
+        assert (EXAMPLE / name).read_bytes().startswith(PNG_SIGNATURE)
+    fresh = impact.simulate(impact.load_scenario("tiktok-us-2026"), 100_000, rng=20260125).summary
+    for metric, row in committed.iterrows():
+        # The same seed and code give identical numbers; the tolerance only absorbs float
+        # differences between library versions. Two independent runs would differ in the mean by
+        # about sqrt(se1² + se2²), so 4 of those is a 4-sigma bound; quantiles may move by 1.5
+        # widths of their committed 95% order-statistic interval (about 4 sigma too).
+        new = fresh.loc[metric]
+        slack = 1e-9 * abs(row["mean"])
+        assert (
+            abs(new["mean"] - row["mean"]) <= 4 * math.hypot(new["se_mean"], row["se_mean"]) + slack
+        )
+        for q in ("p50", "p95"):
+            width = precision.loc[metric, f"{q}_high"] - precision.loc[metric, f"{q}_low"]
+            assert abs(new[q] - row[q]) <= 1.5 * width + 1e-9 * abs(row[q]), (metric, q)
