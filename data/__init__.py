@@ -1,1 +1,1 @@
-"""Data shipped with impact: built-in scenarios and the outage catalogue (importable as impact.data)."""
+"""Data shipped with impact: built-in scenarios and the outage catalogue (as impact.data)."""

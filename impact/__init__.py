@@ -11,7 +11,13 @@ from impact._version import __version__
 from impact.api import estimate
 from impact.distributions import Distribution
 from impact.engine import SimulationResult, simulate
-from impact.exceptions import ConvergenceWarning, ImpactError, ImpactWarning, InputError
+from impact.exceptions import (
+    ConvergenceWarning,
+    CorrelationWarning,
+    ImpactError,
+    ImpactWarning,
+    InputError,
+)
 from impact.keys import KEYS
 from impact.model import INPUTS, OUTPUTS, activity, evaluate
 from impact.scenario import Scenario, Tier, builtin_scenarios, load_scenario, scenario_from_specs
@@ -22,6 +28,7 @@ __all__ = [
     "KEYS",
     "OUTPUTS",
     "ConvergenceWarning",
+    "CorrelationWarning",
     "Distribution",
     "ImpactError",
     "ImpactWarning",

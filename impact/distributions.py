@@ -2,7 +2,9 @@
 
 `sample` uses numpy's own samplers (the fast path for plain Monte Carlo); `ppf` pushes a
 matrix of uniforms through the inverse CDF, which is how stratified and quasi-random designs
-and correlated inputs are drawn. Both describe the same distribution.
+and correlated inputs are drawn. Both describe the same distribution. The inverse CDFs of the
+beta, PERT, gamma, truncated normal and Poisson families come from `impact.inverse` (tables
+checked against scipy), because scipy's own are too slow for a design of millions of rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from impact.exceptions import InputError
+from impact.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
 
 __all__ = [
     "Beta",
@@ -51,6 +54,7 @@ class Distribution:
     """Base class: one marginal distribution of a model input."""
 
     name: ClassVar[str] = ""
+    discrete: ClassVar[bool] = False  # True when draws can repeat exactly (ties in ranks)
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """Draw `n` independent values with numpy's sampler for this family."""
@@ -94,6 +98,7 @@ class Fixed(Distribution):
     """A point value."""
 
     name: ClassVar[str] = "fixed"
+    discrete: ClassVar[bool] = True
     value: float
 
     def __post_init__(self) -> None:
@@ -213,8 +218,7 @@ class Pert(Distribution):
         return self.low + (self.high - self.low) * rng.beta(self.alpha, self.beta, n)
 
     def ppf(self, u: ArrayLike) -> FloatArray:
-        x = special.betaincinv(self.alpha, self.beta, np.asarray(u, dtype=float))
-        return self.low + (self.high - self.low) * x
+        return self.low + (self.high - self.low) * beta_ppf(self.alpha, self.beta, u)
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -250,8 +254,7 @@ class Normal(Distribution):
         object.__setattr__(self, "_frozen", stats.truncnorm(a, b, loc=self.mu, scale=self.sd))
 
     def ppf(self, u: ArrayLike) -> FloatArray:
-        out = self._frozen.ppf(np.asarray(u, dtype=float))  # type: ignore[attr-defined]
-        return np.asarray(np.clip(out, self.low, self.high), dtype=float)
+        return truncated_normal_ppf(self.mu, self.sd, self.low, self.high, u)
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         if self.low == -math.inf and self.high == math.inf:
@@ -328,7 +331,7 @@ class Beta(Distribution):
         return rng.beta(self.a, self.b, n)
 
     def ppf(self, u: ArrayLike) -> FloatArray:
-        return np.asarray(special.betaincinv(self.a, self.b, np.asarray(u, dtype=float)))
+        return beta_ppf(self.a, self.b, u)
 
     def support(self) -> tuple[float, float]:
         return (0.0, 1.0)
@@ -357,7 +360,7 @@ class Gamma(Distribution):
         return rng.gamma(self.shape, self.scale, n)
 
     def ppf(self, u: ArrayLike) -> FloatArray:
-        return self.scale * special.gammaincinv(self.shape, np.asarray(u, dtype=float))
+        return self.scale * gamma_ppf(self.shape, u)
 
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
@@ -374,6 +377,7 @@ class Poisson(Distribution):
     """Poisson counts with the given mean."""
 
     name: ClassVar[str] = "poisson"
+    discrete: ClassVar[bool] = True
     lam: float
 
     def __post_init__(self) -> None:
@@ -385,9 +389,7 @@ class Poisson(Distribution):
         return rng.poisson(self.lam, n).astype(float)
 
     def ppf(self, u: ArrayLike) -> FloatArray:
-        # scipy returns -1 at u = 0 (one below the support); the inverse CDF there is 0.
-        out = stats.poisson.ppf(np.asarray(u, dtype=float), self.lam)
-        return np.asarray(np.maximum(out, 0.0), dtype=float)
+        return poisson_ppf(self.lam, u)
 
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
@@ -404,6 +406,7 @@ class Choice(Distribution):
     """One of a few values, each with its probability."""
 
     name: ClassVar[str] = "choice"
+    discrete: ClassVar[bool] = True
     values: tuple[float, ...]
     probs: tuple[float, ...]
 
@@ -468,6 +471,7 @@ class Empirical(Distribution):
     """Resampling of observed values (the empirical distribution of `values`)."""
 
     name: ClassVar[str] = "empirical"
+    discrete: ClassVar[bool] = True
     values: FloatArray
     source: str = ""
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceWarning", "ImpactError", "ImpactWarning", "InputError"]
+__all__ = [
+    "ConvergenceWarning",
+    "CorrelationWarning",
+    "ImpactError",
+    "ImpactWarning",
+    "InputError",
+]
 
 
 class ImpactError(Exception):
@@ -19,3 +25,7 @@ class ImpactWarning(UserWarning):
 
 class ConvergenceWarning(ImpactWarning):
     """A fit or a precision target did not converge; the result is usable but less certain."""
+
+
+class CorrelationWarning(ImpactWarning):
+    """A table of rank correlations was not a valid correlation matrix and has been repaired."""

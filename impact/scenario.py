@@ -23,6 +23,7 @@ __all__ = [
     "Tier",
     "apply_overlay",
     "builtin_scenarios",
+    "fixed_correlation_problem",
     "load_scenario",
     "scenario_from_specs",
     "scenario_problems",
@@ -278,6 +279,20 @@ def _parse_correlations(raw: Any, bag: _Collector) -> dict[tuple[str, str], floa
     return out
 
 
+def fixed_correlation_problem(
+    pair: tuple[str, str], distributions: Mapping[str, Distribution]
+) -> str | None:
+    """The message for a correlation that names a fixed input (a point value), else None."""
+    for key in pair:
+        dist = distributions.get(key)
+        if dist is not None and dist.is_fixed:
+            return (
+                f"correlations: '{pair[0]} ~ {pair[1]}': {key} is fixed at {dist.spec()}; only "
+                f"uncertain inputs can be correlated (give {key} a distribution or remove the pair)"
+            )
+    return None
+
+
 def _parse(
     raw: Mapping[str, Any],
     notes: Mapping[str, str],
@@ -344,6 +359,12 @@ def _parse(
             fields["method"] = sampling["method"]
     if "correlations" in raw:
         fields["correlations"] = _parse_correlations(raw["correlations"], bag)
+        if not partial:  # an overlay's pairs are checked once applied, by the engine
+            dists = {**_defaults()["distributions"], **fields["distributions"]}
+            for pair in fields["correlations"]:
+                problem = fixed_correlation_problem(pair, dists)
+                if problem:
+                    bag.add(problem)
     if not partial:
         for key in REQUIRED_KEYS:
             if key not in fields["distributions"] and not any(

@@ -232,3 +232,26 @@ def test_installed_command_end_to_end(tmp_path: Path) -> None:
         [sys.executable, "-m", "impact", "scenarios"], capture_output=True, text=True, timeout=120
     )
     assert module.returncode == 0 and "tiktok-us-2026" in module.stdout
+
+
+def test_minimal_scenario_without_creators_writes_a_full_report(tmp_path: Path, capsys) -> None:
+    # Only the two required keys: no users, no creator earnings; every chart must still draw.
+    scenario = tmp_path / "minimal.toml"
+    scenario.write_text('[outage]\nhours = 24\n[revenue]\nhourly_loss = "uniform(300k, 500k)"\n')
+    status, _, err = run(
+        [
+            "simulate",
+            "--scenario",
+            str(scenario),
+            "--trials",
+            "2000",
+            "--quiet",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capsys,
+    )
+    assert status == 0, err
+    pngs = sorted((tmp_path / "r").glob("*.png"))
+    assert len(pngs) >= 3
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)

@@ -19,7 +19,9 @@ app = typer.Typer(
 )
 
 from impact.cli import scenarios as _scenarios  # noqa: E402,F401  (registers commands)
+from impact.cli import sensitivity as _sensitivity  # noqa: E402,F401
 from impact.cli import simulate as _simulate  # noqa: E402,F401
+from impact.cli.notes import warnings_as_notes  # noqa: E402
 
 
 def _fail(message: str, status: int) -> int:
@@ -37,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args:
         args = ["--help"]
     try:
-        result = command.main(args=args, prog_name="impact", standalone_mode=False)
+        with warnings_as_notes():
+            result = command.main(args=args, prog_name="impact", standalone_mode=False)
         status = result if isinstance(result, int) else 0
         if status == 130:  # typer turns Ctrl-C into a silent exit code 130
             status = _fail("interrupted; no output file was changed", 130)

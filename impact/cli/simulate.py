@@ -19,11 +19,12 @@ from impact.cli.options import (
 )
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_command
-from impact.engine import simulate
+from impact.engine import DEFAULT_MAX_TRIALS, simulate
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.format import format_count, format_usd
 from impact.reports.provenance import Provenance
 from impact.reports.tables import stat, summary_table
+from impact.sampling import Method
 
 
 @app.command("simulate")
@@ -44,6 +45,22 @@ def simulate_command(
     workers: Annotated[
         int, typer.Option("--workers", help="worker processes (results do not depend on it)")
     ] = 1,
+    method: Annotated[
+        Method | None,
+        typer.Option("--method", help="sampling design (default: the scenario's, else mc)"),
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(
+            "--target-precision",
+            metavar="REL",
+            help="run rounds until the mean and p95 of the total are within REL (0.01 = 1%)",
+        ),
+    ] = None,
+    max_trials: Annotated[
+        str | None,
+        typer.Option("--max-trials", metavar="N", help="cap for --target-precision (default 10M)"),
+    ] = None,
     samples: Annotated[
         bool, typer.Option("--samples", help="also write per-trial samples.csv")
     ] = False,
@@ -66,6 +83,7 @@ def simulate_command(
         samples_format = samples_format or SamplesFormat.csv
         check_samples_format(samples_format)  # before anything is simulated or written
     extra = ["--samples-format", samples_format.value] if samples_format is not None else []
+    extra += ["--method", method.value] if method is not None else []
     bar = DelayedProgress(n_trials, enabled=wants_progress(quiet=quiet, json_output=json_output))
     with bar:
         result = simulate(
@@ -75,6 +93,9 @@ def simulate_command(
             workers=workers,
             samples=samples_format is not None,
             progress=bar.simulated,
+            method=method,
+            target_precision=target_precision,
+            max_trials=parse_whole(max_trials, "max-trials", 1) or DEFAULT_MAX_TRIALS,
         )
         # The command that regenerates this folder, from what actually ran.
         command = reproduce_command(
@@ -103,7 +124,7 @@ def simulate_command(
         f"(90% interval {format_usd(p05)}–{format_usd(p95)}); "
         f"median {format_count(users)} users and {format_count(creators)} creators lost for good."
     )
-    console.print(summary_table(result.summary, f"{n_trials:,} trials, seed {result.seed}"))
+    console.print(summary_table(result.summary, f"{result.n_trials:,} trials, seed {result.seed}"))
     report = out_dir / "report.md"
     console.print(
         f"wrote {report} and {len(written) - 1} more files  ({time.perf_counter() - started:.1f} s)"

@@ -202,6 +202,20 @@ def creator_tiers(data: ReportData, path: Path) -> None:
     tiers = data.tiers.iloc[::-1]
     y = np.arange(len(tiers))
     fig = _figure(10.0, 4.6)
+    if not float(tiers["loss_per_creator_p95_usd"].max()) > 0:
+        # Nothing to draw on a log scale: the scenario counts no creator earnings.
+        fig.text(
+            0.5,
+            0.5,
+            "This scenario counts no creator earnings\n"
+            "(creators.count or creators.earnings_per_hour is 0).",
+            ha="center",
+            va="center",
+            fontsize=12,
+        )
+        fig.suptitle("Creator earnings lost, by tier", weight="bold")
+        _save(fig, path)
+        return
     left, right = fig.subplots(1, 2, sharey=True)
     _tier_bars(left, y, tiers["loss_p50_usd"], tiers["loss_p95_usd"])
     left.set_title("Earnings lost by the whole tier", fontsize=10)

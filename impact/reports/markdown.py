@@ -14,7 +14,9 @@ import pandas as pd
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.provenance import Provenance
+from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
+from impact.sensitivity import drivers
 from impact.summaries import TOTAL, ReportData
 
 __all__ = ["METHOD_NAMES", "render_report", "table"]
@@ -338,6 +340,8 @@ def render_report(
         _results(data),
         _precision(data),
         _breakdown(data),
+        drivers_section(drivers(data.result)),
+        correlations_section(data.result.correlations),
         _attrition(data),
         _tiers(data),
         _assumptions(data),

@@ -1,0 +1,109 @@
+"""`impact sensitivity`: which assumptions drive a metric (tornado, rank correlations, Sobol)."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from impact.cli import app
+from impact.cli.options import DEFAULT_SEED, ScenarioOptions, parse_whole, scenario_options
+from impact.cli.reproduce import reproduce_command
+from impact.reports.files import write_files
+from impact.reports.format import format_value
+from impact.reports.sensitivity_report import format_input, sensitivity_writers
+from impact.result import METRIC_UNITS
+from impact.sampling import Method
+from impact.sensitivity import DEFAULT_METRIC, analyse
+
+DEFAULT_SENSITIVITY_TRIALS = 200_000
+
+
+@app.command("sensitivity")
+@scenario_options
+def sensitivity_command(
+    options: ScenarioOptions,
+    metric: Annotated[
+        str, typer.Option("--metric", help="the output to explain (a summary.csv metric)")
+    ] = DEFAULT_METRIC,
+    trials: Annotated[
+        str | None,
+        typer.Option(
+            "--trials",
+            metavar="N",
+            help="trials for the rank correlations, and the budget of model runs for the Sobol "
+            "indices (default 200k)",
+        ),
+    ] = None,
+    seed: Annotated[
+        str | None,
+        typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="DIR", help="output folder (default reports/<scenario>/sensitivity)"
+        ),
+    ] = None,
+    method: Annotated[
+        Method | None,
+        typer.Option("--method", help="sampling design of the simulation (default: scenario's)"),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="worker processes (results do not depend on it)")
+    ] = 1,
+    json_output: Annotated[bool, typer.Option("--json", help="print the results as JSON")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+) -> None:
+    """Rank the uncertain inputs by how much they drive a metric; write sensitivity.md, CSVs and
+    charts into --out."""
+    scenario = options.build()
+    n_trials = parse_whole(trials, "trials", 1) or DEFAULT_SENSITIVITY_TRIALS
+    root_seed = parse_whole(seed, "seed", 0)
+    if root_seed is None:
+        root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
+    out_dir = out if out is not None else Path("reports") / scenario.name / "sensitivity"
+    result = analyse(scenario, metric, n_trials, root_seed, method=method, workers=workers)
+    extra = ["--metric", metric] + (["--method", method.value] if method is not None else [])
+    command = reproduce_command(
+        options, trials=n_trials, seed=result.seed, out=out_dir, extra=extra, command="sensitivity"
+    )
+    written = write_files(out_dir, sensitivity_writers(result, command))
+    if json_output:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+        return
+    if quiet:
+        return
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
+    view = Table(
+        title=f"What drives {metric} in {scenario.label}: tornado swing p10 → p90, Spearman's "
+        "rho, Sobol first-order and total indices",
+        title_justify="left",
+    )
+    for column, justify in (
+        ("input", "left"),
+        ("p10 → p90", "right"),
+        ("swing", "right"),
+        ("rho", "right"),
+        ("first", "right"),
+        ("total", "right"),
+    ):
+        view.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    swings = result.tornado.set_index("key")
+    rho = result.spearman.set_index("key")["spearman"]
+    for row in result.sobol.head(10).to_dict("records"):
+        swing = swings.loc[row["key"]]
+        view.add_row(
+            str(row["key"]),
+            f"{format_input(swing['input_low'], row['key'])} → "
+            f"{format_input(swing['input_high'], row['key'])}",
+            format_value(float(swing["swing"]), METRIC_UNITS[metric], compact=True),
+            f"{rho[row['key']]:+.2f}",
+            f"{row['first']:.2f}",
+            f"{row['total']:.2f}",
+        )
+    console.print(view)
+    console.print(f"wrote {out_dir / 'sensitivity.md'} and {len(written) - 1} more files")

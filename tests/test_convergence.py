@@ -1,0 +1,93 @@
+"""Runs with a precision target: stop when reached, reproducibly, and say so when capped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from impact import engine
+from impact.cli import main
+from impact.convergence import Precision, next_total, precision
+from impact.engine import BLOCK_SIZE, simulate
+from impact.exceptions import ConvergenceWarning, InputError
+from impact.scenario import load_scenario
+
+TOTAL = "total_revenue_loss_usd"
+TARGET = 0.005  # 0.5%: a few rounds of whole blocks for the built-in scenario
+
+
+def test_stops_at_the_first_round_that_meets_the_target() -> None:
+    scenario = load_scenario("tiktok-us-2026")
+    result = simulate(scenario, 10_000, rng=3, target_precision=TARGET)
+    assert result.converged is True and result.target_precision == TARGET
+    assert result.n_trials == result.rounds[-1] and result.n_trials % BLOCK_SIZE == 0
+    assert len(result.rounds) >= 2  # the first round (one block) is not enough at 0.5%
+    assert precision(result.sketches[TOTAL]).meets(TARGET)
+    # The round before did not meet it: a run that stops after n trials equals a run of n
+    # trials (blocks are folded in order whatever the rounds), so it can be checked directly.
+    before = simulate(scenario, result.rounds[-2], rng=3)
+    assert not precision(before.sketches[TOTAL]).meets(TARGET)
+    again = simulate(scenario, result.n_trials, rng=3)
+    assert again.summary.equals(result.summary)
+
+
+def test_same_seed_and_target_give_the_same_trials_and_numbers(monkeypatch) -> None:
+    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)  # several tasks per round, for 2 workers
+    scenario = load_scenario("meta-2024")
+    first = simulate(scenario, 1, rng=8, target_precision=0.01, method="lhs")
+    again = simulate(scenario, 1, rng=8, target_precision=0.01, method="lhs", workers=2)
+    assert first.rounds == again.rounds and first.n_trials == again.n_trials
+    assert first.summary.equals(again.summary)
+
+
+def test_the_cap_stops_the_run_with_a_convergence_warning() -> None:
+    scenario = load_scenario("tiktok-us-2026")
+    with pytest.warns(ConvergenceWarning, match=r"not reached in 100,000 trials"):
+        result = simulate(scenario, 1, rng=1, target_precision=1e-4, max_trials=100_000)
+    assert result.converged is False
+    assert result.n_trials == 100_000 and result.rounds == (65_536, 100_000)
+
+
+def test_next_round_grows_by_the_estimated_need_within_limits() -> None:
+    block = BLOCK_SIZE
+    # Precision twice the target needs 4× the trials, 10% more, rounded up to a block.
+    assert next_total(Precision(0.02, 0.01), 0.01, 4 * block, block, 10**9) == 16 * block
+    assert next_total(Precision(1.0, 1.0), 0.01, block, block, 10**9) == 4 * block  # ×4 at most
+    assert next_total(Precision(0.0101, 0.0), 0.01, block, block, 10**9) == 2 * block  # ≥ 1 block
+    assert next_total(Precision(0.05, 0.0), 0.01, block, block, 3 * block) == 3 * block  # the cap
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, -0.1])
+def test_a_target_outside_0_1_is_an_input_error(bad: float) -> None:
+    with pytest.raises(InputError, match="target precision"):
+        simulate(load_scenario("meta-2024"), 100, rng=1, target_precision=bad)
+
+
+def test_cli_target_precision(tmp_path: Path, capsys) -> None:
+    argv = ["simulate", "--scenario", "meta-2024", "--target-precision", "0.01", "--json"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["converged"] is True and payload["target_precision"] == 0.01
+    assert payload["trials"] % BLOCK_SIZE == 0
+
+    capped = ["simulate", "--scenario", "meta-2024", "--target-precision", "1e-5"]
+    assert main([*capped, "--max-trials", "70k", "--quiet", "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: target precision 1e-05 not reached in 70,000 trials")
+
+    assert main(["simulate", "--target-precision", "2", "--out", str(tmp_path / "c")]) == 2
+    assert "target precision: 2.0" in capsys.readouterr().err
+
+
+def test_percentile_intervals_bracket_each_percentile() -> None:
+    result = simulate(load_scenario("meta-2024"), 20_000, rng=4)
+    frame = result.percentile_intervals()
+    assert list(frame.columns) == [
+        f"{p}_{side}" for p in ("p05", "p50", "p95", "p99") for side in ("low", "high")
+    ]
+    for metric, row in frame.iterrows():
+        for p, q in (("p05", 0.05), ("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            assert (row[f"{p}_low"], row[f"{p}_high"]) == result.quantile_interval(str(metric), q)
+            assert row[f"{p}_low"] <= result.summary.loc[metric, p] <= row[f"{p}_high"]
