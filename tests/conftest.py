@@ -1,6 +1,13 @@
-"""Shared test settings: hypothesis runs are derandomised (seeded) and have no deadline."""
+"""Shared test settings: one BLAS thread; hypothesis runs are derandomised and have no deadline."""
 
-from hypothesis import settings
+import os
+
+# Small matrix products (statsmodels fits) run many times slower with a multi-threaded BLAS
+# when the two cores are already busy; set before numpy is first imported by a test module.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from hypothesis import settings  # noqa: E402
 
 # STYLE.md point 8: every test is seeded. `derandomize` makes hypothesis draw the same examples
 # on every run; there is no deadline because the first call into numpy/scipy can be slow.

@@ -18,6 +18,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+from impact.cli import calibrate as _calibrate  # noqa: E402,F401
+from impact.cli import retro as _retro  # noqa: E402,F401
 from impact.cli import scenarios as _scenarios  # noqa: E402,F401  (registers commands)
 from impact.cli import sensitivity as _sensitivity  # noqa: E402,F401
 from impact.cli import simulate as _simulate  # noqa: E402,F401

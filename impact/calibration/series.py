@@ -1,0 +1,233 @@
+"""Read and check an observed series (hourly or daily CSV) and the outage times placed on it.
+
+Every problem is an InputError naming the file, the column, the row (as the line number in
+the file, the header being line 1) or the value, and saying what to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from impact.exceptions import InputError
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "SeriesData",
+    "check_periods",
+    "min_pre_rows",
+    "parse_time",
+    "read_series",
+    "series_step",
+]
+
+HOUR = pd.Timedelta(hours=1)
+DAY = pd.Timedelta(days=1)
+# Two full weeks of hours, or four weeks of days: enough rows to estimate a weekly pattern, a
+# daily one (hourly data), a trend and the autocorrelation of what is left, with rows to spare.
+MIN_PRE_DAYS = {HOUR: 14, DAY: 28}
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    """A checked series: a DatetimeIndex at a regular step, the metric and any control columns."""
+
+    frame: pd.DataFrame
+    path: Path
+    metric: str
+    controls: tuple[str, ...] = ()
+
+    @property
+    def step(self) -> pd.Timedelta:
+        """One hour or one day."""
+        return series_step(pd.DatetimeIndex(self.frame.index), str(self.path))
+
+    @property
+    def y(self) -> pd.Series:
+        """The metric as a Series indexed by time; `attrs["source"]` names the file in errors."""
+        y = self.frame[self.metric].copy()
+        y.attrs["source"] = str(self.path)
+        return y
+
+    def with_source(self) -> pd.DataFrame:
+        """The frame, with `attrs["source"]` naming the file in errors."""
+        frame = self.frame.copy()
+        frame.attrs["source"] = str(self.path)
+        return frame
+
+
+def _where(path: Path | str) -> str:
+    return repr(str(path))
+
+
+def _column(frame: pd.DataFrame, name: str, path: Path, flag: str) -> str:
+    if name in frame.columns:
+        return name
+    columns = [str(c) for c in frame.columns]
+    hint = get_close_matches(name, columns, n=1)
+    fix = f"; did you mean {hint[0]!r}?" if hint else ""
+    raise InputError(
+        f"{_where(path)} has no column {name!r} ({flag}){fix} columns are {', '.join(columns)}"
+    )
+
+
+def _cell(frame: pd.DataFrame, column: str, row: int) -> str:
+    value = frame[column].iloc[row]
+    value = value.item() if isinstance(value, np.generic) else value
+    return "a missing value (empty, NA or NaN)" if pd.isna(value) else repr(value)
+
+
+def _times(frame: pd.DataFrame, column: str, path: Path) -> pd.DatetimeIndex:
+    """Parse the time column; times with a UTC offset are converted to UTC, others kept as given."""
+    raw = frame[column]
+    text = raw.astype(str).where(raw.notna(), None)
+    parsed = pd.to_datetime(text, errors="coerce", utc=True)
+    if parsed.isna().any():
+        # The first row fixes the format pandas infers; allow rows written another way too.
+        parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(
+            f"{_where(path)} column {column!r} row {row + 2}: {_cell(frame, column, row)} is not "
+            "a timestamp (write e.g. 2025-04-07 09:00, or name the time column with --time-col)"
+        )
+    return pd.DatetimeIndex(parsed).tz_localize(None)
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(
+            f"{_where(path)} column {column!r} row {row + 2}: {_cell(frame, column, row)} is not "
+            "a finite number; fill or drop the row (the models need every step)"
+        )
+    return values
+
+
+def series_step(index: pd.DatetimeIndex, source: str = "the series") -> pd.Timedelta:
+    """The series' step, one hour or one day, after checking that every row follows it."""
+    if len(index) < 2:
+        raise InputError(f"{source}: needs at least two rows, found {len(index)}")
+    diffs = index[1:] - index[:-1]
+    step = diffs[0]
+    if step not in (HOUR, DAY):
+        raise InputError(
+            f"{source}: rows are {step} apart; the series must have one row per hour or per day "
+            "(aggregate finer data first)"
+        )
+    bad = np.flatnonzero(diffs != step)
+    if bad.size:
+        i = int(bad[0]) + 1
+        what = (
+            "is not after the row before it" if diffs[i - 1] <= pd.Timedelta(0) else "leaves a gap"
+        )
+        raise InputError(
+            f"{source}: row {i + 2}: {index[i]} {what} ({index[i - 1]}); the series must have "
+            f"exactly one row every {'hour' if step == HOUR else 'day'}, sorted by time "
+            "(fill gaps and remove duplicates first)"
+        )
+    return step
+
+
+def read_series(
+    path: str | Path,
+    metric: str,
+    *,
+    time_col: str | None = None,
+    controls: Sequence[str] = (),
+) -> SeriesData:
+    """Read a CSV series: a time column (default: the first), the metric and control columns."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise InputError(f"--series: {_where(path)}: file not found")
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:  # pandas raises many types for unreadable files
+        raise InputError(
+            f"{_where(path)}: cannot read as CSV ({type(exc).__name__}: {exc})"
+        ) from None
+    if frame.empty or len(frame.columns) < 2:
+        raise InputError(f"{_where(path)}: needs a header line, a time column and a metric column")
+    time_name = _column(frame, time_col, path, "--time-col") if time_col else str(frame.columns[0])
+    metric = _column(frame, metric, path, "--metric")
+    controls = tuple(_column(frame, c, path, "--control") for c in controls)
+    for name in (metric, *controls):
+        if name == time_name:
+            raise InputError(f"{_where(path)}: column {name!r} is the time column, not a metric")
+    index = _times(frame, time_name, path)
+    series_step(index, _where(path))
+    data = {name: _numbers(frame, name, path) for name in dict.fromkeys((metric, *controls))}
+    out = pd.DataFrame(data, index=index)
+    out.index.name = time_name
+    return SeriesData(out, path, metric, controls)
+
+
+def parse_time(text: str | pd.Timestamp, flag: str) -> pd.Timestamp:
+    """A time given on the command line ('2025-04-07 09:00'); offsets are converted to UTC."""
+    if isinstance(text, pd.Timestamp):
+        stamp = text
+    else:
+        try:
+            stamp = pd.Timestamp(str(text).strip())
+        except (ValueError, TypeError):
+            raise InputError(
+                f"{flag}: {str(text)!r} is not a timestamp (write e.g. 2025-04-07 09:00)"
+            ) from None
+        if pd.isna(stamp):
+            raise InputError(
+                f"{flag}: {str(text)!r} is not a timestamp (write e.g. 2025-04-07 09:00)"
+            )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
+
+
+def min_pre_rows(step: pd.Timedelta) -> int:
+    """Rows needed before the onset to fit the normal level of a series with this step."""
+    return int(MIN_PRE_DAYS[step] * (DAY / step))
+
+
+def check_periods(
+    index: pd.DatetimeIndex,
+    onset: pd.Timestamp,
+    restored: pd.Timestamp | None = None,
+    *,
+    source: str = "the series",
+    onset_flag: str = "--onset",
+    restored_flag: str = "--restored",
+    min_post_rows: int = 1,
+) -> None:
+    """Check that the onset (and restoration) lie inside the series with enough rows around them."""
+    step = series_step(index, source)
+    first, last = index[0], index[-1]
+    span = f"{source} runs from {first} to {last}"
+    if not first < onset <= last:
+        raise InputError(f"{onset_flag} {onset}: outside the series; {span}")
+    n_pre = int((index < onset).sum())
+    need = min_pre_rows(step)
+    if n_pre < need:
+        unit = "hourly" if step == HOUR else "daily"
+        raise InputError(
+            f"{onset_flag} {onset}: only {n_pre} {unit} rows of {source} come before it; fitting "
+            f"the normal level needs at least {need} ({MIN_PRE_DAYS[step]} days)"
+        )
+    if restored is None:
+        return
+    if not onset < restored <= last:
+        where = "not after the onset" if restored <= onset else "outside the series"
+        raise InputError(f"{restored_flag} {restored}: {where}; {span}")
+    n_post = int((index >= restored).sum())
+    if n_post < min_post_rows:
+        raise InputError(
+            f"{restored_flag} {restored}: only {n_post} rows of {source} come after it; fitting "
+            f"the recovery needs at least {min_post_rows}"
+        )
