@@ -16,7 +16,7 @@ from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import read_series
 from impact.cli import app
-from impact.cli.options import DEFAULT_SEED, parse_whole
+from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.reports.calibration import (
     durations_report,
     durations_toml,
@@ -36,7 +36,6 @@ calibrate_app = typer.Typer(
 )
 app.add_typer(calibrate_app, name="calibrate")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="print the result as one JSON object")]
 SeriesFlag = Annotated[
     Path, typer.Option("--series", metavar="PATH", help="CSV with a time column and the metric")
 ]

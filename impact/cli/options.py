@@ -5,7 +5,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -18,7 +18,10 @@ __all__ = [
     "DEFAULT_SCENARIO",
     "DEFAULT_SEED",
     "DEFAULT_TRIALS",
+    "JsonFlag",
+    "QuietFlag",
     "ScenarioOptions",
+    "WorkersFlag",
     "parse_whole",
     "scenario_options",
 ]
@@ -27,6 +30,13 @@ DEFAULT_SCENARIO = "tiktok-us-2026"
 DEFAULT_SEED = 20260125  # the TikTok US outage began on 25 January 2026
 DEFAULT_TRIALS = 100_000
 NAMED_FLAGS = tuple(info for info in KEYS if info.flag)
+
+# Flags that several commands share, declared once.
+JsonFlag = Annotated[bool, typer.Option("--json", help="print the result as one JSON object")]
+QuietFlag = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")]
+WorkersFlag = Annotated[
+    int, typer.Option("--workers", help="worker processes (results do not depend on it)")
+]
 
 
 @dataclass

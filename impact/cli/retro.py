@@ -11,7 +11,6 @@ from impact.calibration.retro import RetroImpact
 from impact.calibration.series import read_series
 from impact.cli import app
 from impact.cli.calibrate import (
-    JsonFlag,
     MetricFlag,
     OnsetFlag,
     SeriesFlag,
@@ -21,7 +20,7 @@ from impact.cli.calibrate import (
     print_written,
     text_file,
 )
-from impact.cli.options import DEFAULT_SEED, parse_whole
+from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.reports.data_charts import retro_chart
 from impact.reports.files import write_files
 from impact.reports.provenance import Provenance

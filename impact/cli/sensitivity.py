@@ -10,7 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from impact.cli import app
-from impact.cli.options import DEFAULT_SEED, ScenarioOptions, parse_whole, scenario_options
+from impact.cli.options import (
+    DEFAULT_SEED,
+    JsonFlag,
+    QuietFlag,
+    ScenarioOptions,
+    WorkersFlag,
+    parse_whole,
+    scenario_options,
+)
 from impact.cli.reproduce import reproduce_command
 from impact.reports.files import write_files
 from impact.reports.format import format_value
@@ -52,11 +60,9 @@ def sensitivity_command(
         Method | None,
         typer.Option("--method", help="sampling design of the simulation (default: scenario's)"),
     ] = None,
-    workers: Annotated[
-        int, typer.Option("--workers", help="worker processes (results do not depend on it)")
-    ] = 1,
-    json_output: Annotated[bool, typer.Option("--json", help="print the results as JSON")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    workers: WorkersFlag = 1,
+    json_output: JsonFlag = False,
+    quiet: QuietFlag = False,
 ) -> None:
     """Rank the uncertain inputs by how much they drive a metric; write sensitivity.md, CSVs and
     charts into --out."""

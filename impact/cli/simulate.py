@@ -13,7 +13,10 @@ from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
+    JsonFlag,
+    QuietFlag,
     ScenarioOptions,
+    WorkersFlag,
     parse_whole,
     scenario_options,
 )
@@ -42,9 +45,7 @@ def simulate_command(
         Path | None,
         typer.Option("--out", metavar="DIR", help="output folder (default reports/<scenario>)"),
     ] = None,
-    workers: Annotated[
-        int, typer.Option("--workers", help="worker processes (results do not depend on it)")
-    ] = 1,
+    workers: WorkersFlag = 1,
     method: Annotated[
         Method | None,
         typer.Option("--method", help="sampling design (default: the scenario's, else mc)"),
@@ -68,8 +69,8 @@ def simulate_command(
         SamplesFormat | None,
         typer.Option("--samples-format", help="samples as csv or parquet (implies --samples)"),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    json_output: JsonFlag = False,
+    quiet: QuietFlag = False,
 ) -> None:
     """Simulate outages of a scenario; print a summary and write the report folder --out."""
     started = time.perf_counter()
