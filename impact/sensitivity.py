@@ -231,6 +231,11 @@ def analyse(
     seed gives the same numbers.
     """
     _check_metric(metric)
+    if not scenario.uncertain_keys:
+        raise InputError(
+            f"scenario {scenario.name!r}: every input is fixed, so nothing drives {metric}; "
+            "give at least one input a distribution"
+        )
     root = as_seed_sequence(rng)
     sim_seed, sobol_seed = root.spawn(2)
     result = simulate(scenario, n_trials, sim_seed, method=method, workers=workers, samples=True)

@@ -41,10 +41,14 @@ def _design(
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> np.ndarray:
     """First-order and total indices, shape (2, d), by scipy's estimators."""
+    d = f_ab.shape[0]
+    if d == 1:  # scipy's sobol_indices fails on one input; the estimators are per input anyway
+        f_ab = np.concatenate([f_ab, f_ab])
     result = sobol_indices(
         func={"f_A": f_a[None], "f_B": f_b[None], "f_AB": f_ab[:, None]}, n=f_a.size
     )
-    return np.array([np.atleast_1d(result.first_order), np.atleast_1d(result.total_order)])
+    first, total = np.atleast_1d(result.first_order), np.atleast_1d(result.total_order)
+    return np.array([first[:d], total[:d]])
 
 
 def sobol_table(

@@ -263,3 +263,10 @@ def test_other_bad_input_exits_2_and_writes_nothing(
     for needle in needles:
         assert needle in err, (needle, err)
     assert not out.exists()
+
+
+def test_retro_refuses_the_metric_as_its_own_control(tmp_path, capsys) -> None:
+    out = tmp_path / "r"
+    status, _, err = run([*RETRO, "--control", "views", "--out", str(out)], capsys)
+    assert status == 2 and err.count("\n") == 1 and "is the metric itself" in err
+    assert not out.exists()

@@ -255,3 +255,61 @@ def test_minimal_scenario_without_creators_writes_a_full_report(tmp_path: Path, 
     pngs = sorted((tmp_path / "r").glob("*.png"))
     assert len(pngs) >= 3
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_out_that_cannot_be_created_is_exit_2_naming_it(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    status, _, err = run(["simulate", "--trials", "1000", "--out", str(blocker / "sub")], capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and "cannot write there" in err and "a-file" in err
+
+
+def test_degenerate_charts_print_nothing_with_quiet(tmp_path: Path, capsys) -> None:
+    # A zero horizon makes every after-effect 0: the charts' axes collapse, and matplotlib's
+    # warnings about it must not reach the user.
+    status, out, err = run(
+        ["simulate", "--trials", "2000", "--set", "horizon.hours=0", "-q", "--out", str(tmp_path)],
+        capsys,
+    )
+    assert status == 0 and out == "" and err == ""
+
+
+def test_sensitivity_with_one_or_no_uncertain_input(tmp_path: Path, capsys) -> None:
+    from impact.keys import KEYS
+
+    fixed = [a for k in KEYS if k.key != "outage.hours" for a in ("--set", f"{k.key}=1")]
+    status, out, err = run(
+        [
+            "sensitivity",
+            "--trials",
+            "1000",
+            *fixed,
+            "--set",
+            "outage.hours=uniform(1, 2)",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert status == 0, err
+    sobol = json.loads(out)["sobol"]
+    assert list(sobol) == ["outage.hours"]
+    # One input explains everything: both indices are 1 up to the estimator's sampling noise.
+    assert sobol["outage.hours"]["first"] == pytest.approx(1, abs=0.05)
+    assert sobol["outage.hours"]["total"] == pytest.approx(1, abs=0.05)
+    status, _, err = run(
+        [
+            "sensitivity",
+            "--trials",
+            "1000",
+            *fixed,
+            "--set",
+            "outage.hours=2",
+            "--out",
+            str(tmp_path / "none"),
+        ],
+        capsys,
+    )
+    assert status == 2 and "every input is fixed" in err

@@ -6,6 +6,7 @@ the file, the header being line 1) or the value, and saying what to do about it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -87,7 +88,10 @@ def _times(frame: pd.DataFrame, column: str, path: Path) -> pd.DatetimeIndex:
     """Parse the time column; times with a UTC offset are converted to UTC, others kept as given."""
     raw = frame[column]
     text = raw.astype(str).where(raw.notna(), None)
-    parsed = pd.to_datetime(text, errors="coerce", utc=True)
+    with warnings.catch_warnings():
+        # pandas warns when it cannot infer one format; unparsed rows are reported just below.
+        warnings.simplefilter("ignore", UserWarning)
+        parsed = pd.to_datetime(text, errors="coerce", utc=True)
     if parsed.isna().any():
         # The first row fixes the format pandas infers; allow rows written another way too.
         parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
@@ -163,6 +167,13 @@ def read_series(
     for name in (metric, *controls):
         if name == time_name:
             raise InputError(f"{_where(path)}: column {name!r} is the time column, not a metric")
+    if metric in controls:
+        raise InputError(
+            f"{_where(path)}: --control {metric}: is the metric itself; a control must be a "
+            "column the outage did not affect"
+        )
+    if len(set(controls)) != len(controls):
+        raise InputError(f"{_where(path)}: --control: a column is given twice")
     index = _times(frame, time_name, path)
     series_step(index, _where(path))
     data = {name: _numbers(frame, name, path) for name in dict.fromkeys((metric, *controls))}

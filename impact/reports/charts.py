@@ -8,6 +8,7 @@ so drawing a report neither needs a display nor changes the backend of a noteboo
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -264,5 +265,10 @@ CHARTS: dict[str, tuple[Chart, str]] = {
 def draw(name: str, data: ReportData, path: Path) -> None:
     """Draw the chart called `name` (a key of CHARTS) into `path`, in the report's style."""
     chart, _ = CHARTS[name]
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE), warnings.catch_warnings():
+        # A degenerate axis (every trial equal, e.g. a zero horizon) makes matplotlib warn as it
+        # widens the limits itself; the chart is still right, so the warning is not shown.
+        warnings.filterwarnings(
+            "ignore", message="Attempting to set identical", category=UserWarning
+        )
         chart(data, path)

@@ -15,33 +15,41 @@ __all__ = ["Writer", "write_files"]
 Writer = Callable[[Path], None]
 
 
+def _cannot(out_dir: Path, exc: OSError) -> InputError:
+    reason = exc.strerror or str(exc)
+    return InputError(f"out: {str(out_dir)!r}: cannot write there ({reason.lower()})")
+
+
 def write_files(
     out_dir: Path, writers: Mapping[str, Writer], *, remove: Iterable[str] = ()
 ) -> list[Path]:
-    """Write each file with its writer into a temporary folder beside `out_dir`, then move them in.
+    """Write each file with its writer into a temporary folder inside `out_dir`, then move them in.
 
-    An error or Ctrl-C before the move leaves `out_dir` exactly as it was; each move is an atomic
-    rename, so every file in `out_dir` is always either its earlier or its new complete version.
-    `writers` maps a relative file name to a function that writes that file at the path it is given.
-    Names in `remove` that were not written this time (say, samples of an earlier run) are
-    deleted from `out_dir` once every new file is in place, so the folder holds one run.
+    An error or Ctrl-C before the move leaves `out_dir` exactly as it was (a folder this call
+    created is removed again); each move is an atomic rename within one file system (the
+    temporary folder lives inside `out_dir`, so a mounted `out_dir` works), so every file in
+    `out_dir` is always either its earlier or its new complete version. `writers` maps a relative
+    file name to a function that writes that file at the path it is given. Names in `remove` that
+    were not written this time (say, samples of an earlier run) are deleted from `out_dir` once
+    every new file is in place, so the folder holds one run. A folder that cannot be written is
+    an InputError naming it.
     """
+    if not str(out_dir).strip():
+        raise InputError("out: '': empty path; give a folder, e.g. --out reports/mine")
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"out: {str(out_dir)!r}: exists and is not a folder")
+    created = not out_dir.exists()
     try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".impact-tmp-", dir=out_dir))
     except OSError as exc:
-        raise InputError(
-            f"out: {str(out_dir)!r}: cannot create its parent folder ({exc})"
-        ) from None
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+        raise _cannot(out_dir, exc) from None
     try:
         for name, write in writers.items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             write(target)
-        out_dir.mkdir(exist_ok=True)
         written = []
         for name in writers:
             final = out_dir / name
@@ -52,5 +60,9 @@ def write_files(
             if name not in writers:
                 (out_dir / name).unlink(missing_ok=True)
         return written
+    except OSError as exc:
+        raise _cannot(out_dir, exc) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()
