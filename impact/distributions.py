@@ -33,6 +33,7 @@ __all__ = [
     "Poisson",
     "Triangular",
     "Uniform",
+    "Weibull",
 ]
 
 Z95 = float(special.ndtri(0.95))  # 1.6448536…: p5 and p95 are mu ∓ Z95·sigma on the log scale
@@ -370,6 +371,36 @@ class Gamma(Distribution):
 
     def spec(self) -> str:
         return f"gamma({_fmt(self.shape)}, {_fmt(self.scale)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Weibull(Distribution):
+    """Weibull with the given shape and scale: P(X > x) = exp(-(x/scale)^shape)."""
+
+    name: ClassVar[str] = "weibull"
+    shape: float
+    scale: float
+
+    def __post_init__(self) -> None:
+        _finite(shape=self.shape, scale=self.scale)
+        if not (self.shape > 0 and self.scale > 0):
+            raise _problem("shape and scale must be > 0")
+
+    def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
+        return self.scale * rng.weibull(self.shape, n)
+
+    def ppf(self, u: ArrayLike) -> FloatArray:
+        u = np.asarray(u, dtype=float)
+        return self.scale * (-np.log1p(-u)) ** (1.0 / self.shape)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def mean(self) -> float:
+        return self.scale * math.gamma(1.0 + 1.0 / self.shape)
+
+    def spec(self) -> str:
+        return f"weibull({_fmt(self.shape)}, {_fmt(self.scale)})"
 
 
 @dataclass(frozen=True, slots=True)

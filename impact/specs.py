@@ -26,6 +26,7 @@ from impact.distributions import (
     Poisson,
     Triangular,
     Uniform,
+    Weibull,
 )
 from impact.exceptions import InputError
 from impact.keys import Domain
@@ -44,6 +45,7 @@ FAMILIES = (
     "lognormal(median=…, sigma=…) or lognormal(p5=…, p95=…)",
     "beta(a, b)",
     "gamma(shape, scale)",
+    "weibull(shape, scale)",
     "poisson(mean)",
     "choice(v1, v2, …; p=p1, p2, …)",
     "empirical(path.csv:column)",
@@ -179,6 +181,7 @@ _SIMPLE: dict[str, tuple[Callable[..., Distribution], tuple[str, ...]]] = {
     "pert": (Pert, ("low", "mode", "high")),
     "beta": (Beta, ("a", "b")),
     "gamma": (Gamma, ("shape", "scale")),
+    "weibull": (Weibull, ("shape", "scale")),
     "poisson": (Poisson, ("mean",)),
 }
 
@@ -236,8 +239,8 @@ def check_domain(dist: Distribution, domain: Domain) -> None:
     low, high = dist.support()
     if isinstance(dist, Poisson) and domain.low_open and domain.low >= 0:
         raise InputError(f"poisson can draw 0, but the value {domain.describe()}")
-    # Lognormal and gamma never reach 0; a range that starts on an open bound can draw it.
-    open_ok = isinstance(dist, Lognormal | Gamma | Normal)
+    # Lognormal, gamma and Weibull never reach 0; a range that starts on an open bound can draw it.
+    open_ok = isinstance(dist, Lognormal | Gamma | Weibull | Normal)
     if domain.low_open and low == domain.low and not open_ok:
         raise InputError(
             f"{dist.name} can draw {low:g}, but the value {domain.describe()}; "

@@ -280,7 +280,7 @@ BAD_SPECS: list[tuple[str, str, str]] = [
     (HOURS_KEY, "unifrom(1, 2)", "unknown distribution 'unifrom'; did you mean uniform?"),
     (HOURS_KEY, "lognorml(median=1, sigma=1)", "did you mean lognormal?"),
     (HOURS_KEY, "trianglar(1, 2, 3)", "did you mean triangular?"),
-    (HOURS_KEY, "weibull(1, 2)", "unknown distribution 'weibull'; known: uniform(low, high)"),
+    (HOURS_KEY, "weibul(1, 2)", "unknown distribution 'weibul'; did you mean weibull?"),
     # argument counts and names
     (HOURS_KEY, "uniform(1)", "uniform needs low, high; missing high"),
     (HOURS_KEY, "uniform()", "missing low, high"),
@@ -487,3 +487,13 @@ def test_choice_canonical_spec_reparses_to_the_same_values(
     assert isinstance(again, Choice)
     assert again.values == dist.values
     assert again.probs == pytest.approx(dist.probs, rel=1e-12)
+
+
+def test_weibull_spec_parses_and_round_trips() -> None:
+    from impact.distributions import Weibull
+
+    dist = parse_spec("weibull(0.545, 23)", key=HOURS_KEY, domain=key_info(HOURS_KEY).domain)
+    assert dist == Weibull(0.545, 23.0)
+    assert parse_spec(dist.spec()) == dist
+    with pytest.raises(InputError, match="weibull can exceed 1"):
+        parse_spec("weibull(2, 0.5)", key=SHARE_KEY, domain=key_info(SHARE_KEY).domain)

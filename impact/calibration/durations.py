@@ -6,8 +6,8 @@ parameters having been fitted to the same data, as Lilliefors' test does), and B
 intervals for the parameters from a nonparametric bootstrap (resampled outages). Bootstrap
 replicates solve the same likelihood equations, vectorised (`_mle_many`).
 
-The best fit is written as a spec of impact's grammar; Weibull has no family in that grammar,
-so when it wins on AIC the spec for scenarios is the best of lognormal and gamma instead.
+Every fit is written as a spec of impact's grammar (`lognormal(median=…, sigma=…)`,
+`gamma(shape, scale)`, `weibull(shape, scale)`); the best by AIC goes into calibration.toml.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from impact.rng import RNGLike, as_seed_sequence, root_entropy
 __all__ = ["FAMILIES", "SPEC_FAMILIES", "DurationFit"]
 
 FAMILIES = ("lognormal", "gamma", "weibull")
-SPEC_FAMILIES = ("lognormal", "gamma")  # the families impact's spec grammar can write
+SPEC_FAMILIES = ("lognormal", "gamma", "weibull")  # all three are families of the spec grammar
 PARAMETER_NAMES = {
     "lognormal": ("median", "sigma"),
     "gamma": ("shape", "scale"),
@@ -151,9 +151,9 @@ def _bca_interval(
 def _spec(family: str, params: tuple[float, float]) -> str | None:
     if family == "lognormal":
         return checked("outage.hours", lognormal_spec(*params))
-    if family == "gamma":
-        return checked("outage.hours", f"gamma({number(params[0])}, {number(params[1])})")
-    return None  # Weibull: no family in impact's spec grammar
+    if family in ("gamma", "weibull"):
+        return checked("outage.hours", f"{family}({number(params[0])}, {number(params[1])})")
+    return None
 
 
 def check_durations(values: Any) -> np.ndarray:

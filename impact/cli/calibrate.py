@@ -138,11 +138,6 @@ def durations_command(
             family, params, f"{f['aic']:.1f}", f"{f['delta_aic']:.1f}", f"{f['ks_p_value']:.2f}"
         )
     out_console.print(table)
-    if fit.best_ != fit.spec_family_:
-        out_console.print(
-            f"best fit: {fit.best_} (no spec family in impact's grammar); "
-            f"best that a spec can write: {fit.spec_family_}"
-        )
     out_console.print(f"best fit as a spec: [bold]{fit.spec_}[/bold]")
     print_written(out_console, written)
 

@@ -74,11 +74,6 @@ def durations_toml(fit: DurationFit, source: str, scope: str) -> str:
     family = fit.spec_family_ or ""
     f = fit.fits_[family]
     why = f"the best by AIC of {', '.join(FAMILY_LABELS[k] for k in fit.fits_)}"
-    if fit.best_ != family:
-        why = (
-            f"the best by AIC of the families a spec can write ({FAMILY_LABELS[fit.best_]} fits "
-            f"better by {number(fit.fits_[family]['delta_aic'], 2)} AIC but has no spec family)"
-        )
     note = (
         f"source: {FAMILY_LABELS[family]} maximum-likelihood fit to the durations of {fit.n_} "
         f"outages in {source} (scope {scope}), {why}; parameters with "
