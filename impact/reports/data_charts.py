@@ -102,6 +102,12 @@ def recovery_chart(fit: RecoveryFit, path: Path, metric: str) -> None:
         _save(fig, path)
 
 
+def _band(ax: Any, frame: pd.DataFrame, prefix: str, color: str, label: str | None = None) -> None:
+    """Shade the interval between the columns `<prefix>_low` and `<prefix>_high`."""
+    low, high = frame[f"{prefix}_low"], frame[f"{prefix}_high"]
+    ax.fill_between(frame.index, low, high, color=color, alpha=0.2, lw=0, label=label)
+
+
 def retro_chart(retro: RetroImpact, path: Path, metric: str) -> None:
     """The three classic panels: observed vs counterfactual, pointwise effect, cumulative effect."""
     effects, before = retro.effects_, retro.before_
@@ -118,35 +124,13 @@ def retro_chart(retro: RetroImpact, path: Path, metric: str) -> None:
         first.plot(
             effects.index, effects["counterfactual"], color=BLUE, lw=0.9, label="counterfactual"
         )
-        first.fill_between(
-            effects.index,
-            effects["counterfactual_low"],
-            effects["counterfactual_high"],
-            color=BLUE,
-            alpha=0.2,
-            lw=0,
-            label=f"{pct} interval",
-        )
+        _band(first, effects, "counterfactual", BLUE, label=f"{pct} interval")
         first.set_title(f"{metric}: observed and without the outage")
         second.plot(effects.index, effects["effect"], color=ORANGE, lw=0.8)
-        second.fill_between(
-            effects.index,
-            effects["effect_low"],
-            effects["effect_high"],
-            color=ORANGE,
-            alpha=0.2,
-            lw=0,
-        )
+        _band(second, effects, "effect", ORANGE)
         second.set_title("Pointwise effect (observed − counterfactual)")
         third.plot(effects.index, effects["cumulative_effect"], color=ORANGE, lw=1.2)
-        third.fill_between(
-            effects.index,
-            effects["cumulative_low"],
-            effects["cumulative_high"],
-            color=ORANGE,
-            alpha=0.2,
-            lw=0,
-        )
+        _band(third, effects, "cumulative", ORANGE)
         third.set_title(f"Cumulative effect ({pct} interval from simulated paths)")
         for ax in (first, second, third):
             ax.axvline(retro.onset_, color=GREY, lw=0.8, ls=":")
