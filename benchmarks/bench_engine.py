@@ -25,7 +25,7 @@ def _child(kind: str, n: int) -> dict[str, float]:
     import numpy as np
 
     import impact
-    from impact.engine import BLOCK_SIZE, draw_inputs
+    from impact.simulation.engine import BLOCK_SIZE, draw_inputs
 
     scenario = impact.load_scenario(SCENARIO)
     started = time.perf_counter()

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import special, stats
 
 import impact
-from impact.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
+from impact.inputs.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
 
 SCENARIO = Path(__file__).with_name("all_uncertain.toml")
 CORRELATIONS = {

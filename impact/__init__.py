@@ -9,8 +9,8 @@ True
 
 from impact._version import __version__
 from impact.api import estimate
-from impact.distributions import Distribution
-from impact.engine import SimulationResult, simulate
+from impact.inputs.distributions import Distribution
+from impact.simulation.engine import SimulationResult, simulate
 from impact.exceptions import (
     ConvergenceWarning,
     CorrelationWarning,
@@ -18,10 +18,10 @@ from impact.exceptions import (
     ImpactWarning,
     InputError,
 )
-from impact.keys import KEYS
-from impact.model import INPUTS, OUTPUTS, activity, evaluate
-from impact.scenario import Scenario, Tier, builtin_scenarios, load_scenario, scenario_from_specs
-from impact.specs import parse_spec
+from impact.inputs.keys import KEYS
+from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
+from impact.inputs.scenario import Scenario, Tier, builtin_scenarios, load_scenario, scenario_from_specs
+from impact.inputs.specs import parse_spec
 
 __all__ = [
     "INPUTS",

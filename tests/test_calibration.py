@@ -32,8 +32,8 @@ from impact.calibration.recovery import (
 from impact.calibration.series import HOUR
 from impact.calibration.synthetic import SyntheticTruth, synthetic_series
 from impact.exceptions import InputError
-from impact.keys import key_info
-from impact.specs import parse_spec
+from impact.inputs.keys import key_info
+from impact.inputs.specs import parse_spec
 
 
 def lowest_plausible_hits(n: int, level: float = 0.9) -> int:

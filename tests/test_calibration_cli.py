@@ -16,7 +16,7 @@ import pytest
 
 from impact.cli import main
 from impact.datafiles import data_path
-from impact.scenario import load_scenario, scenario_problems
+from impact.inputs.scenario import load_scenario, scenario_problems
 
 EXAMPLE = data_path("example_series.csv")
 ONSET, RESTORED = "2025-04-07 09:00", "2025-04-07 23:00"

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from impact.cli import app, main
-from impact.model import OUTPUTS
+from impact.model.core import OUTPUTS
 from impact.reports.tables import SUMMARY_COLUMNS
 
 
@@ -162,7 +162,7 @@ def test_validate_reports_every_problem_at_once(tmp_path: Path, capsys) -> None:
 
 
 def test_validate_accepts_every_builtin_scenario(capsys) -> None:
-    from impact.scenario import builtin_scenarios
+    from impact.inputs.scenario import builtin_scenarios
 
     for name, path in builtin_scenarios().items():
         status, out, err = run(["validate", str(path)], capsys)
@@ -171,7 +171,7 @@ def test_validate_accepts_every_builtin_scenario(capsys) -> None:
 
 
 def test_scenarios_lists_one_line_each(capsys) -> None:
-    from impact.scenario import builtin_scenarios
+    from impact.inputs.scenario import builtin_scenarios
 
     status, out, _ = run(["scenarios"], capsys)
     assert status == 0
@@ -276,7 +276,7 @@ def test_degenerate_charts_print_nothing_with_quiet(tmp_path: Path, capsys) -> N
 
 
 def test_sensitivity_with_one_or_no_uncertain_input(tmp_path: Path, capsys) -> None:
-    from impact.keys import KEYS
+    from impact.inputs.keys import KEYS
 
     fixed = [a for k in KEYS if k.key != "outage.hours" for a in ("--set", f"{k.key}=1")]
     status, out, err = run(

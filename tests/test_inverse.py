@@ -1,4 +1,4 @@
-"""The fast inverse CDFs of impact.inverse against scipy's exact (iterative) ones."""
+"""The fast inverse CDFs of impact.inputs.inverse against scipy's exact (iterative) ones."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from impact.distributions import Beta, Gamma, Normal, Pert, Poisson
-from impact.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
+from impact.inputs.distributions import Beta, Gamma, Normal, Pert, Poisson
+from impact.inputs.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
 
 # Dense in the middle, geometric into both tails down to 1e-100 (scipy's betaincinv returns NaN
 # below about 1e-107 for some shapes), plus the end points.

@@ -1,7 +1,7 @@
 """Tests of impact.model.evaluate against MODEL.md: closed forms, brute-force integrals, properties.
 
 Every reference value here is written from the equations of MODEL.md, never by calling
-impact.model (in particular not `activity`), so the tests check the code against the contract.
+impact.model.core (in particular not `activity`), so the tests check the code against the contract.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from points import POINT
 from scipy import integrate
 
-from impact.keys import KEYS, key_info
-from impact.model import INPUTS, OUTPUTS, evaluate
+from impact.inputs.keys import KEYS, key_info
+from impact.model.core import INPUTS, OUTPUTS, evaluate
 
 LN2 = math.log(2.0)
 PARTS = (

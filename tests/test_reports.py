@@ -17,13 +17,13 @@ from rich.console import Console
 import impact
 from impact.cli import main
 from impact.cli.progress import DelayedProgress, wants_progress
-from impact.model import INPUTS, OUTPUTS
+from impact.model.core import INPUTS, OUTPUTS
 from impact.reports import charts, folder
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.provenance import docs_link
 from impact.reports.tables import SUMMARY_COLUMNS
-from impact.sketch import Sketch
-from impact.summaries import PARTS, report_data
+from impact.simulation.sketch import Sketch
+from impact.analysis.summaries import PARTS, report_data
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "reports" / "tiktok-us-2026"

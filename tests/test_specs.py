@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from impact.distributions import (
+from impact.inputs.distributions import (
     Beta,
     Choice,
     Distribution,
@@ -26,8 +26,8 @@ from impact.distributions import (
     Uniform,
 )
 from impact.exceptions import InputError
-from impact.keys import key_info
-from impact.specs import parse_number, parse_spec
+from impact.inputs.keys import key_info
+from impact.inputs.specs import parse_number, parse_spec
 
 HOURS_KEY = "outage.hours"  # (0, inf)
 SHARE_KEY = "outage.severity"  # [0, 1]
@@ -490,7 +490,7 @@ def test_choice_canonical_spec_reparses_to_the_same_values(
 
 
 def test_weibull_spec_parses_and_round_trips() -> None:
-    from impact.distributions import Weibull
+    from impact.inputs.distributions import Weibull
 
     dist = parse_spec("weibull(0.545, 23)", key=HOURS_KEY, domain=key_info(HOURS_KEY).domain)
     assert dist == Weibull(0.545, 23.0)

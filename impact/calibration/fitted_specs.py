@@ -7,8 +7,8 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
-from impact.keys import key_info
-from impact.specs import parse_spec
+from impact.inputs.keys import key_info
+from impact.inputs.specs import parse_spec
 
 __all__ = ["beta_spec", "checked", "lognormal_spec", "number"]
 

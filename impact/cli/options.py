@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from impact.exceptions import InputError
-from impact.keys import KEYS, key_info
-from impact.scenario import Scenario, load_scenario
-from impact.specs import parse_number
+from impact.inputs.keys import KEYS, key_info
+from impact.inputs.scenario import Scenario, load_scenario
+from impact.inputs.specs import parse_number
 
 __all__ = [
     "DEFAULT_SCENARIO",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from impact.cli.options import ScenarioOptions
-from impact.keys import key_info
+from impact.inputs.keys import key_info
 
 __all__ = ["reproduce_command"]
 

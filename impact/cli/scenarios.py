@@ -6,8 +6,8 @@ from typing import Annotated
 import typer
 
 from impact.cli import app
-from impact.keys import KEYS
-from impact.scenario import builtin_scenarios, load_scenario, scenario_problems
+from impact.inputs.keys import KEYS
+from impact.inputs.scenario import builtin_scenarios, load_scenario, scenario_problems
 
 
 @app.command("scenarios")

@@ -23,9 +23,9 @@ from impact.cli.reproduce import reproduce_command
 from impact.reports.files import write_files
 from impact.reports.format import format_value
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
-from impact.result import METRIC_UNITS
-from impact.sampling import Method
-from impact.sensitivity import DEFAULT_METRIC, analyse
+from impact.simulation.result import METRIC_UNITS
+from impact.simulation.sampling import Method
+from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 

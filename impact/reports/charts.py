@@ -23,7 +23,7 @@ from matplotlib.typing import RcKeyType
 
 from impact.reports.format import format_usd
 from impact.reports.tables import stat
-from impact.summaries import TOTAL, ReportData
+from impact.analysis.summaries import TOTAL, ReportData
 
 __all__ = ["CHARTS", "Chart"]
 

@@ -1,6 +1,6 @@
 """report.md: the computed tables of a simulation written out for people, with the charts.
 
-Nothing is computed here (STYLE.md point 9): every number comes from `impact.summaries`
+Nothing is computed here (STYLE.md point 9): every number comes from `impact.analysis.summaries`
 tables and is only formatted. The headline is meant to be quoted as it stands.
 """
 
@@ -16,8 +16,8 @@ from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
-from impact.sensitivity import drivers
-from impact.summaries import TOTAL, ReportData
+from impact.analysis.sensitivity import drivers
+from impact.analysis.summaries import TOTAL, ReportData
 
 __all__ = ["METHOD_NAMES", "render_report", "table"]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from impact.exceptions import InputError
-from impact.model import OUTPUTS
-from impact.scenario import Scenario
-from impact.sketch import Sketch
+from impact.model.core import OUTPUTS
+from impact.inputs.scenario import Scenario
+from impact.simulation.sketch import Sketch
 
 __all__ = [
     "INTERVAL_PERCENTILES",
@@ -50,7 +50,7 @@ class SimulationResult:
     imposed after any repair (`used`) and the one achieved (`achieved`, Spearman's rho averaged
     over blocks of trials). `input_rank_correlations` holds Spearman's rho of each uncertain
     input (rows) with each output (columns) over the first 10,000 trials, a cheap first look at
-    what drives what (`impact.sensitivity` goes further). With a precision target, `rounds`
+    what drives what (`impact.analysis.sensitivity` goes further). With a precision target, `rounds`
     lists the trial count after each round and `converged` says whether the target was met.
     """
 

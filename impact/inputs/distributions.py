@@ -3,7 +3,7 @@
 `sample` uses numpy's own samplers (the fast path for plain Monte Carlo); `ppf` pushes a
 matrix of uniforms through the inverse CDF, which is how stratified and quasi-random designs
 and correlated inputs are drawn. Both describe the same distribution. The inverse CDFs of the
-beta, PERT, gamma, truncated normal and Poisson families come from `impact.inverse` (tables
+beta, PERT, gamma, truncated normal and Poisson families come from `impact.inputs.inverse` (tables
 checked against scipy), because scipy's own are too slow for a design of millions of rows.
 """
 
@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from impact.exceptions import InputError
-from impact.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
+from impact.inputs.inverse import beta_ppf, gamma_ppf, poisson_ppf, truncated_normal_ppf
 
 __all__ = [
     "Beta",

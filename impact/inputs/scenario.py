@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from impact.datafiles import data_path
-from impact.distributions import Distribution
+from impact.inputs.distributions import Distribution
 from impact.exceptions import InputError
-from impact.keys import KEYS, REQUIRED_KEYS, key_info
-from impact.specs import parse_spec
+from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
+from impact.inputs.specs import parse_spec
 
 __all__ = [
     "DEFAULT_TIERS",
@@ -425,7 +425,7 @@ def _raise_all(problems: list[str]) -> None:
 def load_scenario(name_or_path: str | Path, overlays: Iterable[str | Path] = ()) -> Scenario:
     """Load a built-in scenario by name (``"tiktok-us-2026"``) or a scenario file by path.
 
-    Keys the file leaves out take the documented defaults of `impact.keys`; each overlay (a
+    Keys the file leaves out take the documented defaults of `impact.inputs.keys`; each overlay (a
     partial scenario file, such as one written by ``impact calibrate``) is applied in order.
 
     >>> scenario = load_scenario("tiktok-us-2026")

@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 from impact.exceptions import CorrelationWarning, InputError
-from impact.keys import KEYS
-from impact.scenario import Scenario, fixed_correlation_problem
+from impact.inputs.keys import KEYS
+from impact.inputs.scenario import Scenario, fixed_correlation_problem
 
 __all__ = [
     "CorrelationPlan",

@@ -18,7 +18,7 @@ among workers, and changing one key leaves the other keys' draws alone.
 
 The uniforms of the lhs and sobol designs go through each marginal's inverse CDF (`ppf`). With
 correlations, the correlated keys always draw uniforms (for mc from their own streams), which
-`impact.correlation.iman_conover` re-pairs before the inverse CDF.
+`impact.simulation.correlation.iman_conover` re-pairs before the inverse CDF.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import qmc
 
-from impact.correlation import CorrelationPlan, correlation_plan, iman_conover, rank_correlation
+from impact.simulation.correlation import CorrelationPlan, correlation_plan, iman_conover, rank_correlation
 from impact.exceptions import InputError
-from impact.keys import KEYS
-from impact.scenario import METHODS, Scenario
+from impact.inputs.keys import KEYS
+from impact.inputs.scenario import METHODS, Scenario
 
 __all__ = [
     "CORRELATION_STREAM",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc, sobol_indices
 
-from impact.distributions import Distribution
+from impact.inputs.distributions import Distribution
 from impact.exceptions import InputError
 from impact.rng import RNGLike, as_seed_sequence
 
@@ -67,7 +67,7 @@ def sobol_table(
     cost n·(d + 2) of them. Columns: key, first, total, first_low, first_high, total_low,
     total_high. Estimates can fall a little outside [0, 1] by sampling noise.
 
-    >>> from impact.distributions import Uniform
+    >>> from impact.inputs.distributions import Uniform
     >>> table = sobol_table(lambda x: x[0] + 0.1 * x[1], [Uniform(0, 1)] * 2, ["a", "b"], 1024, 1)
     >>> round(float(table.loc[0, "first"]), 2), table.loc[0, "key"]
     (0.99, 'a')

@@ -2,7 +2,7 @@
 
 Trials are cut into blocks of `BLOCK_SIZE`. Block i draws from the i-th child of the root
 SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has
-its own child stream (see `impact.sampling` for the designs), so (a) results do not depend on
+its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not depend on
 the number of workers, chunks or memory, and (b) overriding one key leaves every other key's
 draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
 into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the
@@ -24,16 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.convergence import next_total, precision
-from impact.correlation import achieved_table, rank_correlation
+from impact.simulation.convergence import next_total, precision
+from impact.simulation.correlation import achieved_table, rank_correlation
 from impact.exceptions import ConvergenceWarning, InputError
-from impact.keys import key_info
-from impact.model import OUTPUTS, activity, evaluate, loss_per_creator
-from impact.result import METRIC_UNITS, PER_CREATOR, STATISTICS, TRACKED, SimulationResult
+from impact.inputs.keys import key_info
+from impact.model.core import OUTPUTS, activity, evaluate, loss_per_creator
+from impact.simulation.result import METRIC_UNITS, PER_CREATOR, STATISTICS, TRACKED, SimulationResult
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
-from impact.sampling import SamplingPlan, child, draw_block, plan
-from impact.scenario import Scenario
-from impact.sketch import Sketch
+from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
+from impact.inputs.scenario import Scenario
+from impact.simulation.sketch import Sketch
 
 __all__ = [
     "BLOCKS_PER_TASK",
@@ -289,7 +289,7 @@ def simulate(
     With `target_precision` (a share, 0.01 for 1%), `n_trials` (rounded up to whole blocks)
     is the first round, and rounds continue until the standard error of the mean total loss is
     at most that share of the mean and the 95% interval of its p95 at most that share of p95
-    wide, or until `max_trials` (then a ConvergenceWarning); see `impact.convergence`.
+    wide, or until `max_trials` (then a ConvergenceWarning); see `impact.simulation.convergence`.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from impact.sketch import Sketch
+from impact.simulation.sketch import Sketch
 
 __all__ = ["GROWTH_LIMIT", "Precision", "next_total", "precision"]
 

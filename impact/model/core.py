@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from impact.keys import KEYS
+from impact.inputs.keys import KEYS
 
 __all__ = ["INPUTS", "OUTPUTS", "activity", "evaluate", "loss_per_creator"]
 

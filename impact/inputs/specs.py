@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from impact.distributions import (
+from impact.inputs.distributions import (
     Beta,
     Choice,
     Distribution,
@@ -29,7 +29,7 @@ from impact.distributions import (
     Weibull,
 )
 from impact.exceptions import InputError
-from impact.keys import Domain
+from impact.inputs.keys import Domain
 
 __all__ = ["FAMILIES", "check_domain", "parse_number", "parse_spec"]
 

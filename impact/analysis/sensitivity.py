@@ -23,15 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.correlation import rank_correlation
-from impact.engine import PATH_TRIALS, simulate
+from impact.simulation.correlation import rank_correlation
+from impact.simulation.engine import PATH_TRIALS, simulate
 from impact.exceptions import InputError
-from impact.keys import KEYS
-from impact.model import OUTPUTS, evaluate
-from impact.result import SimulationResult
+from impact.inputs.keys import KEYS
+from impact.model.core import OUTPUTS, evaluate
+from impact.simulation.result import SimulationResult
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
-from impact.scenario import Scenario
-from impact.sobol import BOOTSTRAP_RESAMPLES, sobol_table
+from impact.inputs.scenario import Scenario
+from impact.analysis.sobol import BOOTSTRAP_RESAMPLES, sobol_table
 
 __all__ = [
     "DEFAULT_METRIC",
@@ -68,7 +68,7 @@ def tornado(scenario: Scenario, metric: str = DEFAULT_METRIC) -> pd.DataFrame:
     there), swing (|high − low|); sorted by swing, largest first. `attrs["base"]` is the metric
     with every input at its median.
 
-    >>> from impact.scenario import load_scenario
+    >>> from impact.inputs.scenario import load_scenario
     >>> frame = tornado(load_scenario("tiktok-us-2026"))
     >>> frame.iloc[0]["key"]
     'engagement.recovery_half_life_hours'
@@ -133,7 +133,7 @@ def sobol(
     """First-order and total Sobol indices of each uncertain input, with bootstrap intervals.
 
     `n` (a power of two) base samples cost n·(d + 2) model evaluations, all in one vectorised
-    call; fixed inputs stay at their values. See `impact.sobol.sobol_table` for the design,
+    call; fixed inputs stay at their values. See `impact.analysis.sobol.sobol_table` for the design,
     the estimators and the intervals. Sorted by total index, largest first.
     """
     _check_metric(metric)

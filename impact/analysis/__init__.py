@@ -1,0 +1,1 @@
+"""Stage 4, analysis: summaries, drivers, the activity band and sensitivity, from a result."""

@@ -1,0 +1,1 @@
+"""Stage 1, inputs: scenario keys, distribution families, the spec grammar and scenario files."""

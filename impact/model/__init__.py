@@ -1,0 +1,1 @@
+"""Stage 2, the model: the output registry and the closed-form, vectorised model."""

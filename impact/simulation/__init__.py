@@ -1,0 +1,1 @@
+"""Stage 3, simulation: sampling designs, correlation, the block engine, sketches and results."""
