@@ -24,4 +24,5 @@ POINT: dict[str, float] = {
     "creators.return_share": 0.6,
     "creators.earnings_per_hour": 200_000.0,
     "horizon.hours": 2160.0,
+    "algorithm.degrade_hours": 24.0,
 }

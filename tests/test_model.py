@@ -53,16 +53,18 @@ def run(inputs: dict[str, float]) -> dict[str, float]:
 
 
 def user_churn_share(x: dict[str, float]) -> float:
-    """p = cu·(1 − exp(−Eu/τu)), Eu = S·D + q·min(L,H)·(1 − min(L,H)/(2L))."""
+    """p = cu·(1 − exp(−Eu/τu)), Eu = S·D + aq·L/2 (v2: the whole ramp, whatever H)."""
     return x["users.churn_max"] * -math.expm1(-user_exposure(x) / x["users.churn_scale_hours"])
 
 
+def quality_drop(x: dict[str, float]) -> float:
+    """aq = S·q·(1 − exp(−D/τq)) (v2)."""
+    D, S, q = x["outage.hours"], x["outage.severity"], x["algorithm.quality_loss"]
+    return S * q * -math.expm1(-D / x["algorithm.degrade_hours"])
+
+
 def latency_exposure(x: dict[str, float]) -> float:
-    L, H = x["algorithm.latency_hours"], x["horizon.hours"]
-    if L == 0:
-        return 0.0
-    lh = min(L, H)
-    return x["algorithm.quality_loss"] * lh * (1 - lh / (2 * L))
+    return quality_drop(x) * x["algorithm.latency_hours"] / 2
 
 
 def user_exposure(x: dict[str, float]) -> float:
@@ -70,11 +72,9 @@ def user_exposure(x: dict[str, float]) -> float:
 
 
 def creator_churn_share(x: dict[str, float]) -> float:
-    exposure = (
-        x["outage.severity"] * x["outage.hours"]
-        + x["creators.zero_view_weight"] * x["outage.zero_view_hours"]
-        + latency_exposure(x)
-    )
+    D, S, Z = x["outage.hours"], x["outage.severity"], x["outage.zero_view_hours"]
+    zero_view_exposure = (1 - S) * min(Z, D) + max(0.0, Z - D)  # Zx (v2)
+    exposure = S * D + x["creators.zero_view_weight"] * zero_view_exposure + latency_exposure(x)
     return x["creators.churn_max"] * -math.expm1(-exposure / x["creators.churn_scale_hours"])
 
 
@@ -99,7 +99,7 @@ def reference(x: dict[str, float]) -> dict[str, float]:
     )
     he, q, L = (
         x["engagement.recovery_half_life_hours"],
-        x["algorithm.quality_loss"],
+        quality_drop(x),
         x["algorithm.latency_hours"],
     )
     rho, Tr = x["users.return_share"], x["users.return_after_hours"]
@@ -191,9 +191,11 @@ def test_total_outage_with_every_after_effect_off() -> None:
 
 
 def test_hand_computed_latency_and_creators() -> None:
-    # D=24, S=0.5: direct = 400k·12 = 4.8M. q=0.1 over L=48 (inside H): latency = 400k·0.1·24
-    # = 0.96M. Total 5.76M, 14.4 loss hours, creator earnings 1000·14.4 = 14,400.
-    # Creators: Ec = 12 + 0.5·7.2 + 0.1·48/2 = 18; τc = 18/ln2 ⇒ pc = 0.1·(1 − 1/2) = 0.05;
+    # D=24, S=0.5: direct = 400k·12 = 4.8M. τq = 24/ln2 ⇒ 1 − e^(−D/τq) = 1/2, so
+    # aq = 0.5·0.1·0.5 = 0.025, over L=48 (inside H): latency = 400k·0.025·24 = 0.24M.
+    # Total 5.04M, 12.6 loss hours, creator earnings 1000·12.6 = 12,600.
+    # Creators: Zx = (1 − 0.5)·7.2 = 3.6 (all zero-view hours inside the outage);
+    # Ec = 12 + 0.5·3.6 + 0.025·48/2 = 14.4; τc = 14.4/ln2 ⇒ pc = 0.1·(1 − 1/2) = 0.05;
     # lost = 1000·0.05·(1 − 0.6) = 20.
     x = point(
         outage_hours=24,
@@ -201,26 +203,27 @@ def test_hand_computed_latency_and_creators() -> None:
         revenue_hourly_loss=4e5,
         engagement_max_drop=0,
         algorithm_quality_loss=0.1,
+        algorithm_degrade_hours=24 / LN2,
         algorithm_latency_hours=48,
         users_churn_max=0,
         horizon_hours=2160,
         outage_zero_view_hours=7.2,
         creators_count=1000,
         creators_churn_max=0.1,
-        creators_churn_scale_hours=18 / LN2,
+        creators_churn_scale_hours=14.4 / LN2,
         creators_zero_view_weight=0.5,
         creators_return_share=0.6,
         creators_earnings_per_hour=1000,
     )
     out = run(x)
     assert out["direct_revenue_loss_usd"] == pytest.approx(4.8e6, rel=1e-14)
-    assert out["latency_revenue_loss_usd"] == pytest.approx(9.6e5, rel=1e-12)
+    assert out["latency_revenue_loss_usd"] == pytest.approx(2.4e5, rel=1e-12)
     assert out["attrition_revenue_loss_usd"] == 0.0
     assert out["engagement_revenue_loss_usd"] == 0.0
-    assert out[TOTAL] == pytest.approx(5.76e6, rel=1e-12)
-    assert out["loss_hours"] == pytest.approx(14.4, rel=1e-12)
+    assert out[TOTAL] == pytest.approx(5.04e6, rel=1e-12)
+    assert out["loss_hours"] == pytest.approx(12.6, rel=1e-12)
     assert out["creators_lost"] == pytest.approx(20.0, rel=1e-12)
-    assert out["creator_earnings_loss_usd"] == pytest.approx(14_400.0, rel=1e-12)
+    assert out["creator_earnings_loss_usd"] == pytest.approx(12_600.0, rel=1e-12)
 
 
 def test_hand_computed_engagement() -> None:
@@ -317,7 +320,8 @@ def test_closed_form_when_returners_outlast_the_horizon() -> None:
 
 @pytest.mark.parametrize(("latency", "horizon"), [(48.0, 2160.0), (48.0, 48.0), (500.0, 100.0)])
 def test_closed_form_latency_alone(latency: float, horizon: float) -> None:
-    # d = 0, cu = 0: latency = R·q·∫0^min(L,H) (1 − u/L) du = R·q·Lh·(1 − Lh/(2L)).
+    # d = 0, cu = 0: latency = R·aq·∫0^min(L,H) (1 − u/L) du = R·aq·Lh·(1 − Lh/(2L)),
+    # aq = S·q·(1 − e^(−D/τq)) = 0.8·0.1·(1 − e^(−36/24)).
     x = point(
         engagement_max_drop=0,
         users_churn_max=0,
@@ -325,7 +329,8 @@ def test_closed_form_latency_alone(latency: float, horizon: float) -> None:
         horizon_hours=horizon,
     )
     lh = min(latency, horizon)
-    expected = 4e5 * 0.1 * lh * (1 - lh / (2 * latency))
+    aq = 0.8 * 0.1 * (1 - math.exp(-1.5))
+    expected = 4e5 * aq * lh * (1 - lh / (2 * latency))
     out = run(x)
     assert out["latency_revenue_loss_usd"] == pytest.approx(expected, rel=1e-12)
     assert out["attrition_revenue_loss_usd"] == 0.0
@@ -334,10 +339,10 @@ def test_closed_form_latency_alone(latency: float, horizon: float) -> None:
 
 
 def test_closed_form_latency_with_engagement_gap() -> None:
-    # cu = 0, L ≤ H: latency = R·q·[L/2 − ae·∫0^L e^(−ku)(1 − u/L) du], k = ln2/he, and
+    # cu = 0, L ≤ H: latency = R·aq·[L/2 − ae·∫0^L e^(−ku)(1 − u/L) du], k = ln2/he, and
     # ∫0^L e^(−ku)(1 − u/L) du = 1/k − (1 − e^(−kL))/(k²L).
     x = point(users_churn_max=0)
-    R, q, L, he = 4e5, 0.1, 96.0, 120.0
+    R, q, L, he = 4e5, 0.8 * 0.1 * (1 - math.exp(-36 / 24)), 96.0, 120.0
     k = LN2 / he
     ae = 0.8 * 0.2 * (1 - math.exp(-36 / 48))
     damped = 1 / k - (1 - math.exp(-k * L)) / (k * k * L)
@@ -349,11 +354,12 @@ def test_closed_form_latency_with_engagement_gap() -> None:
 
 def test_closed_form_latency_with_churn_before_returns() -> None:
     # d = 0 and Tr ≥ L ≤ H: everyone who churned is away during the whole latency window, so
-    # latency = R·(1 − p)·q·L/2 with p from Eu = S·D + q·L/2.
+    # latency = R·(1 − p)·aq·L/2 with p from Eu = S·D + aq·L/2, aq = 0.8·0.1·(1 − e^(−36/24)).
     x = point(engagement_max_drop=0, users_return_after_hours=200, algorithm_latency_hours=96)
-    p = 0.05 * (1 - math.exp(-(0.8 * 36 + 0.1 * 96 / 2) / 200))
+    aq = 0.8 * 0.1 * (1 - math.exp(-1.5))
+    p = 0.05 * (1 - math.exp(-(0.8 * 36 + aq * 96 / 2) / 200))
     out = run(x)
-    assert out["latency_revenue_loss_usd"] == pytest.approx(4e5 * (1 - p) * 0.1 * 48, rel=1e-12)
+    assert out["latency_revenue_loss_usd"] == pytest.approx(4e5 * (1 - p) * aq * 48, rel=1e-12)
     assert out["users_churned"] == pytest.approx(1e8 * p, rel=1e-12)
 
 
@@ -372,11 +378,12 @@ def test_each_switch_zeroes_its_part_and_only_its_part() -> None:
     assert off["users_churned"] == off["users_lost"] == off["users_to_rivals"] == 0.0
 
 
-def test_zero_revenue_gives_zero_loss_hours() -> None:
-    out = run(point(revenue_hourly_loss=0))
+def test_zero_revenue_still_costs_creators() -> None:
+    # v2: loss_hours is defined without R, so creators lose C·loss_hours whatever R is.
+    out, paid = run(point(revenue_hourly_loss=0)), run(point())
     assert out[TOTAL] == 0.0
-    assert out["loss_hours"] == 0.0
-    assert out["creator_earnings_loss_usd"] == 0.0
+    assert out["loss_hours"] == paid["loss_hours"] > 0
+    assert out["creator_earnings_loss_usd"] == pytest.approx(2e5 * paid["loss_hours"], rel=1e-14)
     assert out["users_churned"] > 0  # users still leave when no revenue is counted
 
 
@@ -432,6 +439,7 @@ def random_point(rng: np.random.Generator) -> dict[str, float]:
         "creators.return_share": float(rng.uniform()),
         "creators.earnings_per_hour": log_uniform(0, 7),
         "horizon.hours": log_uniform(-1, 4.5),
+        "algorithm.degrade_hours": log_uniform(-2, 4),
     }
     H = x["horizon.hours"]
     edges = {
@@ -537,6 +545,7 @@ def input_sets() -> st.SearchStrategy[dict[str, float]]:
         "creators.return_share": share,
         "creators.earnings_per_hour": amount,
         "horizon.hours": nonneg_hours,
+        "algorithm.degrade_hours": positive_hours,
     }
     assert set(strategy) == set(INPUTS)
     return st.fixed_dictionaries(strategy)
@@ -554,7 +563,8 @@ def test_derived_outputs_follow_their_definitions(x: dict[str, float]) -> None:
     out = run(x)
     R, C = x["revenue.hourly_loss"], x["creators.earnings_per_hour"]
     N, p = x["users.count"], user_churn_share(x)
-    expected_hours = out[TOTAL] / R if R > 0 else 0.0
+    # v2: loss_hours does not involve R; total = R·loss_hours.
+    expected_hours = out[TOTAL] / R if R > 0 else run({**x, "revenue.hourly_loss": 1.0})[TOTAL]
     assert out["loss_hours"] == pytest.approx(expected_hours, rel=1e-12, abs=0)
     assert out["creator_earnings_loss_usd"] == pytest.approx(
         C * out["loss_hours"], rel=1e-14, abs=0
@@ -621,3 +631,102 @@ def test_switching_an_effect_off_zeroes_exactly_its_part(x: dict[str, float]) ->
     assert no_churn["users_churned"] == no_churn["users_lost"] == no_churn["users_to_rivals"] == 0.0
     assert no_churn["direct_revenue_loss_usd"] == on["direct_revenue_loss_usd"]
     assert no_churn["creators_lost"] == on["creators_lost"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The three invariants added in MODEL.md v2: scale, horizon, zero views.
+# ---------------------------------------------------------------------------------------------
+
+AFTER_EFFECTS = (
+    "attrition_revenue_loss_usd",
+    "engagement_revenue_loss_usd",
+    "latency_revenue_loss_usd",
+    "users_churned",
+    "users_lost",
+    "users_to_rivals",
+    "creators_lost",
+)
+BEHAVIOUR = ("users_churned", "users_lost", "users_to_rivals", "creators_lost")
+
+
+@pytest.mark.parametrize("key", ["outage_hours", "outage_severity"])
+def test_scale_no_disruption_costs_nothing(key: str) -> None:
+    # Z = 0 and D = 0 (or S = 0): every output is exactly 0 (outage_hours is D itself).
+    out = run(point(outage_zero_view_hours=0, **{key: 0}))
+    for name in OUTPUTS:
+        if name != "outage_hours" or key == "outage_hours":
+            assert out[name] == 0.0, name
+
+
+@given(input_sets())
+def test_scale_after_effects_are_first_order_in_a_short_outage(x: dict[str, float]) -> None:
+    # With Z = 0 and D ≪ every time constant, each after-effect is c·D + O(D²): halving D
+    # halves it. D is set 1e-6 of the smallest time constant, so the relative O(D) correction
+    # to the ratio is ~1e-6; 1e-4 leaves room for rounding in the closed forms.
+    scales = ("engagement.decay_hours", "algorithm.degrade_hours", "users.churn_scale_hours")
+    small = 1e-6 * min(x[k] for k in (*scales, "creators.churn_scale_hours"))
+    x = {**x, "outage.zero_view_hours": 0.0, "outage.hours": small}
+    full, half = run(x), run({**x, "outage.hours": small / 2})
+    for name in AFTER_EFFECTS:
+        if full[name] > 1e-250:  # below that the halves underflow
+            assert half[name] / full[name] == pytest.approx(0.5, rel=1e-4), name
+        else:
+            assert half[name] <= full[name], name
+
+
+def test_scale_the_v1_blip_is_now_small() -> None:
+    # The v1 flaw: a 6-minute, 10%-severity outage cost far more in latency than directly.
+    # Now every after-effect scales with S·D: at 0.1 h every after-effect is below the direct
+    # loss times the ratio of the after-effect's time scales, here well under 10× direct.
+    out = run(point(outage_hours=0.1, outage_severity=0.1, outage_zero_view_hours=0))
+    assert out[TOTAL] < 10 * out["direct_revenue_loss_usd"]
+    assert out["users_lost"] < 1e-3 * 1e8  # a blip loses a tiny share of users
+
+
+@given(input_sets(), log_uniform_st(-3, 5))
+def test_horizon_does_not_change_who_leaves(x: dict[str, float], horizon: float) -> None:
+    # v2: behaviour uses the whole latency ramp; only the revenue integrals stop at H.
+    a, b = run(x), run({**x, "horizon.hours": horizon})
+    for name in BEHAVIOUR:
+        assert a[name] == b[name], name
+
+
+@given(input_sets(), floats(0, 1))
+def test_zero_views_inside_a_total_outage_change_nothing(x: dict[str, float], t: float) -> None:
+    # S = 1: a zero-view hour inside the outage (Z ≤ D) adds (1 − S) = 0 to the creators'
+    # exposure, so every output is exactly what it is with Z = 0.
+    x = {**x, "outage.severity": 1.0}
+    inside, none = (
+        run({**x, "outage.zero_view_hours": t * x["outage.hours"]}),
+        run({**x, "outage.zero_view_hours": 0.0}),
+    )
+    assert inside == none
+
+
+def test_zero_views_after_restoration_count_whole() -> None:
+    # Z = D + 10 at S = 0.5: Zx = 0.5·D + 10, so Ec grows by wz·(0.5·D + 10) over Z = 0.
+    x = point(outage_zero_view_hours=46.0, creators_zero_view_weight=1.0)
+    aq = 0.8 * 0.1 * (1 - math.exp(-1.5))
+    exposure = 0.8 * 36 + 1.0 * ((1 - 0.8) * 36 + 10) + aq * 96 / 2
+    expected = 1e6 * 0.04 * -math.expm1(-exposure / 300) * (1 - 0.6)
+    assert run(x)["creators_lost"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_implied_observables_follow_their_definitions() -> None:
+    # 1 − a(u) with a(u) = (1 − c(u))(1 − ge(u))(1 − ga(u)), from MODEL.md written out here.
+    from impact.model.core import evaluate_all
+
+    x = dict(BASE)
+    out = {k: float(v) for k, v in evaluate_all(x).items()}
+    ae, aq, p = engagement_drop(x), quality_drop(x), user_churn_share(x)
+    rho, Tr, he, L = 0.8, 500.0, 120.0, 96.0
+
+    def gap(u: float) -> float:
+        c = p * ((1 - rho) + rho * (u < Tr))
+        return 1 - (1 - c) * (1 - ae * 2 ** (-u / he)) * (1 - aq * max(0.0, 1 - u / L))
+
+    assert out["activity_gap_at_restore"] == pytest.approx(gap(0.0), rel=1e-12)
+    assert out["activity_gap_7d"] == pytest.approx(gap(168.0), rel=1e-12)
+    assert out["activity_gap_30d"] == pytest.approx(gap(720.0), rel=1e-12)
+    assert out["direct_loss_per_hour_usd"] == pytest.approx(4e5 * 0.8, rel=1e-14)
+    assert out["users_lost_share"] == pytest.approx(p * (1 - rho), rel=1e-12)

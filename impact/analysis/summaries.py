@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.simulation.engine import SimulationResult
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
+from impact.model.outputs import PARTS, TOTAL
+from impact.simulation.engine import SimulationResult
 
 __all__ = [
     "ATTRITION_METRICS",
@@ -32,13 +33,6 @@ __all__ = [
     "tier_table",
 ]
 
-TOTAL = "total_revenue_loss_usd"
-PARTS = {
-    "direct": "direct_revenue_loss_usd",
-    "attrition": "attrition_revenue_loss_usd",
-    "engagement": "engagement_revenue_loss_usd",
-    "latency": "latency_revenue_loss_usd",
-}
 ATTRITION_METRICS = ("users_churned", "users_lost", "users_to_rivals", "creators_lost")
 HISTOGRAM_BINS = 60
 HISTOGRAM_RANGE = (0.001, 0.995)  # quantiles at the histogram's edges: the far tail is cut off

@@ -274,6 +274,18 @@ KEYS: tuple[KeyInfo, ...] = (
         "hours after restoration over which after-effects are counted",
         "--horizon-hours",
     ),
+    KeyInfo(
+        "algorithm.degrade_hours",
+        "τq",
+        "h",
+        HOURS,
+        "lognormal(p5=6, p95=168)",
+        "assumption (model v2): a recommender's features and candidate pools go stale over hours "
+        "to days without fresh interactions; no published measurement, so the range is wide",
+        "time constant of the recommender's degradation while disrupted (63% of q after τq "
+        "hours of a total outage)",
+        "--degrade-hours",
+    ),
 )
 
 REQUIRED_KEYS: tuple[str, ...] = tuple(k.key for k in KEYS if k.default is None)

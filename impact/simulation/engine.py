@@ -2,12 +2,12 @@
 
 Trials are cut into blocks of `BLOCK_SIZE`. Block i draws from the i-th child of the root
 SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has
-its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not depend on
-the number of workers, chunks or memory, and (b) overriding one key leaves every other key's
-draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
-into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the
-run's in block order, so even the floating-point sums are the same whatever runs them, and a
-run that stops after n trials (a precision target) equals a run of n trials.
+its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do
+not depend on the number of workers, chunks or memory, and (b) overriding one key leaves every
+other key's draws unchanged (common random numbers when two scenarios are compared). Blocks are
+grouped into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into
+the run's in block order, so even the floating-point sums are the same whatever runs them,
+and a run that stops after n trials (a precision target) equals a run of n trials.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.simulation.convergence import next_total, precision
-from impact.simulation.correlation import achieved_table, rank_correlation
 from impact.exceptions import ConvergenceWarning, InputError
 from impact.inputs.keys import key_info
-from impact.model.core import OUTPUTS, activity, evaluate, loss_per_creator
-from impact.simulation.result import METRIC_UNITS, PER_CREATOR, STATISTICS, TRACKED, SimulationResult
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
-from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.inputs.scenario import Scenario
+from impact.model.core import OUTPUTS, activity, evaluate_all
+from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
+from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation.convergence import next_total, precision
+from impact.simulation.correlation import achieved_table, rank_correlation
+from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
+from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 
 __all__ = [
@@ -53,7 +54,6 @@ BLOCKS_PER_TASK = 16
 DEFAULT_MAX_TRIALS = 10_000_000
 PATH_TRIALS = 10_000  # trials (the first ones) whose activity path a(u) is traced
 PATH_POINTS = 91
-TOTAL = "total_revenue_loss_usd"
 Progress = Callable[[int, int], None]
 _child = child  # the name earlier code and notebooks used
 
@@ -126,8 +126,7 @@ def _run_task(
         if n <= 0:
             break
         inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
-        outputs = evaluate(inputs)
-        outputs[PER_CREATOR] = loss_per_creator(inputs, outputs)
+        outputs = evaluate_all(inputs)
         result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (

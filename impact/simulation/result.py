@@ -7,8 +7,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from impact.exceptions import InputError
-from impact.model.core import OUTPUTS
 from impact.inputs.scenario import Scenario
+from impact.model.outputs import (
+    FULL_STATISTICS,
+    OBSERVABLES,
+    OUTPUTS,
+    PER_CREATOR,
+    REGISTRY,
+    TRACKED,
+    output,
+)
 from impact.simulation.sketch import Sketch
 
 __all__ = [
@@ -20,25 +28,9 @@ __all__ = [
     "SimulationResult",
 ]
 
-PER_CREATOR = "creator_earnings_loss_per_creator_usd"
-TRACKED = (*OUTPUTS, PER_CREATOR)
-STATISTICS = ("mean", "std", "p05", "p50", "p95", "p99", "cvar95", "se_mean")
+STATISTICS = FULL_STATISTICS
 INTERVAL_PERCENTILES = {"p05": 0.05, "p50": 0.50, "p95": 0.95, "p99": 0.99}
-METRIC_UNITS = {
-    "outage_hours": "h",
-    "direct_revenue_loss_usd": "USD",
-    "attrition_revenue_loss_usd": "USD",
-    "engagement_revenue_loss_usd": "USD",
-    "latency_revenue_loss_usd": "USD",
-    "total_revenue_loss_usd": "USD",
-    "loss_hours": "h",
-    "users_churned": "users",
-    "users_lost": "users",
-    "users_to_rivals": "users",
-    "creators_lost": "creators",
-    "creator_earnings_loss_usd": "USD",
-    PER_CREATOR: "USD",
-}
+METRIC_UNITS = {o.name: o.unit for o in REGISTRY}
 
 
 @dataclass
@@ -93,6 +85,29 @@ class SimulationResult:
                 )
             self._summary = pd.DataFrame(rows).set_index("metric")
         return self._summary
+
+    @property
+    def observables(self) -> pd.DataFrame:
+        """The implied observables (index `quantity`): unit, label, mean, p05, p50, p95.
+
+        Quantities someone could check against the world (the activity gap at restoration and
+        after 7 and 30 days, direct loss per hour, the share of users lost), one row each.
+        """
+        rows = []
+        for name in OBSERVABLES:
+            s = self.sketches[name]
+            rows.append(
+                {
+                    "quantity": name,
+                    "unit": output(name).unit,
+                    "label": output(name).label,
+                    "mean": s.average,
+                    "p05": s.quantile(0.05),
+                    "p50": s.quantile(0.50),
+                    "p95": s.quantile(0.95),
+                }
+            )
+        return pd.DataFrame(rows).set_index("quantity")
 
     def tiers(self) -> pd.DataFrame:
         """Creator figures by tier: creators in it, earnings share, loss in total and per creator.
