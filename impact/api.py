@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from impact.simulation.engine import simulate
-from impact.rng import RNGLike
 from impact.inputs.scenario import load_scenario, scenario_from_specs
+from impact.rng import RNGLike
+from impact.simulation.engine import simulate
 
 __all__ = ["estimate"]
 

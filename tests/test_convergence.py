@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from impact.simulation import engine
 from impact.cli import main
-from impact.simulation.convergence import Precision, next_total, precision
-from impact.simulation.engine import BLOCK_SIZE, simulate
 from impact.exceptions import ConvergenceWarning, InputError
 from impact.inputs.scenario import load_scenario
+from impact.simulation import engine
+from impact.simulation.convergence import Precision, next_total, precision
+from impact.simulation.engine import BLOCK_SIZE, simulate
 
 TOTAL = "total_revenue_loss_usd"
 TARGET = 0.005  # 0.5%: a few rounds of whole blocks for the built-in scenario

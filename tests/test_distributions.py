@@ -179,7 +179,7 @@ def _rng(offset: int = 0) -> np.random.Generator:
 def test_ppf_matches_scipy(name: str) -> None:
     case = CONTINUOUS[name]
     # 1e-9 relative everywhere, even 1e-12 from the ends of the grid: the fast inverse CDFs of
-    # impact.inputs.inverse agree with scipy to |F(x) − u| ≤ 1e-11, which is far below 1e-9 in x here.
+    # impact.inputs.inverse agree with scipy to |F(x) − u| ≤ 1e-11, far below 1e-9 in x here.
     # The tiny absolute slack (1e-12 sd) is for u = 0 only, where scipy's loc + scale·x rounding
     # can land 6e-17 below a lower bound of 0 that ours returns exactly. Where the two differ
     # more, scipy's ppf is the less accurate one (truncnorm is 7e-9 off at u = 1 − 1e-12): there

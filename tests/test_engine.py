@@ -15,11 +15,11 @@ from hypothesis.extra import numpy as hnp
 from points import POINT
 from scipy import stats
 
+from impact.exceptions import InputError
+from impact.inputs.scenario import Scenario, load_scenario
+from impact.model.core import OUTPUTS, evaluate
 from impact.simulation import engine
 from impact.simulation.engine import simulate
-from impact.exceptions import InputError
-from impact.model.core import OUTPUTS, evaluate
-from impact.inputs.scenario import Scenario, load_scenario
 from impact.simulation.sketch import MANTISSA_BITS, TINY, Sketch
 
 RESOLUTION = 2.0**-MANTISSA_BITS  # a bucket spans at most this share of its lower edge

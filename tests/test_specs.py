@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from impact.exceptions import InputError
 from impact.inputs.distributions import (
     Beta,
     Choice,
@@ -25,7 +26,6 @@ from impact.inputs.distributions import (
     Triangular,
     Uniform,
 )
-from impact.exceptions import InputError
 from impact.inputs.keys import key_info
 from impact.inputs.specs import parse_number, parse_spec
 

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.simulation.correlation import rank_correlation
-from impact.simulation.engine import PATH_TRIALS, simulate
+from impact.analysis.sobol import BOOTSTRAP_RESAMPLES, sobol_table
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS
-from impact.model.core import OUTPUTS, evaluate
-from impact.simulation.result import SimulationResult
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.inputs.scenario import Scenario
-from impact.analysis.sobol import BOOTSTRAP_RESAMPLES, sobol_table
+from impact.model.core import OUTPUTS, evaluate
+from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation.correlation import rank_correlation
+from impact.simulation.engine import PATH_TRIALS, simulate
+from impact.simulation.result import SimulationResult
 
 __all__ = [
     "DEFAULT_METRIC",

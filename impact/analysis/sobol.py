@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc, sobol_indices
 
-from impact.inputs.distributions import Distribution
 from impact.exceptions import InputError
+from impact.inputs.distributions import Distribution
 from impact.rng import RNGLike, as_seed_sequence
 
 __all__ = ["BOOTSTRAP_RESAMPLES", "COLUMNS", "sobol_table"]

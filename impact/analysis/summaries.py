@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.simulation.engine import SimulationResult
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
+from impact.simulation.engine import SimulationResult
 
 __all__ = [
     "ATTRITION_METRICS",

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
@@ -25,7 +26,6 @@ from impact.reports.format import format_value
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import Method
-from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 

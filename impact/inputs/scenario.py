@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from impact.datafiles import data_path
-from impact.inputs.distributions import Distribution
 from impact.exceptions import InputError
+from impact.inputs.distributions import Distribution
 from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.specs import parse_spec
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from impact.exceptions import InputError
 from impact.inputs.distributions import (
     Beta,
     Choice,
@@ -28,7 +29,6 @@ from impact.inputs.distributions import (
     Uniform,
     Weibull,
 )
-from impact.exceptions import InputError
 from impact.inputs.keys import Domain
 
 __all__ = ["FAMILIES", "check_domain", "parse_number", "parse_spec"]

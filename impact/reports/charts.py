@@ -21,9 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 from matplotlib.typing import RcKeyType
 
+from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_usd
 from impact.reports.tables import stat
-from impact.analysis.summaries import TOTAL, ReportData
 
 __all__ = ["CHARTS", "Chart"]
 

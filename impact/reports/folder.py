@@ -11,13 +11,13 @@ from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
-from impact.simulation.engine import SimulationResult
+from impact.analysis.summaries import ReportData, report_data
 from impact.exceptions import InputError
 from impact.reports.files import Writer, write_files
 from impact.reports.markdown import render_report
 from impact.reports.provenance import Provenance, docs_link
 from impact.reports.tables import write_csv, write_summary_csv
-from impact.analysis.summaries import ReportData, report_data
+from impact.simulation.engine import SimulationResult
 
 __all__ = ["SamplesFormat", "check_samples_format", "report_writers", "write_report"]
 

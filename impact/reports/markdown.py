@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from impact.analysis.sensitivity import drivers
+from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
-from impact.analysis.sensitivity import drivers
-from impact.analysis.summaries import TOTAL, ReportData
 
 __all__ = ["METHOD_NAMES", "render_report", "table"]
 

@@ -1,8 +1,8 @@
 """The sensitivity report: markdown, CSVs and charts (tornado, Sobol bars) of what drives a metric.
 
-Everything here formats or draws the tables of `impact.analysis.sensitivity`; nothing new is computed
-(STYLE.md point 9). Charts are drawn headless on matplotlib's Agg canvas; dollar axes read $50M,
-never scientific notation. Also here: the short "What drives it" and "Correlated inputs"
+Everything here formats or draws the tables of `impact.analysis.sensitivity`; nothing new is
+computed (STYLE.md point 9). Charts are drawn headless on matplotlib's Agg canvas; dollar axes read
+$50M, never scientific notation. Also here: the short "What drives it" and "Correlated inputs"
 sections that the simulate report adds when the run has them.
 """
 
@@ -19,12 +19,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from impact.analysis.sensitivity import SensitivityResult
 from impact.inputs.keys import key_info
 from impact.reports.files import Writer
 from impact.reports.format import format_count, format_hours, format_usd, format_value
 from impact.reports.labels import METRIC_LABELS
 from impact.simulation.result import METRIC_UNITS
-from impact.analysis.sensitivity import SensitivityResult
 
 __all__ = [
     "correlations_section",

@@ -1,13 +1,13 @@
 """Run the model over many trials: random streams per block, chunked, optionally in parallel.
 
 Trials are cut into blocks of `BLOCK_SIZE`. Block i draws from the i-th child of the root
-SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has
-its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not depend on
-the number of workers, chunks or memory, and (b) overriding one key leaves every other key's
-draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
-into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the
-run's in block order, so even the floating-point sums are the same whatever runs them, and a
-run that stops after n trials (a precision target) equals a run of n trials.
+SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has its
+own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not depend
+on the number of workers, chunks or memory, and (b) overriding one key leaves every other key's
+draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped into
+tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the run's in
+block order, so even the floating-point sums are the same whatever runs them, and a run that stops
+after n trials (a precision target) equals a run of n trials.
 """
 
 from __future__ import annotations
@@ -24,15 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.simulation.convergence import next_total, precision
-from impact.simulation.correlation import achieved_table, rank_correlation
 from impact.exceptions import ConvergenceWarning, InputError
 from impact.inputs.keys import key_info
-from impact.model.core import OUTPUTS, activity, evaluate, loss_per_creator
-from impact.simulation.result import METRIC_UNITS, PER_CREATOR, STATISTICS, TRACKED, SimulationResult
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
-from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.inputs.scenario import Scenario
+from impact.model.core import OUTPUTS, activity, evaluate, loss_per_creator
+from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation.convergence import next_total, precision
+from impact.simulation.correlation import achieved_table, rank_correlation
+from impact.simulation.result import (
+    METRIC_UNITS,
+    PER_CREATOR,
+    STATISTICS,
+    TRACKED,
+    SimulationResult,
+)
+from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 
 __all__ = [
