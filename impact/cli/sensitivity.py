@@ -21,11 +21,11 @@ from impact.cli.options import (
     scenario_options,
 )
 from impact.cli.reproduce import reproduce_command
+from impact.inputs.methods import Method
 from impact.reports.files import write_files
 from impact.reports.format import format_value
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
-from impact.simulation.sampling import Method
 
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 

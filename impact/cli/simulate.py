@@ -22,12 +22,12 @@ from impact.cli.options import (
 )
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_command
+from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.format import format_count, format_usd
 from impact.reports.provenance import Provenance
 from impact.reports.tables import stat, summary_table
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
-from impact.simulation.sampling import Method
 
 
 @app.command("simulate")
