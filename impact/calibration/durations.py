@@ -23,10 +23,9 @@ from impact.calibration.fitted_specs import checked, lognormal_spec, number
 from impact.exceptions import InputError
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 
-__all__ = ["FAMILIES", "SPEC_FAMILIES", "DurationFit"]
+__all__ = ["FAMILIES", "DurationFit"]
 
 FAMILIES = ("lognormal", "gamma", "weibull")
-SPEC_FAMILIES = ("lognormal", "gamma", "weibull")  # all three are families of the spec grammar
 PARAMETER_NAMES = {
     "lognormal": ("median", "sigma"),
     "gamma": ("shape", "scale"),
@@ -243,9 +242,7 @@ class DurationFit:
         self.seed_ = root_entropy(seed)
         self.fits_ = fits
         self.best_ = min(fits, key=lambda f: fits[f]["aic"])
-        writable = [f for f in fits if fits[f]["spec"] is not None]
-        self.spec_family_ = min(writable, key=lambda f: fits[f]["aic"]) if writable else None
-        self.spec_ = fits[self.spec_family_]["spec"] if self.spec_family_ else None
+        self.spec_ = fits[self.best_]["spec"]
         self.summary_ = self._summary()
         return self
 
@@ -288,5 +285,5 @@ class DurationFit:
             },
             "confidence": self.confidence,
             "seed": self.seed_,
-            "calibration": {"family": self.spec_family_, "spec": self.spec_},
+            "calibration": {"family": self.best_, "spec": self.spec_},
         }

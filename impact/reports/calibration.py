@@ -71,7 +71,7 @@ def _params(fit: DurationFit, family: str) -> str:
 
 def durations_toml(fit: DurationFit, source: str, scope: str) -> str:
     """A partial scenario setting outage.hours to the best fit that the spec grammar can write."""
-    family = fit.spec_family_ or ""
+    family = fit.best_
     f = fit.fits_[family]
     why = f"the best by AIC of {', '.join(FAMILY_LABELS[k] for k in fit.fits_)}"
     note = (
@@ -108,16 +108,10 @@ def durations_report(fit: DurationFit, source: str, scope: str, provenance: Prov
                 number(f["delta_aic"], 2),
                 number(f["ks"], 2),
                 number(f["ks_p_value"], 2),
-                f"`{f['spec']}`" if f["spec"] else "no spec family",
+                f"`{f['spec']}`",
             ]
         )
-    best = fit.fits_[fit.spec_family_ or ""]
-    weibull_note = ""
-    if fit.best_ == "weibull":
-        weibull_note = (
-            "\nWeibull fits best, but impact's spec grammar has no Weibull family; "
-            f"calibration.toml uses the best of the others, {fit.spec_family_}.\n"
-        )
+    best = fit.fits_[fit.best_]
     return "\n".join(
         [
             "# Outage durations: which distribution fits",
@@ -125,7 +119,7 @@ def durations_report(fit: DurationFit, source: str, scope: str, provenance: Prov
             f"{fit.n_} outage durations (hours) from `{source}`, scope {scope}. "
             f"Best fit by AIC: **{FAMILY_LABELS[fit.best_]}**; written to `calibration.toml` as "
             f'`outage.hours = "{best["spec"]}"`.',
-            weibull_note,
+            "",
             md_table(
                 [
                     "family",

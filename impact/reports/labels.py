@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["METRIC_LABELS", "PART_LABELS", "UNIT_LABELS"]
+__all__ = ["METRIC_LABELS", "PART_LABELS"]
 
 METRIC_LABELS = {
     "outage_hours": "Outage duration",
@@ -25,5 +25,3 @@ PART_LABELS = {
     "engagement": "Engagement: activity that drained away and came back slowly",
     "latency": "Latency: degraded recommendations while feeds re-learned",
 }
-
-UNIT_LABELS = {"USD": "US dollars", "h": "hours", "users": "users", "creators": "creators"}

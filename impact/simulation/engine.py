@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import ConvergenceWarning, InputError
-from impact.inputs.keys import key_info
 from impact.inputs.scenario import Scenario
 from impact.model.core import OUTPUTS, activity, evaluate, loss_per_creator
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
@@ -61,7 +60,6 @@ PATH_TRIALS = 10_000  # trials (the first ones) whose activity path a(u) is trac
 PATH_POINTS = 91
 TOTAL = "total_revenue_loss_usd"
 Progress = Callable[[int, int], None]
-_child = child  # the name earlier code and notebooks used
 
 
 def draw_inputs(
@@ -343,13 +341,3 @@ def simulate(
         converged=converged,
         rounds=tuple(ends),
     )
-
-
-def metric_unit(name: str) -> str:
-    """The unit of an output column."""
-    return METRIC_UNITS[name]
-
-
-def input_unit(key: str) -> str:
-    """The unit of a scenario key."""
-    return key_info(key).unit
