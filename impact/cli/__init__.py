@@ -23,11 +23,12 @@ from impact.cli import retro as _retro  # noqa: E402,F401
 from impact.cli import scenarios as _scenarios  # noqa: E402,F401  (registers commands)
 from impact.cli import sensitivity as _sensitivity  # noqa: E402,F401
 from impact.cli import simulate as _simulate  # noqa: E402,F401
+from impact.cli.flags import as_flags  # noqa: E402
 from impact.cli.notes import warnings_as_notes  # noqa: E402
 
 
 def _fail(message: str, status: int) -> int:
-    text = " ".join(str(message).split())  # one line, whatever the exception said
+    text = as_flags(" ".join(str(message).split()))  # one line, whatever the exception said
     print(f"error: {text}", file=sys.stderr)
     return status
 

@@ -223,7 +223,7 @@ class _Totals:
 
 def _check_whole(value: object, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InputError(f"{name}: {value!r}: must be a whole number ≥ {minimum}")
+        raise InputError(f"`{name}`: {value!r}: must be a whole number ≥ {minimum}")
     return int(value)
 
 
@@ -232,7 +232,7 @@ def _check_precision(target: float | None) -> float | None:
         return None
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
         raise InputError(
-            f"target precision: {target!r}: must be a share between 0 and 1 (0.01 is 1%)"
+            f"`target_precision`: {target!r}: must be a share between 0 and 1 (0.01 is 1%)"
         )
     return float(target)
 
@@ -262,7 +262,7 @@ def _rounds(
                 f"target precision {target:.3g} not reached in {cap:,} trials: the standard "
                 f"error of the mean total loss is {achieved.se_relative:.3g} of the mean and "
                 f"the 95% interval of its p95 is {achieved.p95_width_relative:.3g} of p95 wide; "
-                "raise --max-trials or loosen --target-precision",
+                "raise `max_trials` or loosen `target_precision`",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -300,10 +300,10 @@ def simulate(
     >>> list(result.summary.columns)
     ['unit', 'mean', 'std', 'p05', 'p50', 'p95', 'p99', 'cvar95', 'se_mean']
     """
-    n_trials = _check_whole(n_trials, "trials")
+    n_trials = _check_whole(n_trials, "n_trials")
     workers = _check_whole(workers, "workers")
     target = _check_precision(target_precision)
-    cap = _check_whole(max_trials, "max trials") if target is not None else n_trials
+    cap = _check_whole(max_trials, "max_trials") if target is not None else n_trials
     sampling = plan(scenario, method)
     root = as_seed_sequence(rng)
     most = max(cap, n_trials) if target is not None else n_trials
