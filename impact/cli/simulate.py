@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
@@ -21,7 +20,7 @@ from impact.cli.options import (
     scenario_options,
 )
 from impact.cli.progress import DelayedProgress, wants_progress
-from impact.cli.reproduce import reproduce_command
+from impact.cli.reproduce import reproduce_line
 from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.format import format_count, format_usd
@@ -30,7 +29,6 @@ from impact.reports.tables import stat, summary_table
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 
 
-@app.command("simulate")
 @scenario_options
 def simulate_command(
     options: ScenarioOptions,
@@ -99,7 +97,7 @@ def simulate_command(
             max_trials=parse_whole(max_trials, "max-trials", 1) or DEFAULT_MAX_TRIALS,
         )
         # The command that regenerates this folder, from what actually ran.
-        command = reproduce_command(
+        command = reproduce_line(
             options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra
         )
         written = write_report(
