@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.analysis.pilot import activity_band
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 from impact.simulation.engine import SimulationResult
@@ -197,5 +198,5 @@ def report_data(result: SimulationResult) -> ReportData:
         assumptions=assumptions(result.scenario),
         distribution=distribution(result),
         exceedance=exceedance_curve(result),
-        activity_path=result.activity_path,
+        activity_path=activity_band(result),
     )

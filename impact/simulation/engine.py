@@ -26,10 +26,10 @@ import pandas as pd
 
 from impact.exceptions import ConvergenceWarning, InputError
 from impact.inputs.scenario import Scenario
-from impact.model.core import OUTPUTS, activity, evaluate, loss_per_creator
+from impact.model.core import OUTPUTS, evaluate, loss_per_creator
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation.convergence import next_total, precision
-from impact.simulation.correlation import achieved_table, rank_correlation
+from impact.simulation.correlation import achieved_table
 from impact.simulation.result import (
     METRIC_UNITS,
     PER_CREATOR,
@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_MAX_TRIALS",
     "METRIC_UNITS",
     "PER_CREATOR",
+    "PILOT_TRIALS",
     "STATISTICS",
     "TRACKED",
     "SimulationResult",
@@ -56,8 +57,7 @@ __all__ = [
 BLOCK_SIZE = 65_536
 BLOCKS_PER_TASK = 16
 DEFAULT_MAX_TRIALS = 10_000_000
-PATH_TRIALS = 10_000  # trials (the first ones) whose activity path a(u) is traced
-PATH_POINTS = 91
+PILOT_TRIALS = 10_000  # the first trials, kept whole for first looks (`impact.analysis.pilot`)
 TOTAL = "total_revenue_loss_usd"
 Progress = Callable[[int, int], None]
 
@@ -79,38 +79,14 @@ class _TaskResult:
     correlation_sum: np.ndarray | None  # Σ over blocks of n × achieved rank correlations
     correlation_weight: int
     samples: pd.DataFrame | None
-    path: pd.DataFrame | None = None
-    drivers: pd.DataFrame | None = None
+    pilot: pd.DataFrame | None = None
 
 
-def activity_band(scenario: Scenario, inputs: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Mean, median and 90% band of a(u) across the given trials, over the median horizon."""
-    horizon = float(scenario.distributions["horizon.hours"].ppf(0.5))
-    grid = np.linspace(0.0, horizon, PATH_POINTS)
-    paths = activity(inputs, grid)
-    p05, p50, p95 = np.quantile(paths, [0.05, 0.5, 0.95], axis=0)
-    return pd.DataFrame(
-        {
-            "hours_after_restore": grid,
-            "mean": paths.mean(axis=0),
-            "p05": p05,
-            "p50": p50,
-            "p95": p95,
-        }
-    )
-
-
-def input_rank_correlations(
-    scenario: Scenario, inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]
-) -> pd.DataFrame | None:
-    """Spearman's rho of each uncertain input (rows) with each output (columns), over the first
-    `PATH_TRIALS` trials: enough to rank the inputs that drive an output, and cheap."""
-    keys = scenario.uncertain_keys
-    if not keys:
-        return None
-    columns = [inputs[k][:PATH_TRIALS] for k in keys] + [outputs[o][:PATH_TRIALS] for o in OUTPUTS]
-    rho = rank_correlation(np.column_stack(columns))[: len(keys), len(keys) :]
-    return pd.DataFrame(np.nan_to_num(rho), index=pd.Index(keys, name="key"), columns=OUTPUTS)
+def _pilot(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The first `PILOT_TRIALS` trials of a block: every input and every output."""
+    columns = {k: v[:PILOT_TRIALS] for k, v in inputs.items()}
+    columns.update({name: outputs[name][:PILOT_TRIALS] for name in OUTPUTS})
+    return pd.DataFrame(columns)
 
 
 def _run_task(
@@ -139,9 +115,7 @@ def _run_task(
             )
             result.correlation_weight += n
         if block == 0:
-            band = {k: v[:PATH_TRIALS] for k, v in inputs.items()}
-            result.path = activity_band(scenario, band)
-            result.drivers = input_rank_correlations(scenario, inputs, outputs)
+            result.pilot = _pilot(inputs, outputs)
         if keep_samples:
             frame = pd.DataFrame({"trial": np.arange(start, start + n)})
             for key in scenario.uncertain_keys:
@@ -200,8 +174,7 @@ class _Totals:
 
     sketches: dict[str, Sketch]
     frames: list[pd.DataFrame]
-    path: pd.DataFrame | None = None
-    drivers: pd.DataFrame | None = None
+    pilot: pd.DataFrame | None = None
     correlation_sum: np.ndarray | None = None
     correlation_weight: int = 0
     done: int = 0
@@ -210,8 +183,8 @@ class _Totals:
         for block in part.blocks:
             for name in TRACKED:
                 self.sketches[name].merge(block[name])
-        if part.path is not None:
-            self.path, self.drivers = part.path, part.drivers
+        if part.pilot is not None:
+            self.pilot = part.pilot
         if part.samples is not None:
             self.frames.append(part.samples)
         if part.correlation_sum is not None:
@@ -334,8 +307,7 @@ def simulate(
         samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else None,
         elapsed_seconds=time.perf_counter() - started,
         workers=workers,
-        activity_path=totals.path,
-        input_rank_correlations=totals.drivers,
+        pilot=totals.pilot,
         correlations=correlations,
         target_precision=target,
         converged=converged,
