@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from impact.analysis.pilot import activity_band
+from impact.analysis.sensitivity import drivers
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 from impact.simulation.engine import SimulationResult
@@ -178,6 +179,7 @@ class ReportData:
     distribution: pd.DataFrame
     exceedance: pd.DataFrame
     activity_path: pd.DataFrame | None
+    drivers: pd.DataFrame
 
 
 def report_data(result: SimulationResult) -> ReportData:
@@ -199,4 +201,5 @@ def report_data(result: SimulationResult) -> ReportData:
         distribution=distribution(result),
         exceedance=exceedance_curve(result),
         activity_path=activity_band(result),
+        drivers=drivers(result),
     )
