@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
-from scipy import stats
 
 from impact.calibration.durations import DurationFit
 from impact.calibration.recovery import RecoveryFit
@@ -36,13 +35,8 @@ def durations_chart(fit: DurationFit, path: Path) -> None:
         x = np.sort(fit.durations_)
         ax.step(x, np.arange(1, x.size + 1) / x.size, where="post", color="black", label="observed")
         grid = np.geomspace(x[0] / 2, x[-1] * 2, 300)
-        frozen = {
-            "lognormal": lambda p: stats.lognorm(p["sigma"], scale=p["median"]),
-            "gamma": lambda p: stats.gamma(p["shape"], scale=p["scale"]),
-            "weibull": lambda p: stats.weibull_min(p["shape"], scale=p["scale"]),
-        }
         for family, f in fit.fits_.items():
-            dist = frozen[family](f["params"])
+            dist = fit.frozen(family)
             label = f"{family} (AIC {f['aic']:.1f})"
             ax.plot(grid, dist.cdf(grid), color=FAMILY_COLOURS[family], label=label)
         ax.set_xscale("log")
