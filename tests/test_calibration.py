@@ -88,7 +88,7 @@ def test_best_family_is_the_one_that_generated_the_data(
     fit = DurationFit(n_boot=200, rng=2).fit(sample(np.random.default_rng(3)))
     assert fit.best_ == family
     # Every family is in the spec grammar, so the spec written is the best fit's own.
-    assert fit.spec_family_ == family
+    assert fit.spec_ == fit.fits_[family]["spec"]
     for f in fit.fits_.values():
         dist = parse_spec(f["spec"], key="outage.hours", domain=key_info("outage.hours").domain)
         assert dist.name == f["spec"].split("(")[0]

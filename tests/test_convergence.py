@@ -61,8 +61,13 @@ def test_next_round_grows_by_the_estimated_need_within_limits() -> None:
 
 @pytest.mark.parametrize("bad", [0, 1.5, -0.1])
 def test_a_target_outside_0_1_is_an_input_error(bad: float) -> None:
-    with pytest.raises(InputError, match="target precision"):
+    with pytest.raises(InputError, match="`target_precision`"):
         simulate(load_scenario("meta-2024"), 100, rng=1, target_precision=bad)
+
+
+def test_the_library_names_parameters_not_flags() -> None:
+    with pytest.warns(ConvergenceWarning, match="raise `max_trials` or loosen `target_precision`"):
+        simulate(load_scenario("meta-2024"), 100, rng=1, target_precision=1e-5, max_trials=100)
 
 
 def test_cli_target_precision(tmp_path: Path, capsys) -> None:
@@ -76,9 +81,11 @@ def test_cli_target_precision(tmp_path: Path, capsys) -> None:
     assert main([*capped, "--max-trials", "70k", "--quiet", "--out", str(tmp_path / "b")]) == 0
     err = capsys.readouterr().err
     assert err.startswith("warning: target precision 1e-05 not reached in 70,000 trials")
+    # The library's warning names parameters; the CLI shows them as the flags the user typed.
+    assert "raise --max-trials or loosen --target-precision" in err
 
     assert main(["simulate", "--target-precision", "2", "--out", str(tmp_path / "c")]) == 2
-    assert "target precision: 2.0" in capsys.readouterr().err
+    assert "--target-precision: 2.0" in capsys.readouterr().err
 
 
 def test_percentile_intervals_bracket_each_percentile() -> None:

@@ -228,7 +228,7 @@ def test_markdown_renders_to_html_with_every_table_and_image(report: Path) -> No
         assert len({len(cells(line)) for line in lines}) == 1, lines[0]
 
 
-def test_reproduce_command_regenerates_the_same_numbers(report: Path, tmp_path: Path) -> None:
+def test_reproduce_line_regenerates_the_same_numbers(report: Path, tmp_path: Path) -> None:
     text = (report / "report.md").read_text()
     command = text.split("```sh\n", 1)[1].split("\n```", 1)[0]
     args = shlex.split(command)

@@ -93,5 +93,5 @@ def test_end_limits_the_window() -> None:
     retro = RetroImpact(DAILY.onset, end, n_paths=300, rng=1).fit(data.frame)
     assert retro.effects_.index[-1] == np.datetime64("2025-06-15")
     assert retro.n_post_ == 14
-    with pytest.raises(InputError, match="--end 2025-05-01 00:00:00: must lie between"):
+    with pytest.raises(InputError, match="`end` 2025-05-01 00:00:00: must lie between `onset`"):
         RetroImpact(DAILY.onset, "2025-05-01", rng=1).fit(data.frame)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.analysis.pilot import input_rank_correlations
 from impact.analysis.sobol import BOOTSTRAP_RESAMPLES, sobol_table
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS
@@ -30,7 +31,7 @@ from impact.inputs.scenario import Scenario
 from impact.model.core import OUTPUTS, evaluate
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation.correlation import rank_correlation
-from impact.simulation.engine import PATH_TRIALS, simulate
+from impact.simulation.engine import PILOT_TRIALS, simulate
 from impact.simulation.result import SimulationResult
 
 __all__ = [
@@ -153,19 +154,19 @@ def drivers(result: SimulationResult, metric: str = DEFAULT_METRIC, top: int = 5
     """The `top` inputs most rank-correlated with `metric` in a simulation: key, spearman.
 
     From the per-trial samples when the run kept them, else from the first block of trials the
-    engine always ranks (`result.input_rank_correlations`); empty if neither is there.
+    engine keeps (`impact.analysis.pilot`); empty if neither is there.
     """
     _check_metric(metric)
     keys = result.scenario.uncertain_keys
     if result.samples is not None:
         frame = rank_correlations(result.samples, keys, metric)[["key", "spearman"]]
         trials = len(result.samples)
-    elif result.input_rank_correlations is not None and keys:
-        series = result.input_rank_correlations[metric]
+    elif (ranks := input_rank_correlations(result)) is not None:
+        series = ranks[metric]
         frame = pd.DataFrame({"key": series.index, "spearman": series.to_numpy()})
         order = np.argsort(-np.abs(frame["spearman"].to_numpy()), kind="stable")
         frame = frame.iloc[order].reset_index(drop=True)
-        trials = min(result.n_trials, PATH_TRIALS)
+        trials = min(result.n_trials, PILOT_TRIALS)
     else:
         return pd.DataFrame({"key": [], "spearman": []})
     frame = frame.head(top).reset_index(drop=True)

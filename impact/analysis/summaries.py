@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.analysis.pilot import activity_band
+from impact.analysis.sensitivity import drivers
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 from impact.model.outputs import PARTS, TOTAL
@@ -171,6 +173,7 @@ class ReportData:
     distribution: pd.DataFrame
     exceedance: pd.DataFrame
     activity_path: pd.DataFrame | None
+    drivers: pd.DataFrame
 
 
 def report_data(result: SimulationResult) -> ReportData:
@@ -191,5 +194,6 @@ def report_data(result: SimulationResult) -> ReportData:
         assumptions=assumptions(result.scenario),
         distribution=distribution(result),
         exceedance=exceedance_curve(result),
-        activity_path=result.activity_path,
+        activity_path=activity_band(result),
+        drivers=drivers(result),
     )

@@ -40,7 +40,7 @@ def read_durations(path: str | Path | None = None, scope: Scope | str = Scope.al
     scope = Scope(scope)
     where = repr(str(path))
     if not path.is_file():
-        raise InputError(f"--catalogue: {where}: file not found")
+        raise InputError(f"{where}: file not found")
     try:
         frame = pd.read_csv(path)
     except Exception as exc:  # pandas raises many types for unreadable files
@@ -53,8 +53,8 @@ def read_durations(path: str | Path | None = None, scope: Scope | str = Scope.al
     if scope is not Scope.all:
         if SCOPE_COLUMN not in frame.columns:
             raise InputError(
-                f"{where} has no column {SCOPE_COLUMN!r} to select --scope {scope.value}; "
-                "use --scope all"
+                f"{where} has no column {SCOPE_COLUMN!r} to select `scope` {scope.value}; "
+                "use `scope` all"
             )
         frame = frame[frame[SCOPE_COLUMN].astype(str).str.strip().str.lower() == scope.value]
         if frame.empty:

@@ -13,38 +13,30 @@ Every fit is written as a spec of impact's grammar (`lognormal(median=…, sigma
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
-from impact.calibration.fitted_specs import checked, lognormal_spec, number
+from impact.calibration.fitted_specs import checked
 from impact.exceptions import InputError
+from impact.inputs.families import FITTED, Fit
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 
-__all__ = ["FAMILIES", "SPEC_FAMILIES", "DurationFit"]
+__all__ = ["FAMILIES", "DurationFit"]
 
-FAMILIES = ("lognormal", "gamma", "weibull")
-SPEC_FAMILIES = ("lognormal", "gamma", "weibull")  # all three are families of the spec grammar
-PARAMETER_NAMES = {
-    "lognormal": ("median", "sigma"),
-    "gamma": ("shape", "scale"),
-    "weibull": ("shape", "scale"),
-}
+FAMILIES = tuple(FITTED)  # lognormal, gamma, weibull
 MIN_DURATIONS = 5
 
 
 def _mle(family: str, x: np.ndarray) -> tuple[float, float]:
     """Maximum-likelihood parameters by scipy.stats with the location fixed at 0."""
-    if family == "lognormal":
-        sigma, _, median = stats.lognorm.fit(x, floc=0)
-        return float(median), float(sigma)
-    if family == "gamma":
-        shape, _, scale = stats.gamma.fit(x, floc=0)
-        return float(shape), float(scale)
-    shape, _, scale = stats.weibull_min.fit(x, floc=0)
-    return float(shape), float(scale)
+    return _fit(family).mle(x)
+
+
+def _fit(family: str) -> Fit:
+    return cast(Fit, FITTED[family].fit)  # FITTED holds only families with a fit
 
 
 def _gamma_shape(s: np.ndarray) -> np.ndarray:
@@ -89,15 +81,6 @@ def _mle_many(family: str, x: np.ndarray) -> np.ndarray:
     shape = _weibull_shape(x)
     scale = np.mean(x ** shape[:, None], axis=1) ** (1 / shape)
     return np.column_stack([shape, scale])
-
-
-def _frozen(family: str, params: tuple[float, float]) -> Any:
-    a, b = params
-    if family == "lognormal":
-        return stats.lognorm(b, scale=a)
-    if family == "gamma":
-        return stats.gamma(a, scale=b)
-    return stats.weibull_min(a, scale=b)
 
 
 def _cdf_many(family: str, x: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -148,12 +131,8 @@ def _bca_interval(
     return np.array(bounds[0]), np.array(bounds[1])
 
 
-def _spec(family: str, params: tuple[float, float]) -> str | None:
-    if family == "lognormal":
-        return checked("outage.hours", lognormal_spec(*params))
-    if family in ("gamma", "weibull"):
-        return checked("outage.hours", f"{family}({number(params[0])}, {number(params[1])})")
-    return None
+def _spec(family: str, params: tuple[float, float]) -> str:
+    return checked("outage.hours", _fit(family).spec(params))
 
 
 def check_durations(values: Any) -> np.ndarray:
@@ -215,7 +194,7 @@ class DurationFit:
         fits: dict[str, dict[str, Any]] = {}
         for family in self.families:
             params = _mle(family, x)
-            frozen = _frozen(family, params)
+            frozen = _fit(family).frozen(params)
             loglik = float(np.sum(frozen.logpdf(x)))
             ks = float(_ks_many(family, x[None, :], np.array([params]))[0])
             low, high = _bca_interval(family, x, np.array(params), resampled, tail)
@@ -223,7 +202,7 @@ class DurationFit:
             draws = frozen.rvs(size=(self.n_boot, x.size), random_state=parametric_rng)
             draws = np.maximum(draws, np.finfo(float).tiny)
             ks_null = _ks_many(family, draws, _mle_many(family, draws))
-            names = PARAMETER_NAMES[family]
+            names = FITTED[family].parameters
             fits[family] = {
                 "params": dict(zip(names, params, strict=True)),
                 "ci": {
@@ -243,11 +222,13 @@ class DurationFit:
         self.seed_ = root_entropy(seed)
         self.fits_ = fits
         self.best_ = min(fits, key=lambda f: fits[f]["aic"])
-        writable = [f for f in fits if fits[f]["spec"] is not None]
-        self.spec_family_ = min(writable, key=lambda f: fits[f]["aic"]) if writable else None
-        self.spec_ = fits[self.spec_family_]["spec"] if self.spec_family_ else None
+        self.spec_ = fits[self.best_]["spec"]
         self.summary_ = self._summary()
         return self
+
+    def frozen(self, family: str) -> Any:
+        """The scipy.stats frozen form of the fitted `family`."""
+        return _fit(family).frozen(tuple(self.fits_[family]["params"].values()))
 
     def _summary(self) -> pd.DataFrame:
         rows = []
@@ -288,5 +269,5 @@ class DurationFit:
             },
             "confidence": self.confidence,
             "seed": self.seed_,
-            "calibration": {"family": self.spec_family_, "spec": self.spec_},
+            "calibration": {"family": self.best_, "spec": self.spec_},
         }

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import optimize, stats
 
+from impact.inputs.families import FAMILIES, number
 from impact.inputs.keys import key_info
 from impact.inputs.specs import parse_spec
 
 __all__ = ["beta_spec", "checked", "lognormal_spec", "number"]
-
-
-def number(x: float, digits: int = 4) -> str:
-    """A short number for a spec: 4 significant digits, no exponent for everyday sizes.
-
-    >>> number(36.24718), number(0.0123456), number(1234567.0), number(0.525), number(217.0)
-    ('36.25', '0.01235', '1234567', '0.525', '217')
-    """
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
-    text = f"{round(x, decimals):.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def lognormal_spec(median: float, sigma: float) -> str:
@@ -32,7 +18,7 @@ def lognormal_spec(median: float, sigma: float) -> str:
     >>> lognormal_spec(36.2, 0.153)
     'lognormal(median=36.2, sigma=0.153)'
     """
-    return f"lognormal(median={number(median)}, sigma={number(sigma)})"
+    return FAMILIES["lognormal"].fit.spec((median, sigma))  # type: ignore[union-attr]
 
 
 def beta_spec(low: float, high: float, confidence: float) -> str:

@@ -413,8 +413,8 @@ class RecoveryFit:
         if not isinstance(series.index, pd.DatetimeIndex):
             raise InputError("the series must be indexed by time (a pandas DatetimeIndex)")
         source = str(series.attrs.get("source", "the series"))
-        onset = parse_time(self.onset, "--onset")
-        restored = parse_time(self.restored, "--restored")
+        onset = parse_time(self.onset, "`onset`")
+        restored = parse_time(self.restored, "`restored`")
         step = series_step(series.index, source)
         check_periods(
             series.index, onset, restored, source=source, min_post_rows=MIN_POST_ROWS[step]

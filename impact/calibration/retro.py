@@ -149,11 +149,11 @@ class RetroImpact:
         y, x, source = self._frame(data)
         index = pd.DatetimeIndex(y.index)
         step = series_step(index, source)
-        onset = parse_time(self.onset, "--onset")
-        end = parse_time(self.end, "--end") if self.end is not None else index[-1]
+        onset = parse_time(self.onset, "`onset`")
+        end = parse_time(self.end, "`end`") if self.end is not None else index[-1]
         check_periods(index, onset, source=source)
         if not onset <= end <= index[-1]:
-            raise InputError(f"--end {end}: must lie between --onset {onset} and {index[-1]}")
+            raise InputError(f"`end` {end}: must lie between `onset` {onset} and {index[-1]}")
         pre = np.asarray(index < onset)
         post = np.asarray((index >= onset) & (index <= end))
         y_pre = y.to_numpy()[pre]

@@ -67,14 +67,14 @@ def _where(path: Path | str) -> str:
     return repr(str(path))
 
 
-def _column(frame: pd.DataFrame, name: str, path: Path, flag: str) -> str:
+def _column(frame: pd.DataFrame, name: str, path: Path, parameter: str) -> str:
     if name in frame.columns:
         return name
     columns = [str(c) for c in frame.columns]
     hint = get_close_matches(name, columns, n=1)
     fix = f"; did you mean {hint[0]!r}?" if hint else ""
     raise InputError(
-        f"{_where(path)} has no column {name!r} ({flag}){fix} columns are {', '.join(columns)}"
+        f"{_where(path)} has no column {name!r} ({parameter}){fix} columns are {', '.join(columns)}"
     )
 
 
@@ -100,7 +100,7 @@ def _times(frame: pd.DataFrame, column: str, path: Path) -> pd.DatetimeIndex:
         row = int(bad[0])
         raise InputError(
             f"{_where(path)} column {column!r} row {row + 2}: {_cell(frame, column, row)} is not "
-            "a timestamp (write e.g. 2025-04-07 09:00, or name the time column with --time-col)"
+            "a timestamp (write e.g. 2025-04-07 09:00, or name the time column with `time_col`)"
         )
     return pd.DatetimeIndex(parsed).tz_localize(None)
 
@@ -152,7 +152,7 @@ def read_series(
     """Read a CSV series: a time column (default: the first), the metric and control columns."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise InputError(f"--series: {_where(path)}: file not found")
+        raise InputError(f"{_where(path)}: file not found")
     try:
         frame = pd.read_csv(path)
     except Exception as exc:  # pandas raises many types for unreadable files
@@ -161,19 +161,19 @@ def read_series(
         ) from None
     if frame.empty or len(frame.columns) < 2:
         raise InputError(f"{_where(path)}: needs a header line, a time column and a metric column")
-    time_name = _column(frame, time_col, path, "--time-col") if time_col else str(frame.columns[0])
-    metric = _column(frame, metric, path, "--metric")
-    controls = tuple(_column(frame, c, path, "--control") for c in controls)
+    time_name = _column(frame, time_col, path, "`time_col`") if time_col else str(frame.columns[0])
+    metric = _column(frame, metric, path, "`metric`")
+    controls = tuple(_column(frame, c, path, "`controls`") for c in controls)
     for name in (metric, *controls):
         if name == time_name:
             raise InputError(f"{_where(path)}: column {name!r} is the time column, not a metric")
     if metric in controls:
         raise InputError(
-            f"{_where(path)}: --control {metric}: is the metric itself; a control must be a "
+            f"{_where(path)}: `controls` {metric}: is the metric itself; a control must be a "
             "column the outage did not affect"
         )
     if len(set(controls)) != len(controls):
-        raise InputError(f"{_where(path)}: --control: a column is given twice")
+        raise InputError(f"{_where(path)}: `controls`: a column is given twice")
     index = _times(frame, time_name, path)
     series_step(index, _where(path))
     data = {name: _numbers(frame, name, path) for name in dict.fromkeys((metric, *controls))}
@@ -182,8 +182,8 @@ def read_series(
     return SeriesData(out, path, metric, controls)
 
 
-def parse_time(text: str | pd.Timestamp, flag: str) -> pd.Timestamp:
-    """A time given on the command line ('2025-04-07 09:00'); offsets are converted to UTC."""
+def parse_time(text: str | pd.Timestamp, parameter: str) -> pd.Timestamp:
+    """A time given as text ('2025-04-07 09:00') for `parameter`; offsets are converted to UTC."""
     if isinstance(text, pd.Timestamp):
         stamp = text
     else:
@@ -191,11 +191,11 @@ def parse_time(text: str | pd.Timestamp, flag: str) -> pd.Timestamp:
             stamp = pd.Timestamp(str(text).strip())
         except (ValueError, TypeError):
             raise InputError(
-                f"{flag}: {str(text)!r} is not a timestamp (write e.g. 2025-04-07 09:00)"
+                f"{parameter}: {str(text)!r} is not a timestamp (write e.g. 2025-04-07 09:00)"
             ) from None
         if pd.isna(stamp):
             raise InputError(
-                f"{flag}: {str(text)!r} is not a timestamp (write e.g. 2025-04-07 09:00)"
+                f"{parameter}: {str(text)!r} is not a timestamp (write e.g. 2025-04-07 09:00)"
             )
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
@@ -213,8 +213,6 @@ def check_periods(
     restored: pd.Timestamp | None = None,
     *,
     source: str = "the series",
-    onset_flag: str = "--onset",
-    restored_flag: str = "--restored",
     min_post_rows: int = 1,
 ) -> None:
     """Check that the onset (and restoration) lie inside the series with enough rows around them."""
@@ -222,23 +220,23 @@ def check_periods(
     first, last = index[0], index[-1]
     span = f"{source} runs from {first} to {last}"
     if not first < onset <= last:
-        raise InputError(f"{onset_flag} {onset}: outside the series; {span}")
+        raise InputError(f"`onset` {onset}: outside the series; {span}")
     n_pre = int((index < onset).sum())
     need = min_pre_rows(step)
     if n_pre < need:
         unit = "hourly" if step == HOUR else "daily"
         raise InputError(
-            f"{onset_flag} {onset}: only {n_pre} {unit} rows of {source} come before it; fitting "
+            f"`onset` {onset}: only {n_pre} {unit} rows of {source} come before it; fitting "
             f"the normal level needs at least {need} ({MIN_PRE_DAYS[step]} days)"
         )
     if restored is None:
         return
     if not onset < restored <= last:
         where = "not after the onset" if restored <= onset else "outside the series"
-        raise InputError(f"{restored_flag} {restored}: {where}; {span}")
+        raise InputError(f"`restored` {restored}: {where}; {span}")
     n_post = int((index >= restored).sum())
     if n_post < min_post_rows:
         raise InputError(
-            f"{restored_flag} {restored}: only {n_post} rows of {source} come after it; fitting "
+            f"`restored` {restored}: only {n_post} rows of {source} come after it; fitting "
             f"the recovery needs at least {min_post_rows}"
         )

@@ -5,12 +5,16 @@ import traceback
 
 import typer
 
+from impact.cli.commands import InTableOrder, register
+from impact.cli.flags import as_flags
+from impact.cli.notes import warnings_as_notes
 from impact.exceptions import ImpactError, InputError
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="impact",
+    cls=InTableOrder,
     help="Estimate what a platform outage costs: revenue, users and creators (Monte Carlo).",
     no_args_is_help=True,
     add_completion=False,
@@ -18,16 +22,11 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from impact.cli import calibrate as _calibrate  # noqa: E402,F401
-from impact.cli import retro as _retro  # noqa: E402,F401
-from impact.cli import scenarios as _scenarios  # noqa: E402,F401  (registers commands)
-from impact.cli import sensitivity as _sensitivity  # noqa: E402,F401
-from impact.cli import simulate as _simulate  # noqa: E402,F401
-from impact.cli.notes import warnings_as_notes  # noqa: E402
+register(app)
 
 
 def _fail(message: str, status: int) -> int:
-    text = " ".join(str(message).split())  # one line, whatever the exception said
+    text = as_flags(" ".join(str(message).split()))  # one line, whatever the exception said
     print(f"error: {text}", file=sys.stderr)
     return status
 

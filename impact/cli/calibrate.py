@@ -15,7 +15,6 @@ from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import read_series
-from impact.cli import app
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.reports.calibration import (
     durations_report,
@@ -34,7 +33,6 @@ calibrate_app = typer.Typer(
     help="Fit input distributions to data and write them as a partial scenario (calibration.toml).",
     no_args_is_help=True,
 )
-app.add_typer(calibrate_app, name="calibrate")
 
 SeriesFlag = Annotated[
     Path, typer.Option("--series", metavar="PATH", help="CSV with a time column and the metric")
@@ -74,7 +72,6 @@ def print_written(out: Console, written: list[Path]) -> None:
         out.print(f"use it: impact simulate --overlay {toml}")
 
 
-@calibrate_app.command("durations")
 def durations_command(
     catalogue: Annotated[
         Path | None,
@@ -142,7 +139,6 @@ def durations_command(
     print_written(out_console, written)
 
 
-@calibrate_app.command("recovery")
 def recovery_command(
     series: SeriesFlag,
     metric: MetricFlag,

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from impact.cli.flags import as_flags
 from impact.exceptions import ImpactWarning
 
 __all__ = ["warnings_as_notes"]
@@ -30,7 +31,7 @@ def warnings_as_notes() -> Iterator[None]:
             line: str | None = None,
         ) -> None:
             if issubclass(category, ImpactWarning):
-                print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+                print(f"warning: {as_flags(' '.join(str(message).split()))}", file=sys.stderr)
             else:
                 previous(message, category, filename, lineno, file, line)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from impact.cli.options import ScenarioOptions
 from impact.inputs.keys import key_info
 
-__all__ = ["reproduce_command"]
+__all__ = ["reproduce_line"]
 
 
-def reproduce_command(
+def reproduce_line(
     options: ScenarioOptions,
     *,
     trials: int,
@@ -27,7 +27,7 @@ def reproduce_command(
     order of precedence (scenario, overlays, named flags, --set) whatever order they are given in.
 
     >>> opts = ScenarioOptions(flags={"outage.hours": "pert(1, 2, 3)"}, sets=["users.count=5M"])
-    >>> print(reproduce_command(opts, trials=1000, seed=7, out=Path("reports/x")))
+    >>> print(reproduce_line(opts, trials=1000, seed=7, out=Path("reports/x")))
     impact simulate --scenario tiktok-us-2026 --outage-hours 'pert(1, 2, 3)' --set users.count=5M \
 --trials 1000 --seed 7 --out reports/x
     """

@@ -9,7 +9,6 @@ import typer
 
 from impact.calibration.retro import RetroImpact
 from impact.calibration.series import read_series
-from impact.cli import app
 from impact.cli.calibrate import (
     MetricFlag,
     OnsetFlag,
@@ -28,7 +27,6 @@ from impact.reports.retro import retro_headline, retro_report
 from impact.reports.tables import write_csv
 
 
-@app.command("retro")
 def retro_command(
     series: SeriesFlag,
     metric: MetricFlag,

@@ -5,12 +5,10 @@ from typing import Annotated
 
 import typer
 
-from impact.cli import app
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import builtin_scenarios, load_scenario, scenario_problems
 
 
-@app.command("scenarios")
 def scenarios_command() -> None:
     """List the built-in scenarios, one line each."""
     names = builtin_scenarios()
@@ -21,7 +19,6 @@ def scenarios_command() -> None:
         typer.echo(f"{name:<{width}}  {scenario.label} (outage {hours.spec()} h)")
 
 
-@app.command("validate")
 def validate_command(
     path: Annotated[Path, typer.Argument(help="scenario file (or built-in name) to check")],
     partial: Annotated[

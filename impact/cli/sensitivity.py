@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
-from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
     JsonFlag,
@@ -20,17 +19,16 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
-from impact.cli.reproduce import reproduce_command
+from impact.cli.reproduce import reproduce_line
+from impact.inputs.methods import Method
 from impact.reports.files import write_files
 from impact.reports.format import format_value
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
-from impact.simulation.sampling import Method
 
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 
 
-@app.command("sensitivity")
 @scenario_options
 def sensitivity_command(
     options: ScenarioOptions,
@@ -74,7 +72,7 @@ def sensitivity_command(
     out_dir = out if out is not None else Path("reports") / scenario.name / "sensitivity"
     result = analyse(scenario, metric, n_trials, root_seed, method=method, workers=workers)
     extra = ["--metric", metric] + (["--method", method.value] if method is not None else [])
-    command = reproduce_command(
+    command = reproduce_line(
         options, trials=n_trials, seed=result.seed, out=out_dir, extra=extra, command="sensitivity"
     )
     written = write_files(out_dir, sensitivity_writers(result, command))

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
@@ -21,16 +20,15 @@ from impact.cli.options import (
     scenario_options,
 )
 from impact.cli.progress import DelayedProgress, wants_progress
-from impact.cli.reproduce import reproduce_command
+from impact.cli.reproduce import reproduce_line
+from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
-from impact.reports.format import format_count, format_usd
+from impact.reports.headline import headline
 from impact.reports.provenance import Provenance
-from impact.reports.tables import stat, summary_table
+from impact.reports.tables import summary_table
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
-from impact.simulation.sampling import Method
 
 
-@app.command("simulate")
 @scenario_options
 def simulate_command(
     options: ScenarioOptions,
@@ -99,7 +97,7 @@ def simulate_command(
             max_trials=parse_whole(max_trials, "max-trials", 1) or DEFAULT_MAX_TRIALS,
         )
         # The command that regenerates this folder, from what actually ran.
-        command = reproduce_command(
+        command = reproduce_line(
             options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra
         )
         written = write_report(
@@ -116,15 +114,7 @@ def simulate_command(
     if quiet:
         return
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-    summary = result.summary
-    p05, p50, p95 = (stat(summary, "total_revenue_loss_usd", c) for c in ("p05", "p50", "p95"))
-    users = stat(summary, "users_lost", "p50")
-    creators = stat(summary, "creators_lost", "p50")
-    console.print(
-        f"[bold]{scenario.label}[/bold]: median total loss {format_usd(p50)} "
-        f"(90% interval {format_usd(p05)}–{format_usd(p95)}); "
-        f"median {format_count(users)} users and {format_count(creators)} creators lost for good."
-    )
+    console.print(headline(scenario.label, result.summary), style="bold", markup=False)
     console.print(summary_table(result.summary, f"{result.n_trials:,} trials, seed {result.seed}"))
     report = out_dir / "report.md"
     console.print(

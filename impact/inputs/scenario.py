@@ -14,11 +14,11 @@ from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
 from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
+from impact.inputs.methods import Method
 from impact.inputs.specs import parse_spec
 
 __all__ = [
     "DEFAULT_TIERS",
-    "METHODS",
     "Scenario",
     "Tier",
     "apply_overlay",
@@ -29,7 +29,6 @@ __all__ = [
     "scenario_problems",
 ]
 
-METHODS = ("mc", "lhs", "sobol")
 SECTIONS = sorted({k.key.split(".")[0] for k in KEYS})
 TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", *SECTIONS}
 SAMPLING_KEYS = {"trials", "seed", "method"}
@@ -353,8 +352,8 @@ def _parse(
             else:
                 fields[key] = value
     if "method" in sampling:
-        if sampling["method"] not in METHODS:
-            bag.add(f"sampling.method: {sampling['method']!r}: must be one of {', '.join(METHODS)}")
+        if sampling["method"] not in tuple(Method):
+            bag.add(f"sampling.method: {sampling['method']!r}: must be one of {', '.join(Method)}")
         else:
             fields["method"] = sampling["method"]
     if "correlations" in raw:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import (
-    Beta,
     Choice,
     Distribution,
     Empirical,
@@ -23,12 +21,10 @@ from impact.inputs.distributions import (
     Gamma,
     Lognormal,
     Normal,
-    Pert,
     Poisson,
-    Triangular,
-    Uniform,
     Weibull,
 )
+from impact.inputs.families import FAMILIES as FAMILY_TABLE
 from impact.inputs.keys import Domain
 
 __all__ = ["FAMILIES", "check_domain", "parse_number", "parse_spec"]
@@ -37,19 +33,7 @@ _NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\
 _CALL = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
 _SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
 
-FAMILIES = (
-    "uniform(low, high)",
-    "triangular(low, mode, high)",
-    "pert(low, mode, high)",
-    "normal(mean, sd)",
-    "lognormal(median=…, sigma=…) or lognormal(p5=…, p95=…)",
-    "beta(a, b)",
-    "gamma(shape, scale)",
-    "weibull(shape, scale)",
-    "poisson(mean)",
-    "choice(v1, v2, …; p=p1, p2, …)",
-    "empirical(path.csv:column)",
-)
+FAMILIES = tuple(family.usage for family in FAMILY_TABLE.values())
 
 
 def parse_number(text: str) -> float:
@@ -175,15 +159,8 @@ def _empirical(body: str, base_dir: Path | None) -> Empirical:
     return Empirical(values, source=f"{path_text.strip()}:{column}")
 
 
-_SIMPLE: dict[str, tuple[Callable[..., Distribution], tuple[str, ...]]] = {
-    "uniform": (Uniform, ("low", "high")),
-    "triangular": (Triangular, ("low", "mode", "high")),
-    "pert": (Pert, ("low", "mode", "high")),
-    "beta": (Beta, ("a", "b")),
-    "gamma": (Gamma, ("shape", "scale")),
-    "weibull": (Weibull, ("shape", "scale")),
-    "poisson": (Poisson, ("mean",)),
-}
+_SPECIAL = ("normal", "lognormal", "choice", "empirical")  # parsed by their own functions
+_SIMPLE = {name: f for name, f in FAMILY_TABLE.items() if name not in _SPECIAL}
 
 
 def _build(text: str, domain: Domain | None, base_dir: Path | None) -> Distribution:
@@ -197,9 +174,9 @@ def _build(text: str, domain: Domain | None, base_dir: Path | None) -> Distribut
         )
     family, body = call.group(1).lower(), call.group(2)
     if family in _SIMPLE:
-        cls, names = _SIMPLE[family]
+        names = _SIMPLE[family].parameters
         params = _bind(family, _split(body), names)
-        return cls(*(params[n] for n in names))
+        return _SIMPLE[family].distribution(*(params[n] for n in names))
     if family == "normal":
         p = _bind("normal", _split(body), ("mean", "sd"))
         low = domain.low if domain else -math.inf
@@ -223,7 +200,7 @@ def _build(text: str, domain: Domain | None, base_dir: Path | None) -> Distribut
         return _empirical(body, base_dir)
     from difflib import get_close_matches
 
-    hint = get_close_matches(family, [*_SIMPLE, "normal", "lognormal", "choice", "empirical"], n=1)
+    hint = get_close_matches(family, list(FAMILY_TABLE), n=1)
     fix = f"did you mean {hint[0]}?" if hint else "known: " + "; ".join(FAMILIES)
     raise InputError(f"unknown distribution {family!r}; {fix}")
 

@@ -8,17 +8,16 @@ the keys in any report that applies it, and as a short report for people.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 
 from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
+from impact.reports.md import table
 from impact.reports.provenance import Provenance
 
 __all__ = [
     "durations_report",
     "durations_toml",
-    "md_table",
     "recovery_report",
     "recovery_toml",
     "reproduce_block",
@@ -39,14 +38,6 @@ def _toml_string(text: str) -> str:
 
 def _comment(text: str) -> str:
     return "# " + " ".join(text.split())
-
-
-def md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
-    """A markdown table from already formatted cells."""
-    head = list(header)
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def reproduce_block(provenance: Provenance, seed: int | None = None) -> str:
@@ -71,7 +62,7 @@ def _params(fit: DurationFit, family: str) -> str:
 
 def durations_toml(fit: DurationFit, source: str, scope: str) -> str:
     """A partial scenario setting outage.hours to the best fit that the spec grammar can write."""
-    family = fit.spec_family_ or ""
+    family = fit.best_
     f = fit.fits_[family]
     why = f"the best by AIC of {', '.join(FAMILY_LABELS[k] for k in fit.fits_)}"
     note = (
@@ -108,16 +99,10 @@ def durations_report(fit: DurationFit, source: str, scope: str, provenance: Prov
                 number(f["delta_aic"], 2),
                 number(f["ks"], 2),
                 number(f["ks_p_value"], 2),
-                f"`{f['spec']}`" if f["spec"] else "no spec family",
+                f"`{f['spec']}`",
             ]
         )
-    best = fit.fits_[fit.spec_family_ or ""]
-    weibull_note = ""
-    if fit.best_ == "weibull":
-        weibull_note = (
-            "\nWeibull fits best, but impact's spec grammar has no Weibull family; "
-            f"calibration.toml uses the best of the others, {fit.spec_family_}.\n"
-        )
+    best = fit.fits_[fit.best_]
     return "\n".join(
         [
             "# Outage durations: which distribution fits",
@@ -125,8 +110,8 @@ def durations_report(fit: DurationFit, source: str, scope: str, provenance: Prov
             f"{fit.n_} outage durations (hours) from `{source}`, scope {scope}. "
             f"Best fit by AIC: **{FAMILY_LABELS[fit.best_]}**; written to `calibration.toml` as "
             f'`outage.hours = "{best["spec"]}"`.',
-            weibull_note,
-            md_table(
+            "",
+            table(
                 [
                     "family",
                     f"parameters ({pct} bootstrap interval)",
@@ -253,7 +238,7 @@ def recovery_report(fit: RecoveryFit, source: str, metric: str, provenance: Prov
             f"Onset {when(fit.onset_)}, restored {when(fit.restored_)}. Gap model: {model}, "
             "u = hours since restoration.",
             "",
-            md_table(["parameter", "estimate", f"{pct} interval", "note"], rows),
+            table(["parameter", "estimate", f"{pct} interval", "note"], rows),
             "",
             "Written to `calibration.toml`:",
             "",

@@ -7,70 +7,35 @@ so drawing a report neither needs a display nor changes the backend of a noteboo
 
 from __future__ import annotations
 
-import textwrap
-import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
-from matplotlib.typing import RcKeyType
 
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_usd
+from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 from impact.reports.tables import stat
 
 __all__ = ["CHARTS", "Chart"]
 
 Chart = Callable[[ReportData, Path], None]
-DPI = 150
 MIN_TAIL_TRIALS = 10
-BLUE, ORANGE, GREY = "#1f5f99", "#d9822b", "#6b6b6b"
-STYLE: dict[RcKeyType, Any] = {
-    "text.parse_math": False,  # "$5M to $9M" is money, not a TeX formula between two dollars
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-}
 USD = FuncFormatter(lambda x, _: format_usd(x, digits=3))
 PERCENT = FuncFormatter(lambda x, _: f"{x:g}%")
-
-
-def _save(fig: Figure, path: Path) -> None:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
-
-
-def _figure(width: float = 8.0, height: float = 4.6) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _stat(data: ReportData, metric: str, column: str) -> float:
     return stat(data.summary, metric, column)
 
 
-def _footnote(fig: Figure, text: str) -> None:
-    """A grey note under the chart, wrapped to the figure's width (about 15 characters an inch)."""
-    wrapped = textwrap.fill(text, width=int(fig.get_figwidth() * 15))
-    fig.supxlabel(wrapped, fontsize=8, color=GREY, x=0.01, ha="left", multialignment="left")
-
-
 def total_loss_distribution(data: ReportData, path: Path) -> None:
     """Histogram of the total loss with its mean, p05, p50 and p95 marked."""
     hist = data.distribution
     n = data.result.n_trials
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     width = float(hist["right"].iloc[0] - hist["left"].iloc[0])
     ax.bar(hist["left"], hist["share"] * 100, width=width, align="edge", color=BLUE, alpha=0.75)
@@ -91,13 +56,13 @@ def total_loss_distribution(data: ReportData, path: Path) -> None:
     ax.set_title(f"Total revenue loss over {n:,} simulated outages")
     ax.legend(loc="upper right")
     outside = 1.0 - float(hist["share"].sum())
-    _footnote(
+    footnote(
         fig,
         f"{data.result.scenario.label}. The axis stops at the 99.5th percentile "
         f"({format_usd(float(hist['right'].iloc[-1]))}); {outside:.1%} of trials lie outside "
         f"the range shown.",
     )
-    _save(fig, path)
+    save(fig, path)
 
 
 def loss_exceedance(data: ReportData, path: Path) -> None:
@@ -105,7 +70,7 @@ def loss_exceedance(data: ReportData, path: Path) -> None:
     n = data.result.n_trials
     floor = MIN_TAIL_TRIALS / n  # below this the curve rests on too few trials to show
     curve = data.exceedance[data.exceedance["probability"] >= floor]
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     ax.step(curve["value"], curve["probability"] * 100, where="post", color=BLUE, linewidth=1.8)
     ax.set_yscale("log")
@@ -130,18 +95,18 @@ def loss_exceedance(data: ReportData, path: Path) -> None:
     ax.set_xlabel("total revenue loss, x (US dollars)")
     ax.set_ylabel("chance the loss exceeds x")
     ax.set_title("Loss exceedance: how likely is a loss above x?")
-    _footnote(
+    footnote(
         fig,
         f"{data.result.scenario.label}; {n:,} trials. The curve stops at {100 * floor:.2g}%, "
         f"where only {MIN_TAIL_TRIALS} trials lie beyond.",
     )
-    _save(fig, path)
+    save(fig, path)
 
 
 def loss_breakdown(data: ReportData, path: Path) -> None:
     """Each part's mean (bar), median (dot) and 90% interval (line), with its share of the mean."""
     parts = data.breakdown.iloc[::-1]
-    fig = _figure(8.0, 4.0)
+    fig = figure(8.0, 4.0)
     ax = fig.add_subplot()
     y = np.arange(len(parts))
     ax.barh(y, parts["mean"], color=BLUE, alpha=0.75, height=0.55, label="mean")
@@ -164,8 +129,8 @@ def loss_breakdown(data: ReportData, path: Path) -> None:
     total = _stat(data, TOTAL, "mean")
     ax.set_title(f"Where the loss comes from (the means add up to {format_usd(total)})")
     ax.legend(loc="lower right")
-    _footnote(fig, "Percentages: each part's share of the mean total loss.")
-    _save(fig, path)
+    footnote(fig, "Percentages: each part's share of the mean total loss.")
+    save(fig, path)
 
 
 def activity_path(data: ReportData, path: Path) -> None:
@@ -174,7 +139,7 @@ def activity_path(data: ReportData, path: Path) -> None:
     if band is None:
         raise ValueError("the result has no activity path")
     days = band["hours_after_restore"] / 24
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     ax.fill_between(
         days, band["p05"] * 100, band["p95"] * 100, color=BLUE, alpha=0.2, label="90% of trials"
@@ -190,19 +155,19 @@ def activity_path(data: ReportData, path: Path) -> None:
     ax.set_title("Recovery after restoration: activity a(u) relative to normal")
     ax.legend(loc="lower right")
     traced = min(data.result.n_trials, 10_000)
-    _footnote(
+    footnote(
         fig,
         f"{data.result.scenario.label}. a(u) = (1 - users away)(1 - engagement gap)"
         f"(1 - latency gap), over the first {traced:,} trials.",
     )
-    _save(fig, path)
+    save(fig, path)
 
 
 def creator_tiers(data: ReportData, path: Path) -> None:
     """Creator earnings lost by tier: the tier's total, and per creator (log scale)."""
     tiers = data.tiers.iloc[::-1]
     y = np.arange(len(tiers))
-    fig = _figure(10.0, 4.6)
+    fig = figure(10.0, 4.6)
     if not float(tiers["loss_per_creator_p95_usd"].max()) > 0:
         # Nothing to draw on a log scale: the scenario counts no creator earnings.
         fig.text(
@@ -215,7 +180,7 @@ def creator_tiers(data: ReportData, path: Path) -> None:
             fontsize=12,
         )
         fig.suptitle("Creator earnings lost, by tier", weight="bold")
-        _save(fig, path)
+        save(fig, path)
         return
     left, right = fig.subplots(1, 2, sharey=True)
     _tier_bars(left, y, tiers["loss_p50_usd"], tiers["loss_p95_usd"])
@@ -235,12 +200,12 @@ def creator_tiers(data: ReportData, path: Path) -> None:
     left.set_yticks(y, list(tiers["tier"]))
     right.legend(loc="upper right")
     fig.suptitle("Creator earnings lost, by tier (median, with 95th percentile)", weight="bold")
-    _footnote(
+    footnote(
         fig,
         f"{data.result.scenario.label}. Where the tier shares come from: report.md, "
         "section Creator tiers.",
     )
-    _save(fig, path)
+    save(fig, path)
 
 
 def _tier_bars(ax: Axes, y: np.ndarray, p50: object, p95: object) -> None:
@@ -265,10 +230,5 @@ CHARTS: dict[str, tuple[Chart, str]] = {
 def draw(name: str, data: ReportData, path: Path) -> None:
     """Draw the chart called `name` (a key of CHARTS) into `path`, in the report's style."""
     chart, _ = CHARTS[name]
-    with matplotlib.rc_context(STYLE), warnings.catch_warnings():
-        # A degenerate axis (every trial equal, e.g. a zero horizon) makes matplotlib warn as it
-        # widens the limits itself; the chart is still right, so the warning is not shown.
-        warnings.filterwarnings(
-            "ignore", message="Attempting to set identical", category=UserWarning
-        )
+    with chart_style():
         chart(data, path)

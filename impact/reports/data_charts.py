@@ -9,61 +9,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
-from matplotlib.typing import RcKeyType
-from scipy import stats
 
 from impact.calibration.durations import DurationFit
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.retro import RetroImpact
 from impact.reports.format import format_value
+from impact.reports.style import BLUE, GREEN, GREY, ORANGE, chart_style, figure, save
 
 __all__ = ["durations_chart", "recovery_chart", "retro_chart"]
 
-DPI = 150
-BLUE, ORANGE, GREY = "#1f5f99", "#d9822b", "#6b6b6b"
-FAMILY_COLOURS = {"lognormal": BLUE, "gamma": ORANGE, "weibull": "#3a8d4f"}
-STYLE: dict[RcKeyType, Any] = {
-    "text.parse_math": False,
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.titleweight": "bold",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-}
+FAMILY_COLOURS = {"lognormal": BLUE, "gamma": ORANGE, "weibull": GREEN}
 AMOUNT = FuncFormatter(lambda x, _: format_value(x, "", compact=True))
 SHARE = FuncFormatter(lambda x, _: f"{100 * x:.0f}%")
 HOURS = FuncFormatter(lambda x, _: f"{x:g} h")
 
 
-def _save(fig: Figure, path: Path) -> None:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
-
-
 def durations_chart(fit: DurationFit, path: Path) -> None:
     """The empirical distribution of the durations against each fitted distribution (log hours)."""
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    with chart_style(small=True):
+        fig = figure(7.5, 4.2)
         ax = fig.add_subplot()
         x = np.sort(fit.durations_)
         ax.step(x, np.arange(1, x.size + 1) / x.size, where="post", color="black", label="observed")
         grid = np.geomspace(x[0] / 2, x[-1] * 2, 300)
-        frozen = {
-            "lognormal": lambda p: stats.lognorm(p["sigma"], scale=p["median"]),
-            "gamma": lambda p: stats.gamma(p["shape"], scale=p["scale"]),
-            "weibull": lambda p: stats.weibull_min(p["shape"], scale=p["scale"]),
-        }
         for family, f in fit.fits_.items():
-            dist = frozen[family](f["params"])
+            dist = fit.frozen(family)
             label = f"{family} (AIC {f['aic']:.1f})"
             ax.plot(grid, dist.cdf(grid), color=FAMILY_COLOURS[family], label=label)
         ax.set_xscale("log")
@@ -75,15 +48,15 @@ def durations_chart(fit: DurationFit, path: Path) -> None:
         ax.yaxis.set_major_formatter(SHARE)
         ax.set_title(f"Outage durations: {fit.n_} outages and the fitted distributions")
         ax.legend(loc="lower right")
-        _save(fig, path)
+        save(fig, path)
 
 
 def recovery_chart(fit: RecoveryFit, path: Path, metric: str) -> None:
     """Top: the series and its normal level. Bottom: the relative gap and the fitted curve."""
     frame = fit.fitted_
     shown = frame[frame.index >= fit.onset_ - pd.Timedelta(days=7)]
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(8.5, 6.0), layout="constrained")
+    with chart_style(small=True):
+        fig = figure(8.5, 6.0)
         top, bottom = fig.subplots(2, 1, sharex=True)
         top.plot(shown.index, shown["observed"], color="black", lw=0.7, label=f"observed {metric}")
         top.plot(shown.index, shown["normal_level"], color=BLUE, lw=0.9, label="normal level")
@@ -99,7 +72,7 @@ def recovery_chart(fit: RecoveryFit, path: Path, metric: str) -> None:
             ax.axvspan(fit.onset_, fit.restored_, color=ORANGE, alpha=0.15, lw=0)
             ax.legend(loc="lower right")
         fig.autofmt_xdate()
-        _save(fig, path)
+        save(fig, path)
 
 
 def _band(ax: Any, frame: pd.DataFrame, prefix: str, color: str, label: str | None = None) -> None:
@@ -113,8 +86,8 @@ def retro_chart(retro: RetroImpact, path: Path, metric: str) -> None:
     effects, before = retro.effects_, retro.before_
     lead = before.iloc[-max(len(effects), 2) :]  # as many rows before the onset as after it
     pct = f"{retro.confidence:.0%}"
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(8.5, 8.0), layout="constrained")
+    with chart_style(small=True):
+        fig = figure(8.5, 8.0)
         first, second, third = fig.subplots(3, 1, sharex=True)
         first.plot(lead.index, lead["observed"], color="black", lw=0.7, label="observed")
         first.plot(
@@ -139,4 +112,4 @@ def retro_chart(retro: RetroImpact, path: Path, metric: str) -> None:
             ax.axhline(0, color="black", lw=0.6)
         first.legend(loc="lower left", ncols=2)
         fig.autofmt_xdate()
-        _save(fig, path)
+        save(fig, path)

@@ -17,7 +17,7 @@ Writer = Callable[[Path], None]
 
 def _cannot(out_dir: Path, exc: OSError) -> InputError:
     reason = exc.strerror or str(exc)
-    return InputError(f"out: {str(out_dir)!r}: cannot write there ({reason.lower()})")
+    return InputError(f"`out_dir`: {str(out_dir)!r}: cannot write there ({reason.lower()})")
 
 
 def write_files(
@@ -35,10 +35,10 @@ def write_files(
     an InputError naming it.
     """
     if not str(out_dir).strip():
-        raise InputError("out: '': empty path; give a folder, e.g. --out reports/mine")
+        raise InputError("`out_dir`: '': empty path; give a folder, e.g. reports/mine")
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"out: {str(out_dir)!r}: exists and is not a folder")
+        raise InputError(f"`out_dir`: {str(out_dir)!r}: exists and is not a folder")
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -39,8 +39,8 @@ def check_samples_format(fmt: SamplesFormat | str | None) -> None:
     parquet = fmt is not None and SamplesFormat(fmt) is SamplesFormat.parquet
     if parquet and importlib.util.find_spec("pyarrow") is None:
         raise InputError(
-            "--samples-format parquet: needs pyarrow, which is not installed; "
-            "run `pip install pyarrow` or use --samples-format csv"
+            "`samples_format` parquet: needs pyarrow, which is not installed; "
+            "run `pip install pyarrow` or use `samples_format` csv"
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from impact.model.outputs import REGISTRY
 
-__all__ = ["METRIC_LABELS", "PART_LABELS", "UNIT_LABELS"]
+__all__ = ["METRIC_LABELS", "PART_LABELS"]
 
 METRIC_LABELS = {o.name: o.label for o in REGISTRY}
 
@@ -14,5 +14,3 @@ PART_LABELS = {
     "engagement": "Engagement: activity that drained away and came back slowly",
     "latency": "Latency: degraded recommendations while feeds re-learned",
 }
-
-UNIT_LABELS = {"USD": "US dollars", "h": "hours", "users": "users", "creators": "creators"}

@@ -6,20 +6,20 @@ tables and is only formatted. The headline is meant to be quoted as it stands.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from impact.analysis.sensitivity import drivers
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_count, format_usd, format_value
+from impact.reports.headline import headline
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
+from impact.reports.md import cell, table
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
 
-__all__ = ["METHOD_NAMES", "render_report", "table"]
+__all__ = ["METHOD_NAMES", "render_report"]
 
 METHOD_NAMES = {
     "mc": "plain Monte Carlo (independent random draws)",
@@ -30,22 +30,6 @@ SOURCE_TAGS = (
     "Tags in the notes: [co] the company said it; [3p] a third party estimated it; [weak] an "
     "aggregator that names no source; [derived] arithmetic on sourced figures."
 )
-_URL = re.compile(r"https?://[^\s<>|]*[^\s<>|.,;:)\]]")
-
-
-def _cell(value: object) -> str:
-    """Text safe inside a markdown table cell: pipes escaped, URLs as autolinks, one line."""
-    text = " ".join(str(value).split()).replace("|", "\\|")
-    return _URL.sub(lambda m: f"<{m.group(0)}>", text)
-
-
-def table(header: Sequence[str], rows: Iterable[Sequence[object]], align: str = "") -> str:
-    """A GitHub-flavoured markdown table; `align` has one letter per column, 'l' or 'r'."""
-    align = align or "l" * len(header)
-    rule = ["---:" if a == "r" else "---" for a in align]
-    lines = [f"| {' | '.join(header)} |", f"| {' | '.join(rule)} |"]
-    lines += [f"| {' | '.join(_cell(v) for v in row)} |" for row in rows]
-    return "\n".join(lines)
 
 
 def _value(row: pd.Series, column: str) -> str:
@@ -57,14 +41,8 @@ def _stat(data: ReportData, metric: str, column: str) -> float:
 
 
 def _headline(data: ReportData) -> str:
-    label = data.result.scenario.label
-    p05, p50, p95 = (_stat(data, TOTAL, c) for c in ("p05", "p50", "p95"))
-    users = format_count(_stat(data, "users_lost", "p50"))
-    creators = format_count(_stat(data, "creators_lost", "p50"))
     return (
-        f"> **An outage like {label} cost an estimated {format_usd(p50)} in revenue "
-        f"(90% interval {format_usd(p05)}–{format_usd(p95)}), and lost {users} users and "
-        f"{creators} creators for good.**\n>\n"
+        f"> **{headline(data.result.scenario.label, data.summary)}**\n>\n"
         f"> Medians of {data.result.n_trials:,} simulated outages; the 90% interval holds 90% "
         f"of them."
     )
@@ -227,7 +205,7 @@ def _tiers(data: ReportData) -> str:
         "loss per creator p95",
     ]
     sources = "\n".join(
-        f"- {_cell(r['tier'])}: {_cell(r['source'])}" for _, r in tiers.iterrows() if r["source"]
+        f"- {cell(r['tier'])}: {cell(r['source'])}" for _, r in tiers.iterrows() if r["source"]
     )
     total = format_usd(_stat(data, "creator_earnings_loss_usd", "p50"))
     return (
@@ -340,7 +318,7 @@ def render_report(
         _results(data),
         _precision(data),
         _breakdown(data),
-        drivers_section(drivers(data.result)),
+        drivers_section(data.drivers),
         correlations_section(data.result.correlations),
         _attrition(data),
         _tiers(data),

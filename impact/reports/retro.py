@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from impact.calibration.fitted_specs import number
 from impact.calibration.retro import RetroImpact
-from impact.reports.calibration import md_table, reproduce_block, when
+from impact.reports.calibration import reproduce_block, when
 from impact.reports.format import format_value
+from impact.reports.md import table
 from impact.reports.provenance import Provenance
 
 __all__ = ["amount", "retro_headline", "retro_report"]
@@ -64,7 +65,7 @@ def retro_report(
             f"Data: `{source}`, {retro.n_pre_} rows before the onset to fit the model, "
             f"{retro.n_post_} rows measured. A loss is negative.",
             "",
-            md_table(
+            table(
                 [
                     "over the window",
                     "observed",

@@ -1,22 +1,17 @@
 """The sensitivity report: markdown, CSVs and charts (tornado, Sobol bars) of what drives a metric.
 
 Everything here formats or draws the tables of `impact.analysis.sensitivity`; nothing new is
-computed (STYLE.md point 9). Charts are drawn headless on matplotlib's Agg canvas; dollar axes
-read $50M, never scientific notation. Also here: the short "What drives it" and "Correlated inputs"
+computed (STYLE.md point 9). Charts are drawn headless on matplotlib's Agg canvas; dollar axes read
+$50M, never scientific notation. Also here: the short "What drives it" and "Correlated inputs"
 sections that the simulate report adds when the run has them.
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import matplotlib
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from impact.analysis.sensitivity import SensitivityResult
@@ -24,6 +19,8 @@ from impact.inputs.keys import key_info
 from impact.reports.files import Writer
 from impact.reports.format import format_count, format_hours, format_usd, format_value
 from impact.reports.labels import METRIC_LABELS
+from impact.reports.md import table
+from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 from impact.simulation.result import METRIC_UNITS
 
 __all__ = [
@@ -38,25 +35,6 @@ __all__ = [
 
 DPI = 150
 TOP = 12  # inputs shown in the charts
-BLUE, ORANGE, GREY = "#1f5f99", "#d9822b", "#6b6b6b"
-STYLE: dict[Any, Any] = {
-    "text.parse_math": False,  # "$5M" is money, not the start of a TeX formula
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-}
-
-
-def table(header: list[str], rows: list[list[str]], align: str) -> str:
-    """A GitHub-flavoured markdown table; `align` has one letter per column, 'l' or 'r'."""
-    rule = ["---:" if a == "r" else "---" for a in align]
-    lines = [f"| {' | '.join(header)} |", f"| {' | '.join(rule)} |"]
-    return "\n".join(lines + [f"| {' | '.join(row)} |" for row in rows])
 
 
 def format_input(value: float, key: str) -> str:
@@ -83,21 +61,11 @@ def _value_axis(metric: str) -> FuncFormatter:
     return FuncFormatter(lambda x, _: _metric_value(float(x), metric))
 
 
-def _save(fig: Figure, path: Path) -> None:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
-
-
-def _footnote(fig: Figure, text: str) -> None:
-    wrapped = textwrap.fill(text, width=int(fig.get_figwidth() * 15))
-    fig.supxlabel(wrapped, fontsize=8, color=GREY, x=0.01, ha="left", multialignment="left")
-
-
 def tornado_chart(result: SensitivityResult, path: Path) -> None:
     """Horizontal bars from the metric at each input's p10 to its p90, around the base value."""
     frame = result.tornado[result.tornado["swing"] > 0].head(TOP).iloc[::-1]
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(8.0, 1.2 + 0.38 * max(len(frame), 1)), layout="constrained")
+    with chart_style():
+        fig = figure(8.0, 1.2 + 0.38 * max(len(frame), 1))
         ax = fig.add_subplot()
         y = range(len(frame))
         base = result.base
@@ -109,20 +77,20 @@ def tornado_chart(result: SensitivityResult, path: Path) -> None:
         ax.set_xlabel(_label(result.metric))
         ax.set_title(f"What moves the {_label(result.metric).lower()}")
         ax.legend(loc="lower right")
-        _footnote(
+        footnote(
             fig,
             f"Each input swung from its 10th to its 90th percentile with every other input at "
             f"its median (the line: {_metric_value(base, result.metric)}). Scenario "
             f"{result.scenario.name}; inputs with no effect are left out.",
         )
-        _save(fig, path)
+        save(fig, path)
 
 
 def sobol_chart(result: SensitivityResult, path: Path) -> None:
     """First-order and total Sobol indices as bars, with their bootstrap intervals."""
     frame = result.sobol.head(TOP).iloc[::-1]
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(8.0, 1.2 + 0.42 * max(len(frame), 1)), layout="constrained")
+    with chart_style():
+        fig = figure(8.0, 1.2 + 0.42 * max(len(frame), 1))
         ax = fig.add_subplot()
         y = list(range(len(frame)))
         for offset, column, colour, name in (
@@ -149,13 +117,13 @@ def sobol_chart(result: SensitivityResult, path: Path) -> None:
         ax.set_xlabel(f"share of the variance of the {_label(result.metric).lower()}")
         ax.set_title("How much of the uncertainty each input explains")
         ax.legend(loc="lower right")
-        _footnote(
+        footnote(
             fig,
             f"{result.sobol_samples:,} base samples "
             f"({result.sobol_samples * (len(result.sobol) + 2):,} model runs), inputs "
             "independent; bars show 95% bootstrap intervals.",
         )
-        _save(fig, path)
+        save(fig, path)
 
 
 def _headline(result: SensitivityResult) -> str:

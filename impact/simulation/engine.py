@@ -1,13 +1,13 @@
 """Run the model over many trials: random streams per block, chunked, optionally in parallel.
 
 Trials are cut into blocks of `BLOCK_SIZE`. Block i draws from the i-th child of the root
-SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has
-its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do
-not depend on the number of workers, chunks or memory, and (b) overriding one key leaves every
-other key's draws unchanged (common random numbers when two scenarios are compared). Blocks are
-grouped into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into
-the run's in block order, so even the floating-point sums are the same whatever runs them,
-and a run that stops after n trials (a precision target) equals a run of n trials.
+SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has its
+own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not depend
+on the number of workers, chunks or memory, and (b) overriding one key leaves every other key's
+draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped into
+tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the run's in
+block order, so even the floating-point sums are the same whatever runs them, and a run that stops
+after n trials (a precision target) equals a run of n trials.
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import ConvergenceWarning, InputError
-from impact.inputs.keys import key_info
 from impact.inputs.scenario import Scenario
-from impact.model.core import OUTPUTS, activity, evaluate_all
+from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation.convergence import next_total, precision
-from impact.simulation.correlation import achieved_table, rank_correlation
+from impact.simulation.correlation import achieved_table
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
@@ -42,6 +41,7 @@ __all__ = [
     "DEFAULT_MAX_TRIALS",
     "METRIC_UNITS",
     "PER_CREATOR",
+    "PILOT_TRIALS",
     "STATISTICS",
     "TRACKED",
     "SimulationResult",
@@ -52,10 +52,8 @@ __all__ = [
 BLOCK_SIZE = 65_536
 BLOCKS_PER_TASK = 16
 DEFAULT_MAX_TRIALS = 10_000_000
-PATH_TRIALS = 10_000  # trials (the first ones) whose activity path a(u) is traced
-PATH_POINTS = 91
+PILOT_TRIALS = 10_000  # the first trials, kept whole for first looks (`impact.analysis.pilot`)
 Progress = Callable[[int, int], None]
-_child = child  # the name earlier code and notebooks used
 
 
 def draw_inputs(
@@ -75,38 +73,14 @@ class _TaskResult:
     correlation_sum: np.ndarray | None  # Σ over blocks of n × achieved rank correlations
     correlation_weight: int
     samples: pd.DataFrame | None
-    path: pd.DataFrame | None = None
-    drivers: pd.DataFrame | None = None
+    pilot: pd.DataFrame | None = None
 
 
-def activity_band(scenario: Scenario, inputs: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Mean, median and 90% band of a(u) across the given trials, over the median horizon."""
-    horizon = float(scenario.distributions["horizon.hours"].ppf(0.5))
-    grid = np.linspace(0.0, horizon, PATH_POINTS)
-    paths = activity(inputs, grid)
-    p05, p50, p95 = np.quantile(paths, [0.05, 0.5, 0.95], axis=0)
-    return pd.DataFrame(
-        {
-            "hours_after_restore": grid,
-            "mean": paths.mean(axis=0),
-            "p05": p05,
-            "p50": p50,
-            "p95": p95,
-        }
-    )
-
-
-def input_rank_correlations(
-    scenario: Scenario, inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]
-) -> pd.DataFrame | None:
-    """Spearman's rho of each uncertain input (rows) with each output (columns), over the first
-    `PATH_TRIALS` trials: enough to rank the inputs that drive an output, and cheap."""
-    keys = scenario.uncertain_keys
-    if not keys:
-        return None
-    columns = [inputs[k][:PATH_TRIALS] for k in keys] + [outputs[o][:PATH_TRIALS] for o in OUTPUTS]
-    rho = rank_correlation(np.column_stack(columns))[: len(keys), len(keys) :]
-    return pd.DataFrame(np.nan_to_num(rho), index=pd.Index(keys, name="key"), columns=OUTPUTS)
+def _pilot(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The first `PILOT_TRIALS` trials of a block: every input and every output."""
+    columns = {k: v[:PILOT_TRIALS] for k, v in inputs.items()}
+    columns.update({name: outputs[name][:PILOT_TRIALS] for name in OUTPUTS})
+    return pd.DataFrame(columns)
 
 
 def _run_task(
@@ -134,9 +108,7 @@ def _run_task(
             )
             result.correlation_weight += n
         if block == 0:
-            band = {k: v[:PATH_TRIALS] for k, v in inputs.items()}
-            result.path = activity_band(scenario, band)
-            result.drivers = input_rank_correlations(scenario, inputs, outputs)
+            result.pilot = _pilot(inputs, outputs)
         if keep_samples:
             frame = pd.DataFrame({"trial": np.arange(start, start + n)})
             for key in scenario.uncertain_keys:
@@ -195,8 +167,7 @@ class _Totals:
 
     sketches: dict[str, Sketch]
     frames: list[pd.DataFrame]
-    path: pd.DataFrame | None = None
-    drivers: pd.DataFrame | None = None
+    pilot: pd.DataFrame | None = None
     correlation_sum: np.ndarray | None = None
     correlation_weight: int = 0
     done: int = 0
@@ -205,8 +176,8 @@ class _Totals:
         for block in part.blocks:
             for name in TRACKED:
                 self.sketches[name].merge(block[name])
-        if part.path is not None:
-            self.path, self.drivers = part.path, part.drivers
+        if part.pilot is not None:
+            self.pilot = part.pilot
         if part.samples is not None:
             self.frames.append(part.samples)
         if part.correlation_sum is not None:
@@ -218,7 +189,7 @@ class _Totals:
 
 def _check_whole(value: object, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InputError(f"{name}: {value!r}: must be a whole number ≥ {minimum}")
+        raise InputError(f"`{name}`: {value!r}: must be a whole number ≥ {minimum}")
     return int(value)
 
 
@@ -227,7 +198,7 @@ def _check_precision(target: float | None) -> float | None:
         return None
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target < 1:
         raise InputError(
-            f"target precision: {target!r}: must be a share between 0 and 1 (0.01 is 1%)"
+            f"`target_precision`: {target!r}: must be a share between 0 and 1 (0.01 is 1%)"
         )
     return float(target)
 
@@ -257,7 +228,7 @@ def _rounds(
                 f"target precision {target:.3g} not reached in {cap:,} trials: the standard "
                 f"error of the mean total loss is {achieved.se_relative:.3g} of the mean and "
                 f"the 95% interval of its p95 is {achieved.p95_width_relative:.3g} of p95 wide; "
-                "raise --max-trials or loosen --target-precision",
+                "raise `max_trials` or loosen `target_precision`",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -295,10 +266,10 @@ def simulate(
     >>> list(result.summary.columns)
     ['unit', 'mean', 'std', 'p05', 'p50', 'p95', 'p99', 'cvar95', 'se_mean']
     """
-    n_trials = _check_whole(n_trials, "trials")
+    n_trials = _check_whole(n_trials, "n_trials")
     workers = _check_whole(workers, "workers")
     target = _check_precision(target_precision)
-    cap = _check_whole(max_trials, "max trials") if target is not None else n_trials
+    cap = _check_whole(max_trials, "max_trials") if target is not None else n_trials
     sampling = plan(scenario, method)
     root = as_seed_sequence(rng)
     most = max(cap, n_trials) if target is not None else n_trials
@@ -329,20 +300,9 @@ def simulate(
         samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else None,
         elapsed_seconds=time.perf_counter() - started,
         workers=workers,
-        activity_path=totals.path,
-        input_rank_correlations=totals.drivers,
+        pilot=totals.pilot,
         correlations=correlations,
         target_precision=target,
         converged=converged,
         rounds=tuple(ends),
     )
-
-
-def metric_unit(name: str) -> str:
-    """The unit of an output column."""
-    return METRIC_UNITS[name]
-
-
-def input_unit(key: str) -> str:
-    """The unit of a scenario key."""
-    return key_info(key).unit

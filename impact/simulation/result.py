@@ -40,10 +40,10 @@ class SimulationResult:
     `method` is the sampling design (mc, lhs or sobol). With correlated inputs, `correlations`
     has one row per pair of correlated keys: the rank correlation given (`target`), the one
     imposed after any repair (`used`) and the one achieved (`achieved`, Spearman's rho averaged
-    over blocks of trials). `input_rank_correlations` holds Spearman's rho of each uncertain
-    input (rows) with each output (columns) over the first 10,000 trials, a cheap first look at
-    what drives what (`impact.analysis.sensitivity` goes further). With a precision target, `rounds`
-    lists the trial count after each round and `converged` says whether the target was met.
+    over blocks of trials). `pilot` holds the first 10,000 trials' inputs and outputs, for cheap
+    first looks (`impact.analysis.pilot`: the activity band, what drives what). With a precision
+    target, `rounds` lists the trial count after each round and `converged` says whether the
+    target was met.
     """
 
     scenario: Scenario
@@ -54,8 +54,7 @@ class SimulationResult:
     samples: pd.DataFrame | None = None
     elapsed_seconds: float = 0.0
     workers: int = 1
-    activity_path: pd.DataFrame | None = None
-    input_rank_correlations: pd.DataFrame | None = None
+    pilot: pd.DataFrame | None = field(default=None, repr=False)
     correlations: pd.DataFrame | None = None
     target_precision: float | None = None
     converged: bool | None = None

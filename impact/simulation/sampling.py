@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +32,8 @@ from scipy.stats import qmc
 
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS
-from impact.inputs.scenario import METHODS, Scenario
+from impact.inputs.methods import Method
+from impact.inputs.scenario import Scenario
 from impact.simulation.correlation import (
     CorrelationPlan,
     correlation_plan,
@@ -44,7 +44,6 @@ from impact.simulation.correlation import (
 __all__ = [
     "CORRELATION_STREAM",
     "DESIGN_STREAM",
-    "Method",
     "SamplingPlan",
     "child",
     "draw_block",
@@ -56,14 +55,6 @@ FloatArray = NDArray[np.float64]
 DESIGN_STREAM = 1 << 16
 CORRELATION_STREAM = DESIGN_STREAM + 1
 _KEY_INDEX = {info.key: i for i, info in enumerate(KEYS)}
-
-
-class Method(StrEnum):
-    """The sampling designs (the choices of `--method` and `[sampling] method`)."""
-
-    mc = "mc"
-    lhs = "lhs"
-    sobol = "sobol"
 
 
 def child(seq: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
@@ -85,8 +76,8 @@ class SamplingPlan:
 def plan(scenario: Scenario, method: str | None = None) -> SamplingPlan:
     """Check the method and the correlations once, before any block is drawn."""
     method = scenario.method if method is None else str(method)
-    if method not in METHODS:
-        raise InputError(f"method: {method!r}: must be one of {', '.join(METHODS)}")
+    if method not in tuple(Method):
+        raise InputError(f"method: {method!r}: must be one of {', '.join(Method)}")
     return SamplingPlan(method, scenario.uncertain_keys, correlation_plan(scenario))
 
 

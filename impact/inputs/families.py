@@ -1,0 +1,130 @@
+"""The distribution families of the spec grammar, each declared once.
+
+A row gives the spec name, the parameters as a spec names them, the `impact` distribution
+class, and, for the families calibration fits to data (lognormal, gamma, Weibull), the
+maximum-likelihood fit (scipy.stats with the location fixed at 0), the scipy frozen form, and
+the spec that writes a fit back into the grammar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from impact.inputs.continuous import (
+    Beta,
+    Gamma,
+    Lognormal,
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+    Weibull,
+)
+from impact.inputs.discrete import Choice, Empirical, Poisson
+from impact.inputs.dist_base import Distribution
+
+__all__ = ["FAMILIES", "FITTED", "Family", "Fit", "number"]
+
+Params = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a two-parameter family is fitted to positive data and written back as a spec."""
+
+    mle: Callable[[np.ndarray], Params]
+    frozen: Callable[[Params], Any]  # the scipy.stats frozen distribution
+    spec: Callable[[Params], str]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family: its spec name, parameter names, signature for help texts, and class."""
+
+    name: str
+    parameters: tuple[str, ...]
+    distribution: type[Distribution]
+    signature: str = ""
+    fit: Fit | None = None
+
+    @property
+    def usage(self) -> str:
+        """How to write it: 'pert(low, mode, high)'."""
+        return self.signature or f"{self.name}({', '.join(self.parameters)})"
+
+
+def _lognormal_mle(x: np.ndarray) -> Params:
+    sigma, _, median = stats.lognorm.fit(x, floc=0)
+    return float(median), float(sigma)
+
+
+def _shape_scale_mle(dist: Any) -> Callable[[np.ndarray], Params]:
+    def mle(x: np.ndarray) -> Params:
+        shape, _, scale = dist.fit(x, floc=0)
+        return float(shape), float(scale)
+
+    return mle
+
+
+def number(x: float, digits: int = 4) -> str:
+    """A short number for a spec: 4 significant digits, no exponent for everyday sizes.
+
+    >>> number(36.24718), number(0.0123456), number(1234567.0), number(0.525), number(217.0)
+    ('36.25', '0.01235', '1234567', '0.525', '217')
+    """
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    text = f"{round(x, decimals):.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_ROWS = (
+    Family("uniform", ("low", "high"), Uniform),
+    Family("triangular", ("low", "mode", "high"), Triangular),
+    Family("pert", ("low", "mode", "high"), Pert),
+    Family("normal", ("mean", "sd"), Normal),
+    Family(
+        "lognormal",
+        ("median", "sigma"),
+        Lognormal,
+        "lognormal(median=…, sigma=…) or lognormal(p5=…, p95=…)",
+        Fit(
+            _lognormal_mle,
+            lambda p: stats.lognorm(p[1], scale=p[0]),
+            lambda p: f"lognormal(median={number(p[0])}, sigma={number(p[1])})",
+        ),
+    ),
+    Family("beta", ("a", "b"), Beta),
+    Family(
+        "gamma",
+        ("shape", "scale"),
+        Gamma,
+        fit=Fit(
+            _shape_scale_mle(stats.gamma),
+            lambda p: stats.gamma(p[0], scale=p[1]),
+            lambda p: f"gamma({number(p[0])}, {number(p[1])})",
+        ),
+    ),
+    Family(
+        "weibull",
+        ("shape", "scale"),
+        Weibull,
+        fit=Fit(
+            _shape_scale_mle(stats.weibull_min),
+            lambda p: stats.weibull_min(p[0], scale=p[1]),
+            lambda p: f"weibull({number(p[0])}, {number(p[1])})",
+        ),
+    ),
+    Family("poisson", ("mean",), Poisson),
+    Family("choice", ("values", "p"), Choice, "choice(v1, v2, …; p=p1, p2, …)"),
+    Family("empirical", ("path:column",), Empirical, "empirical(path.csv:column)"),
+)
+FAMILIES: dict[str, Family] = {family.name: family for family in _ROWS}
+FITTED: dict[str, Family] = {f.name: f for f in _ROWS if f.fit is not None}

@@ -1,0 +1,23 @@
+"""The one-sentence headline of a simulation, shared by report.md and the terminal summary."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from impact.analysis.summaries import TOTAL
+from impact.reports.format import format_count, format_usd
+from impact.reports.tables import stat
+
+__all__ = ["headline"]
+
+
+def headline(label: str, summary: pd.DataFrame) -> str:
+    """'An outage like <label> cost an estimated $X in revenue (90% interval …), and lost …'."""
+    p05, p50, p95 = (stat(summary, TOTAL, c) for c in ("p05", "p50", "p95"))
+    users = format_count(stat(summary, "users_lost", "p50"))
+    creators = format_count(stat(summary, "creators_lost", "p50"))
+    return (
+        f"An outage like {label} cost an estimated {format_usd(p50)} in revenue "
+        f"(90% interval {format_usd(p05)}–{format_usd(p95)}), and lost {users} users and "
+        f"{creators} creators for good."
+    )

@@ -1,0 +1,67 @@
+"""The look of every chart: colours, matplotlib settings, figure set-up, footnote and saving.
+
+Figures are `matplotlib.figure.Figure` on a `FigureCanvasAgg`, never pyplot, so drawing is
+headless and thread-safe. `chart_style()` wraps the drawing of one chart.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
+
+__all__ = ["BLUE", "DPI", "GREEN", "GREY", "ORANGE", "chart_style", "figure", "footnote", "save"]
+
+DPI = 150
+BLUE, ORANGE, GREEN, GREY = "#1f5f99", "#d9822b", "#3a8d4f", "#6b6b6b"
+_BASE: dict[RcKeyType, Any] = {
+    "text.parse_math": False,  # "$5M to $9M" is money, not a TeX formula between two dollars
+    "axes.titleweight": "bold",
+    "axes.labelsize": "medium",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+}
+_SIZES: dict[bool, dict[RcKeyType, Any]] = {
+    False: {"font.size": 10, "axes.titlesize": 12},
+    True: {"font.size": 9, "axes.titlesize": 10},  # the calibration charts
+}
+
+
+@contextmanager
+def chart_style(*, small: bool = False) -> Iterator[None]:
+    """Draw in the house style (`small` type for the calibration charts)."""
+    with matplotlib.rc_context({**_BASE, **_SIZES[small]}), warnings.catch_warnings():
+        # A degenerate axis (every trial equal, e.g. a zero horizon) makes matplotlib warn as it
+        # widens the limits itself; the chart is still right, so the warning is not shown.
+        warnings.filterwarnings(
+            "ignore", message="Attempting to set identical", category=UserWarning
+        )
+        yield
+
+
+def figure(width: float = 8.0, height: float = 4.6) -> Figure:
+    """A new figure with constrained layout."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def footnote(fig: Figure, text: str) -> None:
+    """A grey note under the chart, wrapped to the figure's width (about 15 characters an inch)."""
+    wrapped = textwrap.fill(text, width=int(fig.get_figwidth() * 15))
+    fig.supxlabel(wrapped, fontsize=8, color=GREY, x=0.01, ha="left", multialignment="left")
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write `fig` as a PNG with no software time stamp in it."""
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})

@@ -1,0 +1,125 @@
+"""Imports flow one way: cli → reports → analysis/calibration → simulation → model → inputs → base.
+
+A small AST walk over `impact/` (no import-linter dependency): every `import impact…` and
+`from impact… import` (at the top of a module or inside a function) must point to an earlier
+stage, or stay inside its own stage. `analysis` and `calibration` share a rank but do not import
+each other. The package face (`impact/__init__.py`, `impact/api.py`) may use any stage but the
+CLI; nothing inside a stage imports the face, and nothing imports the CLI but `__main__`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "impact"
+BASE = ("rng", "exceptions", "datafiles", "_version")
+RANKS = {
+    "__main__": 8,
+    "cli": 7,
+    "face": 6,  # impact/__init__.py and impact/api.py
+    "reports": 5,
+    "analysis": 4,
+    "calibration": 4,
+    "simulation": 3,
+    "model": 2,
+    "inputs": 1,
+    "base": 0,
+}
+
+
+def stage(module: str) -> str:
+    """The stage of a dotted module name inside `impact` ("impact.inputs.keys" → "inputs")."""
+    parts = module.split(".")
+    if parts[0] != "impact":
+        raise ValueError(module)
+    if len(parts) == 1 or parts[1] in ("api", "__init__"):
+        return "face"
+    if parts[1] in BASE:
+        return "base"
+    return parts[1]
+
+
+def imported(source: str) -> list[str]:
+    """Every `impact` module a piece of source imports, wherever the import statement is."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names if alias.name.split(".")[0] == "impact"]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "impact":  # `from impact import x`: x may be a stage or a name
+                names += [
+                    f"impact.{a.name}" if a.name in RANKS or a.name in BASE else "impact"
+                    for a in node.names
+                ]
+            elif node.module.split(".")[0] == "impact":
+                names.append(node.module)
+    return names
+
+
+def violations(module: str, source: str) -> list[str]:
+    """Imports of `source` (the text of `module`) that go against the flow, one line each."""
+    here = stage(module)
+    bad = []
+    for target in imported(source):
+        there = stage(target)
+        allowed = there == here or RANKS[there] < RANKS[here]
+        if there == "cli" and here != "__main__" and here != "cli":
+            allowed = False
+        if allowed:
+            continue
+        bad.append(f"{module} ({here}) imports {target} ({there})")
+    return bad
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__" and len(parts) > 2:
+            parts = parts[:-1]
+        found.append((".".join(parts), path))
+    return found
+
+
+def test_every_module_belongs_to_a_known_stage() -> None:
+    for module, _ in modules():
+        assert stage(module) in RANKS, module
+
+
+def test_imports_flow_one_way() -> None:
+    bad = [line for m, p in modules() for line in violations(m, p.read_text(encoding="utf-8"))]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("impact.analysis.summaries", "from impact.reports.format import format_usd"),
+        ("impact.model.core", "import impact.simulation.engine"),
+        ("impact.inputs.keys", "def f():\n    from impact.model.core import evaluate\n"),
+        ("impact.analysis.sensitivity", "from impact.calibration.retro import RetroImpact"),
+        ("impact.reports.folder", "from impact.cli.options import DEFAULT_SEED"),
+        ("impact.simulation.engine", "from impact import api"),
+        ("impact.inputs.specs", "from impact import simulate"),
+    ],
+)
+def test_a_violating_import_is_caught(module: str, source: str) -> None:
+    assert violations(module, source)
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("impact.reports.folder", "from impact.analysis.summaries import ReportData"),
+        ("impact.cli.simulate", "from impact.reports.folder import write_report"),
+        ("impact.simulation.engine", "from impact.simulation.sketch import Sketch"),
+        ("impact.inputs.specs", "from impact.exceptions import InputError"),
+        ("impact.api", "from impact.simulation.engine import simulate"),
+        ("impact.__main__", "from impact.cli import main"),
+    ],
+)
+def test_a_forward_import_passes(module: str, source: str) -> None:
+    assert not violations(module, source)
