@@ -17,6 +17,7 @@ from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import read_series
 from impact.cli import app
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
+from impact.cli.outdir import out_folder
 from impact.reports.calibration import (
     durations_report,
     durations_toml,
@@ -95,7 +96,10 @@ def durations_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/calibrate-durations)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/calibrate-durations)",
         ),
     ] = None,
 ) -> None:
@@ -159,7 +163,10 @@ def recovery_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/calibrate-recovery)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/calibrate-recovery)",
         ),
     ] = None,
 ) -> None:

@@ -21,6 +21,7 @@ from impact.cli.calibrate import (
     text_file,
 )
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
+from impact.cli.outdir import out_folder
 from impact.reports.data_charts import retro_chart
 from impact.reports.files import write_files
 from impact.reports.provenance import Provenance
@@ -53,7 +54,9 @@ def retro_command(
     json_output: JsonFlag = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/retro)"),
+        typer.Option(
+            "--out", metavar="DIR", parser=out_folder, help="output folder (default reports/retro)"
+        ),
     ] = None,
 ) -> None:
     """Estimate what the metric would have been without the outage, and the effect."""

@@ -9,9 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
+    KEPT_CEILING,
+    MAX_KEPT_TRIALS,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
@@ -19,13 +22,13 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
+from impact.cli.outdir import out_folder
 from impact.cli.reproduce import reproduce_command
 from impact.reports.files import write_files
 from impact.reports.format import format_value
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import Method
-from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 
@@ -53,7 +56,10 @@ def sensitivity_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/<scenario>/sensitivity)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/<scenario>/sensitivity)",
         ),
     ] = None,
     method: Annotated[
@@ -67,7 +73,10 @@ def sensitivity_command(
     """Rank the uncertain inputs by how much they drive a metric; write sensitivity.md, CSVs and
     charts into --out."""
     scenario = options.build()
-    n_trials = parse_whole(trials, "trials", 1) or DEFAULT_SENSITIVITY_TRIALS
+    n_trials = (
+        parse_whole(trials, "trials", 1, MAX_KEPT_TRIALS, KEPT_CEILING)
+        or DEFAULT_SENSITIVITY_TRIALS
+    )
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from impact.exceptions import InputError
-from impact.model.core import OUTPUTS
 from impact.inputs.scenario import Scenario
+from impact.model.core import OUTPUTS
 from impact.simulation.sketch import Sketch
 
 __all__ = [

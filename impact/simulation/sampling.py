@@ -31,10 +31,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import qmc
 
-from impact.simulation.correlation import CorrelationPlan, correlation_plan, iman_conover, rank_correlation
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import METHODS, Scenario
+from impact.simulation.correlation import (
+    CorrelationPlan,
+    correlation_plan,
+    iman_conover,
+    rank_correlation,
+)
 
 __all__ = [
     "CORRELATION_STREAM",
