@@ -14,7 +14,7 @@ from impact.calibration.catalogue import Scope, default_catalogue, read_duration
 from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
-from impact.calibration.series import read_series
+from impact.calibration.series import check_time_zones, read_series
 from impact.cli import app
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.cli.outdir import out_folder
@@ -172,6 +172,7 @@ def recovery_command(
 ) -> None:
     """Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it."""
     data = read_series(series, metric, time_col=time_col)
+    check_time_zones(data, {"--onset": onset, "--restored": restored})
     fit = RecoveryFit(onset, restored, with_latency=with_latency).fit(data.y)
     provenance = Provenance(command=command_line())
     out_dir = out if out is not None else Path("reports") / "calibrate-recovery"

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from impact.calibration.retro import RetroImpact
-from impact.calibration.series import read_series
+from impact.calibration.series import check_time_zones, read_series
 from impact.cli import app
 from impact.cli.calibrate import (
     MetricFlag,
@@ -62,6 +62,7 @@ def retro_command(
     """Estimate what the metric would have been without the outage, and the effect."""
     controls = tuple(control or ())
     data = read_series(series, metric, time_col=time_col, controls=controls)
+    check_time_zones(data, {"--onset": onset, "--end": end})
     root_seed = parse_whole(seed, "seed", 0)
     retro = RetroImpact(
         onset,
