@@ -17,7 +17,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -32,6 +32,7 @@ from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table, rank_correlation
 from impact.simulation.finite import check_inputs, check_outputs
+from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import (
     METRIC_UNITS,
     PER_CREATOR,
@@ -175,9 +176,10 @@ class _Runner:
         self.args = (scenario, sampling, root)
         self.samples = samples
         self.workers = workers
-        self.pool = (
-            stack.enter_context(ProcessPoolExecutor(max_workers=workers)) if workers > 1 else None
-        )
+        self.pool = make_pool(workers) if workers > 1 else None
+        if self.pool is not None:
+            pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
+            stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
 
     def run(self, start: int, end: int) -> Iterator[_TaskResult]:
         """Trials [start, end) (start on a block boundary) as tasks, yielded in order."""
