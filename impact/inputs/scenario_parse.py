@@ -108,8 +108,11 @@ def parse_scenario(
 ) -> dict[str, Any]:
     """Turn a parsed TOML mapping into Scenario fields, collecting every problem."""
     fields: dict[str, Any] = {"specs": {}, "distributions": {}, "sources": {}}
-    for top in sorted(set(raw) - TOP_LEVEL):
+    unknown = sorted(set(raw) - TOP_LEVEL)
+    for top in unknown:
         bag.add(f"{top}: unknown key or section{suggest(top, TOP_LEVEL)}")
+    if unknown:  # refused before the rest (and its comments) is read: it may be huge
+        return fields
     for text_key in ("name", "title", "description"):
         if text_key in raw:
             if not isinstance(raw[text_key], str):
