@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from impact.calibration.durations import check_durations
 from impact.datafiles import data_path
 from impact.exceptions import InputError
+from impact.inputs.datafile import read_csv_file
 
 __all__ = ["DURATION_COLUMN", "SCOPE_COLUMN", "Scope", "default_catalogue", "read_durations"]
 
@@ -39,12 +41,7 @@ def read_durations(path: str | Path | None = None, scope: Scope | str = Scope.al
     path = Path(path).expanduser() if path is not None else default_catalogue()
     scope = Scope(scope)
     where = repr(str(path))
-    if not path.is_file():
-        raise InputError(f"{where}: file not found")
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:  # pandas raises many types for unreadable files
-        raise InputError(f"{where}: cannot read as CSV ({type(exc).__name__}: {exc})") from None
+    frame = read_csv_file(path, "catalogue CSV file", flag="--catalogue")
     if DURATION_COLUMN not in frame.columns:
         raise InputError(
             f"{where} has no column {DURATION_COLUMN!r}; columns are "
@@ -74,4 +71,5 @@ def read_durations(path: str | Path | None = None, scope: Scope | str = Scope.al
             f"{where} column {DURATION_COLUMN!r} row {row}: {shown} is not a positive number "
             "of hours; fix or remove the row"
         )
-    return values
+    scope_note = f" with scope {scope.value!r}" if scope is not Scope.all else ""
+    return check_durations(values, f"{where}{scope_note}")

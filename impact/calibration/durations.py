@@ -135,8 +135,9 @@ def _spec(family: str, params: tuple[float, float]) -> str:
     return checked("outage.hours", _fit(family).spec(params))
 
 
-def check_durations(values: Any) -> np.ndarray:
-    """Durations as a float array, each a positive finite number; InputError naming the culprit."""
+def check_durations(values: Any, source: str = "durations") -> np.ndarray:
+    """Durations as a float array, each a positive finite number; InputError naming the culprit
+    (and `source`, the file they came from, when there are too few)."""
     x = np.asarray(values, dtype=float).ravel()
     bad = np.flatnonzero(~(np.isfinite(x) & (x > 0)))
     if bad.size:
@@ -144,7 +145,7 @@ def check_durations(values: Any) -> np.ndarray:
         raise InputError(f"duration #{i + 1}: {x[i]!r} is not a positive number of hours")
     if x.size < MIN_DURATIONS or np.unique(x).size < 3:
         raise InputError(
-            f"durations: {x.size} values ({np.unique(x).size} distinct); fitting two-parameter "
+            f"{source}: {x.size} durations ({np.unique(x).size} distinct); fitting two-parameter "
             f"distributions needs at least {MIN_DURATIONS} values and 3 distinct ones"
         )
     return x

@@ -21,7 +21,14 @@ from scipy import linalg, optimize, stats
 
 from impact.calibration.baseline import Baseline, fit_baseline
 from impact.calibration.fitted_specs import beta_spec, checked, lognormal_spec, number
-from impact.calibration.series import DAY, HOUR, check_periods, parse_time, series_step
+from impact.calibration.series import (
+    DAY,
+    HOUR,
+    check_periods,
+    check_varies,
+    parse_time,
+    series_step,
+)
 from impact.exceptions import ConvergenceWarning, InputError
 
 __all__ = ["MIN_POST_ROWS", "RecoveryFit", "gap_curve"]
@@ -429,6 +436,7 @@ class RecoveryFit:
                 "the recovery is fitted to the relative gap on the log scale, so the metric "
                 "must be positive outside the outage"
             )
+        check_varies(values[series.index < onset], str(series.name), source, "before the onset")
         return onset, restored, source
 
     def fit(self, series: pd.Series) -> RecoveryFit:

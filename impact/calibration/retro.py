@@ -25,7 +25,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning as SmConvergenceWarning
 
-from impact.calibration.series import HOUR, check_periods, parse_time, series_step
+from impact.calibration.series import HOUR, check_periods, check_varies, parse_time, series_step
 from impact.exceptions import ConvergenceWarning, InputError
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 
@@ -157,9 +157,8 @@ class RetroImpact:
         pre = np.asarray(index < onset)
         post = np.asarray((index >= onset) & (index <= end))
         y_pre = y.to_numpy()[pre]
+        check_varies(y_pre, str(y.name), source, "before the onset")
         centre, spread = float(y_pre.mean()), float(y_pre.std())
-        if not spread > 0:
-            raise InputError(f"{source} column {y.name!r} is constant before the onset")
         exog_pre = exog_post = None
         if self.controls:
             x_pre = x.to_numpy()[pre]

@@ -6,6 +6,7 @@ the file, the header being line 1) or the value, and saying what to do about it.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,18 +17,23 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import InputError
+from impact.inputs.datafile import read_csv_file
 
 __all__ = [
     "DAY",
     "HOUR",
     "SeriesData",
     "check_periods",
+    "check_time_zones",
+    "check_varies",
     "min_pre_rows",
     "parse_time",
     "read_series",
     "series_step",
 ]
 
+# A time that ends in a UTC offset ('+02:00', '-0500', 'Z', ' UTC').
+_OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z|\bUTC|\bGMT)$"
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
 # Two full weeks of hours, or four weeks of days: enough rows to estimate a weekly pattern, a
@@ -43,6 +49,7 @@ class SeriesData:
     path: Path
     metric: str
     controls: tuple[str, ...] = ()
+    utc: bool = False  # the file's times carried UTC offsets (and are now in UTC)
 
     @property
     def step(self) -> pd.Timedelta:
@@ -88,6 +95,15 @@ def _times(frame: pd.DataFrame, column: str, path: Path) -> pd.DatetimeIndex:
     """Parse the time column; times with a UTC offset are converted to UTC, others kept as given."""
     raw = frame[column]
     text = raw.astype(str).where(raw.notna(), None)
+    zoned = text.str.strip().str.contains(_OFFSET, regex=True, na=False).to_numpy()
+    if zoned.any() and not zoned.all():
+        row = int(np.flatnonzero(zoned != zoned[0])[0])
+        which = "has a UTC offset" if zoned[row] else "has no UTC offset"
+        raise InputError(
+            f"{_where(path)} column {column!r} row {row + 2}: {_cell(frame, column, row)} "
+            f"{which}, unlike row 2 ({_cell(frame, column, 0)}); write every time with an "
+            "offset or none"
+        )
     with warnings.catch_warnings():
         # pandas warns when it cannot infer one format; unparsed rows are reported just below.
         warnings.simplefilter("ignore", UserWarning)
@@ -117,25 +133,44 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     return values
 
 
+def _span(delta: pd.Timedelta) -> str:
+    """A time difference as people write it: '4 hours', '90 minutes', '2 days 3 hours'."""
+    seconds = int(abs(delta.total_seconds()))
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 seconds"
+
+
 def series_step(index: pd.DatetimeIndex, source: str = "the series") -> pd.Timedelta:
     """The series' step, one hour or one day, after checking that every row follows it."""
     if len(index) < 2:
         raise InputError(f"{source}: needs at least two rows, found {len(index)}")
     diffs = index[1:] - index[:-1]
+    back = np.flatnonzero(diffs <= pd.Timedelta(0))
+    if back.size:
+        i = int(back[0]) + 1
+        what = "the same time as" if diffs[i - 1] == pd.Timedelta(0) else "earlier than"
+        raise InputError(
+            f"{source}: row {i + 2}: {index[i]} is {what} the row before it ({index[i - 1]}); "
+            "the rows must be "
+            "sorted by time, one per time (sort the file and remove duplicates first)"
+        )
     step = diffs[0]
     if step not in (HOUR, DAY):
         raise InputError(
-            f"{source}: rows are {step} apart; the series must have one row per hour or per day "
-            "(aggregate finer data first)"
+            f"{source}: rows 2 and 3 are {_span(step)} apart; the series must have one row per "
+            "hour or per day (aggregate finer data first)"
         )
     bad = np.flatnonzero(diffs != step)
     if bad.size:
         i = int(bad[0]) + 1
-        what = (
-            "is not after the row before it" if diffs[i - 1] <= pd.Timedelta(0) else "leaves a gap"
-        )
         raise InputError(
-            f"{source}: row {i + 2}: {index[i]} {what} ({index[i - 1]}); the series must have "
+            f"{source}: row {i + 2}: {index[i]} leaves a gap: it is {_span(diffs[i - 1])} after "
+            f"the row before it ({index[i - 1]}); "
+            "the series must have "
             f"exactly one row every {'hour' if step == HOUR else 'day'}, sorted by time "
             "(fill gaps and remove duplicates first)"
         )
@@ -151,14 +186,7 @@ def read_series(
 ) -> SeriesData:
     """Read a CSV series: a time column (default: the first), the metric and control columns."""
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise InputError(f"{_where(path)}: file not found")
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:  # pandas raises many types for unreadable files
-        raise InputError(
-            f"{_where(path)}: cannot read as CSV ({type(exc).__name__}: {exc})"
-        ) from None
+    frame = read_csv_file(path, "series CSV file", flag="--series")
     if frame.empty or len(frame.columns) < 2:
         raise InputError(f"{_where(path)}: needs a header line, a time column and a metric column")
     time_name = _column(frame, time_col, path, "`time_col`") if time_col else str(frame.columns[0])
@@ -175,11 +203,39 @@ def read_series(
     if len(set(controls)) != len(controls):
         raise InputError(f"{_where(path)}: `controls`: a column is given twice")
     index = _times(frame, time_name, path)
+    raw_times = frame[time_name].astype(str).str.strip()
+    utc = bool(raw_times.str.contains(_OFFSET, regex=True, na=False).all())
     series_step(index, _where(path))
     data = {name: _numbers(frame, name, path) for name in dict.fromkeys((metric, *controls))}
     out = pd.DataFrame(data, index=index)
     out.index.name = time_name
-    return SeriesData(out, path, metric, controls)
+    return SeriesData(out, path, metric, controls, utc)
+
+
+def check_time_zones(data: SeriesData, times: dict[str, str | None]) -> None:
+    """Refuse a time given with a UTC offset against a series whose times have none: the series'
+    clock is unknown, so converting the time to UTC would silently shift it."""
+    if data.utc:
+        return
+    for flag, text in times.items():
+        if text is None:
+            continue
+        parse_time(text, flag)  # a bad timestamp is reported as such first
+        if re.search(_OFFSET, str(text).strip()):
+            raise InputError(
+                f"{flag}: {str(text)!r}: has a UTC offset, but the times of {_where(data.path)} "
+                "have none, so their clock is unknown; give the time without an offset, in the "
+                "series' own clock"
+            )
+
+
+def check_varies(values: np.ndarray, name: str, source: str, when: str) -> None:
+    """Refuse a metric that is constant over the rows a model is fitted to (`when`)."""
+    if values.size and not np.ptp(values) > 0:
+        raise InputError(
+            f"{source} column {name!r}: {values[0]:g} at every row {when}; a constant metric "
+            "has no pattern to fit (check the column, or the --onset)"
+        )
 
 
 def parse_time(text: str | pd.Timestamp, parameter: str) -> pd.Timestamp:

@@ -1,10 +1,12 @@
 """The `impact` command line: parse, load, call the library, render. No model maths here."""
 
+import signal
 import sys
 import traceback
 
 import typer
 
+from impact.cli import signals
 from impact.cli.commands import InTableOrder, register
 from impact.cli.flags import as_flags
 from impact.cli.notes import warnings_as_notes
@@ -33,6 +35,8 @@ def _fail(message: str, status: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; exit status 0 success, 2 bad input, 1 anything else (traceback with --debug)."""
+    if argv is None:  # the installed command, not a test calling main() in-process
+        signals.install()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
@@ -44,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
             result = command.main(args=args, prog_name="impact", standalone_mode=False)
         status = result if isinstance(result, int) else 0
         if status == 130:  # typer turns Ctrl-C into a silent exit code 130
-            status = _fail("interrupted; no output file was changed", 130)
+            status = _interrupted()
     except InputError as exc:
         status = _fail(str(exc), 2)
-    except (KeyboardInterrupt, typer.Abort):
-        status = _fail("interrupted; no output file was changed", 130)
+    except (KeyboardInterrupt, signals.Interrupted, typer.Abort):
+        status = _interrupted()
     except typer.Exit as exc:
         status = exc.exit_code
     except Exception as exc:  # the edge: nothing escapes as a traceback
@@ -59,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         kind = "" if isinstance(exc, ImpactError) else f"{type(exc).__name__}: "
         status = _fail(f"{kind}{exc} (run again with --debug for details)", 1)
     return _finish(status, argv)
+
+
+def _interrupted() -> int:
+    name = "terminated" if signals.received() == signal.SIGTERM else "interrupted"
+    return _fail(f"{name}; no output file was changed", signals.exit_status())
 
 
 def _is_usage_error(exc: BaseException) -> bool:

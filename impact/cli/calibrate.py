@@ -14,8 +14,9 @@ from impact.calibration.catalogue import Scope, default_catalogue, read_duration
 from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
-from impact.calibration.series import read_series
+from impact.calibration.series import check_time_zones, read_series
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
+from impact.cli.outdir import out_folder
 from impact.reports.calibration import (
     durations_report,
     durations_toml,
@@ -92,7 +93,10 @@ def durations_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/calibrate-durations)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/calibrate-durations)",
         ),
     ] = None,
 ) -> None:
@@ -155,12 +159,16 @@ def recovery_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/calibrate-recovery)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/calibrate-recovery)",
         ),
     ] = None,
 ) -> None:
     """Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it."""
     data = read_series(series, metric, time_col=time_col)
+    check_time_zones(data, {"--onset": onset, "--restored": restored})
     fit = RecoveryFit(onset, restored, with_latency=with_latency).fit(data.y)
     provenance = Provenance(command=command_line())
     out_dir = out if out is not None else Path("reports") / "calibrate-recovery"

@@ -11,13 +11,17 @@ import typer
 
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS, key_info
-from impact.inputs.scenario import Scenario, load_scenario
+from impact.inputs.scenario import MAX_TRIALS, Scenario, load_scenario
 from impact.inputs.specs import parse_number
 
 __all__ = [
     "DEFAULT_SCENARIO",
     "DEFAULT_SEED",
     "DEFAULT_TRIALS",
+    "KEPT_CEILING",
+    "MAX_KEPT_TRIALS",
+    "MAX_TRIALS",
+    "TRIALS_CEILING",
     "JsonFlag",
     "QuietFlag",
     "ScenarioOptions",
@@ -29,6 +33,13 @@ __all__ = [
 DEFAULT_SCENARIO = "tiktok-us-2026"
 DEFAULT_SEED = 20260125  # the TikTok US outage began on 25 January 2026
 DEFAULT_TRIALS = 100_000
+TRIALS_CEILING = (
+    " per run: a billion trials already puts the standard error of the mean at 0.003% of the "
+    "spread and takes hours, so more is taken for a typo"
+)
+# Per-trial values kept in memory (--samples, sensitivity) take about 0.3 KB a trial.
+MAX_KEPT_TRIALS = 10_000_000
+KEPT_CEILING = " when every trial is kept in memory (about 0.3 KB each, 3 GB at the ceiling)"
 NAMED_FLAGS = tuple(info for info in KEYS if info.flag)
 
 # Flags that several commands share, declared once.
@@ -66,8 +77,11 @@ class ScenarioOptions:
         return scenario
 
 
-def parse_whole(text: str | None, name: str, minimum: int) -> int | None:
-    """A whole number from a flag that also takes k/M/B suffixes ('1M' trials)."""
+def parse_whole(
+    text: str | None, name: str, minimum: int, maximum: int | None = None, why: str = ""
+) -> int | None:
+    """A whole number from a flag that also takes k/M/B suffixes ('1M' trials); a `maximum`
+    is refused with `why` it is the ceiling."""
     if text is None:
         return None
     try:
@@ -78,6 +92,8 @@ def parse_whole(text: str | None, name: str, minimum: int) -> int | None:
         ) from None
     if value != int(value) or value < minimum:
         raise InputError(f"--{name}: {text!r}: must be a whole number ≥ {minimum}")
+    if maximum is not None and value > maximum:
+        raise InputError(f"--{name}: {text!r}: at most {maximum:,}{why}")
     return int(value)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from impact.calibration.retro import RetroImpact
-from impact.calibration.series import read_series
+from impact.calibration.series import check_time_zones, read_series
 from impact.cli.calibrate import (
     MetricFlag,
     OnsetFlag,
@@ -20,6 +20,7 @@ from impact.cli.calibrate import (
     text_file,
 )
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
+from impact.cli.outdir import out_folder
 from impact.reports.data_charts import retro_chart
 from impact.reports.files import write_files
 from impact.reports.provenance import Provenance
@@ -51,12 +52,15 @@ def retro_command(
     json_output: JsonFlag = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/retro)"),
+        typer.Option(
+            "--out", metavar="DIR", parser=out_folder, help="output folder (default reports/retro)"
+        ),
     ] = None,
 ) -> None:
     """Estimate what the metric would have been without the outage, and the effect."""
     controls = tuple(control or ())
     data = read_series(series, metric, time_col=time_col, controls=controls)
+    check_time_zones(data, {"--onset": onset, "--end": end})
     root_seed = parse_whole(seed, "seed", 0)
     retro = RetroImpact(
         onset,

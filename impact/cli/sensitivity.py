@@ -12,6 +12,8 @@ from rich.table import Table
 from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 from impact.cli.options import (
     DEFAULT_SEED,
+    KEPT_CEILING,
+    MAX_KEPT_TRIALS,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
@@ -19,6 +21,7 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
+from impact.cli.outdir import out_folder
 from impact.cli.reproduce import reproduce_line
 from impact.inputs.methods import Method
 from impact.reports.files import write_files
@@ -51,7 +54,10 @@ def sensitivity_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/<scenario>/sensitivity)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/<scenario>/sensitivity)",
         ),
     ] = None,
     method: Annotated[
@@ -65,7 +71,10 @@ def sensitivity_command(
     """Rank the uncertain inputs by how much they drive a metric; write sensitivity.md, CSVs and
     charts into --out."""
     scenario = options.build()
-    n_trials = parse_whole(trials, "trials", 1) or DEFAULT_SENSITIVITY_TRIALS
+    n_trials = (
+        parse_whole(trials, "trials", 1, MAX_KEPT_TRIALS, KEPT_CEILING)
+        or DEFAULT_SENSITIVITY_TRIALS
+    )
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED

@@ -12,6 +12,10 @@ from rich.console import Console
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
+    KEPT_CEILING,
+    MAX_KEPT_TRIALS,
+    MAX_TRIALS,
+    TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
@@ -19,8 +23,10 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
+from impact.cli.outdir import out_folder
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
+from impact.exceptions import InputError
 from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.headline import headline
@@ -41,7 +47,12 @@ def simulate_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/<scenario>)"),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/<scenario>)",
+        ),
     ] = None,
     workers: WorkersFlag = 1,
     method: Annotated[
@@ -73,13 +84,21 @@ def simulate_command(
     """Simulate outages of a scenario; print a summary and write the report folder --out."""
     started = time.perf_counter()
     scenario = options.build()
-    n_trials = parse_whole(trials, "trials", 1) or scenario.trials or DEFAULT_TRIALS
+    n_trials = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING)
+    n_trials = n_trials or scenario.trials or DEFAULT_TRIALS
+    cap = parse_whole(max_trials, "max-trials", 1, MAX_TRIALS, TRIALS_CEILING)
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
     out_dir = out if out is not None else Path("reports") / scenario.name
     if samples or samples_format is not None:
         samples_format = samples_format or SamplesFormat.csv
+        most = max(n_trials, cap or DEFAULT_MAX_TRIALS) if target_precision else n_trials
+        if most > MAX_KEPT_TRIALS:
+            raise InputError(
+                f"--samples: {most:,} trials: at most {MAX_KEPT_TRIALS:,}{KEPT_CEILING}; "
+                "lower --trials (or --max-trials) or leave out --samples"
+            )
         check_samples_format(samples_format)  # before anything is simulated or written
     extra = ["--samples-format", samples_format.value] if samples_format is not None else []
     extra += ["--method", method.value] if method is not None else []
@@ -94,7 +113,7 @@ def simulate_command(
             progress=bar.simulated,
             method=method,
             target_precision=target_precision,
-            max_trials=parse_whole(max_trials, "max-trials", 1) or DEFAULT_MAX_TRIALS,
+            max_trials=cap or DEFAULT_MAX_TRIALS,
         )
         # The command that regenerates this folder, from what actually ran.
         command = reproduce_line(

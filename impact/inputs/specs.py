@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from impact.exceptions import InputError
+from impact.inputs.datafile import read_csv_file
 from impact.inputs.distributions import (
     Choice,
     Distribution,
@@ -29,7 +30,11 @@ from impact.inputs.keys import Domain
 
 __all__ = ["FAMILIES", "check_domain", "parse_number", "parse_spec"]
 
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([kKMB]?)\s*$")
+# ASCII only: \d would also take full-width and other scripts' digits ('１２３'), which float()
+# reads silently although the text is not what a user typing a number means.
+_NUMBER = re.compile(
+    r"^\s*([-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([kKMB]?)\s*$", re.ASCII
+)
 _CALL = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
 _SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
 
@@ -132,14 +137,7 @@ def _empirical(body: str, base_dir: Path | None) -> Empirical:
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     column = column.strip()
-    if not path.is_file():
-        raise InputError(f"file {str(path)!r} not found")
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:  # pandas raises many types for unreadable files
-        raise InputError(
-            f"cannot read {str(path)!r} as CSV ({type(exc).__name__}: {exc})"
-        ) from None
+    frame = read_csv_file(path)
     if column not in frame.columns:
         raise InputError(
             f"{str(path)!r} has no column {column!r}; "

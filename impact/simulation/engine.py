@@ -1,13 +1,13 @@
 """Run the model over many trials: random streams per block, chunked, optionally in parallel.
 
 Trials are cut into blocks of `BLOCK_SIZE`. Block i draws from the i-th child of the root
-SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has its
-own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not depend
-on the number of workers, chunks or memory, and (b) overriding one key leaves every other key's
-draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped into
-tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the run's in
-block order, so even the floating-point sums are the same whatever runs them, and a run that stops
-after n trials (a precision target) equals a run of n trials.
+SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has
+its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not
+depend on the number of workers, chunks or memory, and (b) overriding one key leaves every other
+key's draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
+into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the
+run's in block order, so even the floating-point sums are the same whatever runs them, and a
+run that stops after n trials (a precision target) equals a run of n trials.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -25,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import ConvergenceWarning, InputError
-from impact.inputs.scenario import Scenario
+from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
+from impact.simulation.finite import check_inputs, check_outputs
+from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
@@ -99,8 +101,11 @@ def _run_task(
         n = min(BLOCK_SIZE, end - start)
         if n <= 0:
             break
-        inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
-        outputs = evaluate_all(inputs)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+            inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
+            check_inputs(scenario, inputs)
+            outputs = evaluate_all(inputs)
+        check_outputs(scenario, inputs, outputs)
         result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
@@ -136,9 +141,10 @@ class _Runner:
         self.args = (scenario, sampling, root)
         self.samples = samples
         self.workers = workers
-        self.pool = (
-            stack.enter_context(ProcessPoolExecutor(max_workers=workers)) if workers > 1 else None
-        )
+        self.pool = make_pool(workers) if workers > 1 else None
+        if self.pool is not None:
+            pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
+            stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
 
     def run(self, start: int, end: int) -> Iterator[_TaskResult]:
         """Trials [start, end) (start on a block boundary) as tasks, yielded in order."""
@@ -187,9 +193,14 @@ class _Totals:
         self.done += part.trials
 
 
-def _check_whole(value: object, name: str, minimum: int = 1) -> int:
+def _check_whole(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise InputError(f"`{name}`: {value!r}: must be a whole number ≥ {minimum}")
+    if maximum is not None and value > maximum:
+        raise InputError(
+            f"`{name}`: {value!r}: at most {maximum:,} trials per run (see MAX_TRIALS: more is "
+            "taken for a typo)"
+        )
     return int(value)
 
 
@@ -266,10 +277,10 @@ def simulate(
     >>> list(result.summary.columns)
     ['unit', 'mean', 'std', 'p05', 'p50', 'p95', 'p99', 'cvar95', 'se_mean']
     """
-    n_trials = _check_whole(n_trials, "n_trials")
+    n_trials = _check_whole(n_trials, "n_trials", maximum=MAX_TRIALS)
     workers = _check_whole(workers, "workers")
     target = _check_precision(target_precision)
-    cap = _check_whole(max_trials, "max_trials") if target is not None else n_trials
+    cap = _check_whole(max_trials, "max_trials", maximum=MAX_TRIALS) if target else n_trials
     sampling = plan(scenario, method)
     root = as_seed_sequence(rng)
     most = max(cap, n_trials) if target is not None else n_trials

@@ -1,0 +1,115 @@
+"""Check an input file before reading it: it exists, is a file, is text, and is not too big.
+
+Every reader of user files (scenario TOML, empirical() CSVs, series, catalogues) goes through
+`check_file`, so a folder, a binary file or a huge file is refused at once with the file's name,
+before a parser spends minutes and gigabytes on it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from impact.exceptions import InputError
+
+__all__ = [
+    "MAX_CSV_BYTES",
+    "MAX_SCENARIO_BYTES",
+    "check_file",
+    "check_header",
+    "read_csv_file",
+    "read_text_file",
+]
+
+# A scenario is a page of keys; the largest built-in one is under 10 KiB. 1 MiB leaves room for
+# long comments while refusing generated files that would take minutes to parse.
+MAX_SCENARIO_BYTES = 1 << 20
+# Ten years of hourly rows with a few columns is about 5 MiB; 200 MiB leaves room for big
+# empirical samples while keeping a mistaken multi-gigabyte file from filling memory.
+MAX_CSV_BYTES = 200 << 20
+_SNIFF_BYTES = 8192
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
+
+
+def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None) -> Path:
+    """`path` if it is a readable text file of at most `max_bytes`, else an InputError naming it.
+
+    `what` says what the file should be ("scenario file", "CSV file"); `flag`, when given, is
+    the key or option the path came from, which starts the message when the file is missing.
+    """
+    where = repr(str(path))
+    lead = f"{flag}: {where}" if flag else where
+    if path.is_dir():
+        raise InputError(f"{lead}: is a folder; give the path of a {what}")
+    if not path.is_file():
+        raise InputError(f"{lead}: {what} not found")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+    if size > max_bytes:
+        raise InputError(
+            f"{where}: {_size(size)}: too big for a {what} (the limit is {_size(max_bytes)}); "
+            "check that this is the file you meant"
+        )
+    if b"\0" in head:
+        raise InputError(f"{where}: is a binary file, not a {what} (UTF-8 text)")
+    return path
+
+
+def read_text_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None) -> str:
+    """The UTF-8 text of a checked file (see `check_file`)."""
+    check_file(path, what, max_bytes, flag=flag)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{str(path)!r}: byte {exc.start} is not UTF-8; save the {what} as UTF-8 text"
+        ) from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(f"{str(path)!r}: cannot read ({reason})") from None
+
+
+def check_header(path: Path, text_head: str) -> None:
+    """Refuse a CSV whose header names a column twice (pandas would silently rename one)."""
+    try:
+        header = next(csv.reader([text_head.splitlines()[0] if text_head else ""]), [])
+    except csv.Error:
+        return  # pandas reports a malformed header itself
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        name = name.strip()
+        if name and name in seen:
+            raise InputError(
+                f"{str(path)!r}: column {name!r} appears twice in the header (columns "
+                f"{seen[name] + 1} and {i + 1}); rename one so that it is clear which to use"
+            )
+        seen[name] = i
+
+
+def read_csv_file(path: Path, what: str = "CSV file", *, flag: str | None = None) -> Any:
+    """A checked CSV file read by pandas: text, UTF-8, a header without repeated names."""
+    import pandas as pd
+
+    check_file(path, what, MAX_CSV_BYTES, flag=flag)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            check_header(path, handle.readline())
+        return pd.read_csv(path, encoding="utf-8")
+    except InputError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{str(path)!r}: byte {exc.start} is not UTF-8; save the {what} as UTF-8 text"
+        ) from None
+    except Exception as exc:  # pandas raises many types for unreadable files
+        raise InputError(
+            f"{str(path)!r}: cannot read as CSV ({type(exc).__name__}: {exc})"
+        ) from None
