@@ -8,9 +8,7 @@ True
 """
 
 from impact._version import __version__
-from impact.api import estimate
-from impact.inputs.distributions import Distribution
-from impact.simulation.engine import SimulationResult, simulate
+from impact.api import estimate, write_report
 from impact.exceptions import (
     ConvergenceWarning,
     CorrelationWarning,
@@ -18,10 +16,18 @@ from impact.exceptions import (
     ImpactWarning,
     InputError,
 )
+from impact.inputs.distributions import Distribution
 from impact.inputs.keys import KEYS
-from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
-from impact.inputs.scenario import Scenario, Tier, builtin_scenarios, load_scenario, scenario_from_specs
+from impact.inputs.scenario import (
+    Scenario,
+    Tier,
+    builtin_scenarios,
+    load_scenario,
+    scenario_from_specs,
+)
 from impact.inputs.specs import parse_spec
+from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
+from impact.simulation.engine import SimulationResult, simulate
 
 __all__ = [
     "INPUTS",
@@ -45,4 +51,5 @@ __all__ = [
     "parse_spec",
     "scenario_from_specs",
     "simulate",
+    "write_report",
 ]

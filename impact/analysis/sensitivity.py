@@ -17,21 +17,22 @@ cannot drive anything and are left out), most important first:
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from impact.simulation.correlation import rank_correlation
-from impact.simulation.engine import PATH_TRIALS, simulate
+from impact.analysis.sobol import BOOTSTRAP_RESAMPLES, sobol_table
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS
-from impact.model.core import OUTPUTS, evaluate
-from impact.simulation.result import SimulationResult
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.inputs.scenario import Scenario
-from impact.analysis.sobol import BOOTSTRAP_RESAMPLES, sobol_table
+from impact.model.core import OUTPUTS, evaluate
+from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation.correlation import rank_correlation
+from impact.simulation.engine import PATH_TRIALS, simulate
+from impact.simulation.result import SimulationResult
 
 __all__ = [
     "DEFAULT_METRIC",
@@ -173,7 +174,7 @@ def drivers(result: SimulationResult, metric: str = DEFAULT_METRIC, top: int = 5
     return frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SensitivityResult:
     """The three views for one metric, with what is needed to repeat them."""
 
@@ -187,6 +188,28 @@ class SensitivityResult:
     tornado: pd.DataFrame
     spearman: pd.DataFrame
     sobol: pd.DataFrame
+
+    def __repr__(self) -> str:
+        """A few lines: scenario, metric, trials, seed and the top inputs by total Sobol index."""
+        top = ", ".join(
+            f"{row['key']} {row['total']:.2f}" for row in self.sobol.head(5).to_dict("records")
+        )
+        return (
+            f"SensitivityResult(scenario={self.scenario.name!r}, metric={self.metric!r}, "
+            f"trials={self.trials:,}, seed={self.seed}, method={self.method!r})\n"
+            f"  top inputs by total Sobol index: {top or 'none (no uncertain input)'}"
+        )
+
+    def _repr_html_(self) -> str:
+        """The ten top inputs: total and first-order Sobol indices and Spearman's rho."""
+        table = self.sobol[["key", "first", "total"]].head(10)
+        table = table.merge(self.spearman[["key", "spearman"]], on="key", how="left")
+        caption = html.escape(
+            f"What drives {self.metric} in {self.scenario.label} ({self.trials:,} trials, "
+            f"seed {self.seed})"
+        )
+        body = table.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0)
+        return f"<div><p><b>{caption}</b></p>{body}</div>"
 
     def to_json(self) -> dict[str, object]:
         """{"metric", "tornado": {key: low, high, swing}, "spearman": {key: r}, "sobol": {…}}."""

@@ -2,21 +2,73 @@
 
 import sys
 import traceback
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
+from impact._version import __version__
 from impact.exceptions import ImpactError, InputError
 
-__all__ = ["app", "main"]
+__all__ = ["CommandGroup", "app", "main"]
+
+# The order `impact --help` lists commands in: the main job first, then the ones around it.
+COMMAND_ORDER = ("simulate", "sensitivity", "scenarios", "validate", "calibrate", "retro")
+
+
+class CommandGroup(typer.core.TyperGroup):
+    """Lists commands in COMMAND_ORDER (any others after them, by name), not alphabetically."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with the whole first paragraph of its help, wrapped, never cut off."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            text = command.short_help or (command.help or "").split("\n\n")[0]
+            rows.append((name, " ".join(text.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="impact",
+    cls=CommandGroup,
     help="Estimate what a platform outage costs: revenue, users and creators (Monte Carlo).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Plain (click) help: it wraps at the terminal's width (80 columns included) instead of
+    # cutting long keys off with "…", and shows no "<bool>" type on flags that take no value.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"impact {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Estimate what a platform outage costs: revenue, users and creators (Monte Carlo)."""
+
 
 from impact.cli import calibrate as _calibrate  # noqa: E402,F401
 from impact.cli import retro as _retro  # noqa: E402,F401

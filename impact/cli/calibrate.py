@@ -15,7 +15,7 @@ from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import read_series
-from impact.cli import app
+from impact.cli import CommandGroup, app
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.reports.calibration import (
     durations_report,
@@ -31,6 +31,8 @@ from impact.reports.tables import write_csv
 
 calibrate_app = typer.Typer(
     name="calibrate",
+    cls=CommandGroup,
+    rich_markup_mode=None,
     help="Fit input distributions to data and write them as a partial scenario (calibration.toml).",
     no_args_is_help=True,
 )

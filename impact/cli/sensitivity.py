@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 from impact.cli import app
 from impact.cli.options import (
     DEFAULT_SEED,
@@ -25,7 +26,6 @@ from impact.reports.format import format_value
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import Method
-from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
 
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 
@@ -53,7 +53,10 @@ def sensitivity_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/<scenario>/sensitivity)"
+            "--out",
+            metavar="DIR",
+            help="output folder (default reports/<scenario>/sensitivity/<metric>, with "
+            "<scenario>-modified-<hash> for a changed scenario as for simulate)",
         ),
     ] = None,
     method: Annotated[
@@ -71,7 +74,8 @@ def sensitivity_command(
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
-    out_dir = out if out is not None else Path("reports") / scenario.name / "sensitivity"
+    # One folder per metric, so explaining users_lost never overwrites the total-loss analysis.
+    out_dir = out if out is not None else options.default_out(scenario) / "sensitivity" / metric
     result = analyse(scenario, metric, n_trials, root_seed, method=method, workers=workers)
     extra = ["--metric", metric] + (["--method", method.value] if method is not None else [])
     command = reproduce_command(

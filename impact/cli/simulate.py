@@ -22,11 +22,11 @@ from impact.cli.options import (
 )
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_command
-from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.format import format_count, format_usd
 from impact.reports.provenance import Provenance
 from impact.reports.tables import stat, summary_table
+from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 from impact.simulation.sampling import Method
 
 
@@ -43,7 +43,12 @@ def simulate_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/<scenario>)"),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="output folder (default reports/<scenario>, or reports/<scenario>-modified-<hash "
+            "of the inputs> when a flag, --set or --overlay changes the scenario)",
+        ),
     ] = None,
     workers: WorkersFlag = 1,
     method: Annotated[
@@ -79,7 +84,7 @@ def simulate_command(
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
-    out_dir = out if out is not None else Path("reports") / scenario.name
+    out_dir = out if out is not None else options.default_out(scenario)
     if samples or samples_format is not None:
         samples_format = samples_format or SamplesFormat.csv
         check_samples_format(samples_format)  # before anything is simulated or written
@@ -104,8 +109,8 @@ def simulate_command(
         )
         written = write_report(
             result,
-            Provenance(command),
             out_dir,
+            provenance=Provenance(command),
             samples_format=samples_format,
             progress=bar.written,
         )

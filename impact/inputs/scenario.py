@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from impact.datafiles import data_path
-from impact.inputs.distributions import Distribution
 from impact.exceptions import InputError
+from impact.inputs.distributions import Distribution
 from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.specs import parse_spec
 
@@ -26,6 +26,7 @@ __all__ = [
     "fixed_correlation_problem",
     "load_scenario",
     "scenario_from_specs",
+    "scenario_from_toml",
     "scenario_problems",
 ]
 
@@ -93,6 +94,7 @@ class Scenario:
     correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
     path: Path | None = None
     given_keys: frozenset[str] = frozenset()
+    modified: tuple[str, ...] = ()  # what a what-if run changed (see `impact.inputs.whatif`)
 
     @property
     def label(self) -> str:
@@ -434,19 +436,41 @@ def load_scenario(name_or_path: str | Path, overlays: Iterable[str | Path] = ())
     """
     path = _resolve(name_or_path)
     raw, text = _read_toml(path)
-    bag = _Collector(str(path))
-    parsed = _parse(raw, _comments(text), bag, base_dir=path.parent, partial=False)
+    scenario = _build(raw, text, str(path), base_dir=path.parent, name=path.stem, path=path)
+    for overlay in overlays:
+        scenario = apply_overlay(scenario, overlay)
+    return scenario
+
+
+def scenario_from_toml(text: str, *, where: str = "<text>") -> Scenario:
+    """A scenario from the text of a scenario file (as `--scenario -` reads it from stdin).
+
+    Relative `empirical(...)` paths are read from the current folder; without a `name` the
+    scenario is called "stdin".
+
+    >>> scenario_from_toml('[outage]\\nhours = 24\\n[revenue]\\nhourly_loss = "1M"\\n').name
+    'stdin'
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML: {exc}") from None
+    return _build(raw, text, where, base_dir=Path.cwd(), name="stdin", path=None)
+
+
+def _build(
+    raw: dict[str, Any], text: str, where: str, *, base_dir: Path, name: str, path: Path | None
+) -> Scenario:
+    bag = _Collector(where)
+    parsed = _parse(raw, _comments(text), bag, base_dir=base_dir, partial=False)
     _raise_all(bag.problems)
     fields = _defaults()
     fields["given_keys"] = frozenset(parsed["specs"])
     for part in ("specs", "distributions", "sources"):
         fields[part].update(parsed.pop(part))
     fields.update(parsed)
-    fields.setdefault("name", path.stem)
-    scenario = Scenario(path=path, **fields)
-    for overlay in overlays:
-        scenario = apply_overlay(scenario, overlay)
-    return scenario
+    fields.setdefault("name", name)
+    return Scenario(path=path, **fields)
 
 
 def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:

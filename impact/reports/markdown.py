@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from impact.analysis.sensitivity import drivers
+from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
-from impact.analysis.sensitivity import drivers
-from impact.analysis.summaries import TOTAL, ReportData
 
 __all__ = ["METHOD_NAMES", "render_report", "table"]
 
@@ -292,10 +292,10 @@ def _reproduce(data: ReportData, provenance: Provenance) -> str:
         ["impact version", provenance.package_version],
         ["scenario", f"`{result.scenario.name}`"],
         ["scenario digest (SHA-256 of the resolved inputs)", f"`{result.scenario.digest()}`"],
-        ["made", provenance.created_utc],
         ["Python, NumPy", f"{provenance.python_version}, {provenance.numpy_version}"],
-        ["run time", f"{result.elapsed_seconds:.1f} s of simulation"],
     ]
+    # No date and no run time: rerunning the command above must give a byte-identical report,
+    # so the committed example in reports/ stays clean (the terminal prints the run time).
     return (
         "## How to reproduce\n\n"
         "This command regenerates this folder; the same seed, trials, inputs and version give "
