@@ -8,7 +8,7 @@ True
 """
 
 from impact._version import __version__
-from impact.api import estimate
+from impact.api import estimate, write_report
 from impact.exceptions import (
     ConvergenceWarning,
     CorrelationWarning,
@@ -51,4 +51,5 @@ __all__ = [
     "parse_spec",
     "scenario_from_specs",
     "simulate",
+    "write_report",
 ]

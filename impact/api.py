@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from impact.inputs.scenario import load_scenario, scenario_from_specs
 from impact.rng import RNGLike
 from impact.simulation.engine import simulate
 
-__all__ = ["estimate"]
+if TYPE_CHECKING:
+    from impact.simulation.result import SimulationResult
+
+__all__ = ["estimate", "write_report"]
 
 
 def estimate(
@@ -42,3 +48,16 @@ def estimate(
     summary = result.summary.copy()
     summary.attrs.update(scenario=base.name, trials=result.n_trials, seed=result.seed)
     return summary
+
+
+def write_report(
+    result: SimulationResult, out: str | Path, *, samples_format: str | None = None
+) -> list[Path]:
+    """Write the report folder `impact simulate` writes (report.md, CSVs, charts) into `out`.
+
+    The folder is replaced atomically; returns the paths written. `samples_format` ('csv' or
+    'parquet') adds the per-trial samples of a result simulated with ``samples=True``.
+    """
+    from impact.reports.folder import write_report as write  # matplotlib loads only now
+
+    return write(result, out, samples_format=samples_format)

@@ -661,10 +661,17 @@ def test_scale_no_disruption_costs_nothing(key: str) -> None:
 @given(input_sets())
 def test_scale_after_effects_are_first_order_in_a_short_outage(x: dict[str, float]) -> None:
     # With Z = 0 and D ≪ every time constant, each after-effect is c·D + O(D²): halving D
-    # halves it. D is set 1e-6 of the smallest time constant, so the relative O(D) correction
-    # to the ratio is ~1e-6; 1e-4 leaves room for rounding in the closed forms.
-    scales = ("engagement.decay_hours", "algorithm.degrade_hours", "users.churn_scale_hours")
-    small = 1e-6 * min(x[k] for k in (*scales, "creators.churn_scale_hours"))
+    # halves it. Every exponent is made at most 1e-6: D/τe, D/τq, and the churn exponents
+    # Eu/τu and Ec/τc, where Eu = S·D·(1 + q·L/(2τq)) to first order (the latency ramp can
+    # stretch a short outage's weight by L/τq). The relative O(D) correction to the ratio is
+    # then ~1e-6; 1e-4 leaves room for rounding in the closed forms.
+    stretch = 1.0 + x["algorithm.latency_hours"] / x["algorithm.degrade_hours"]
+    small = 1e-6 * min(
+        x["engagement.decay_hours"],
+        x["algorithm.degrade_hours"],
+        x["users.churn_scale_hours"] / stretch,
+        x["creators.churn_scale_hours"] / stretch,
+    )
     x = {**x, "outage.zero_view_hours": 0.0, "outage.hours": small}
     full, half = run(x), run({**x, "outage.hours": small / 2})
     for name in AFTER_EFFECTS:

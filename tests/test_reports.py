@@ -102,7 +102,11 @@ def test_report_has_every_section_and_a_quotable_headline(report: Path) -> None:
     summary = pd.read_csv(report / "summary.csv").set_index("metric")
     total = summary.loc["total_revenue_loss_usd"]
     headline = next(line for line in text.splitlines() if line.startswith("> **"))
-    assert "An outage like TikTok US, January 2026 cost an estimated" in headline
+    # The fixture overrides two keys, so the headline must not pass itself off as the original.
+    assert (
+        "An outage like TikTok US, January 2026 (modified: outage.severity, "
+        "users.return_share) cost an estimated" in headline
+    )
     assert format_usd(total["p50"]) in headline
     assert f"{format_usd(total['p05'])}–{format_usd(total['p95'])}" in headline
     assert f"{format_count(summary.loc['users_lost', 'p50'])} users" in headline

@@ -17,6 +17,7 @@ cannot drive anything and are left out), most important first:
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -174,7 +175,7 @@ def drivers(result: SimulationResult, metric: str = DEFAULT_METRIC, top: int = 5
     return frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SensitivityResult:
     """The three views for one metric, with what is needed to repeat them."""
 
@@ -188,6 +189,28 @@ class SensitivityResult:
     tornado: pd.DataFrame
     spearman: pd.DataFrame
     sobol: pd.DataFrame
+
+    def __repr__(self) -> str:
+        """A few lines: scenario, metric, trials, seed and the top inputs by total Sobol index."""
+        top = ", ".join(
+            f"{row['key']} {row['total']:.2f}" for row in self.sobol.head(5).to_dict("records")
+        )
+        return (
+            f"SensitivityResult(scenario={self.scenario.name!r}, metric={self.metric!r}, "
+            f"trials={self.trials:,}, seed={self.seed}, method={self.method!r})\n"
+            f"  top inputs by total Sobol index: {top or 'none (no uncertain input)'}"
+        )
+
+    def _repr_html_(self) -> str:
+        """The ten top inputs: total and first-order Sobol indices and Spearman's rho."""
+        table = self.sobol[["key", "first", "total"]].head(10)
+        table = table.merge(self.spearman[["key", "spearman"]], on="key", how="left")
+        caption = html.escape(
+            f"What drives {self.metric} in {self.scenario.label} ({self.trials:,} trials, "
+            f"seed {self.seed})"
+        )
+        body = table.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0)
+        return f"<div><p><b>{caption}</b></p>{body}</div>"
 
     def to_json(self) -> dict[str, object]:
         """{"metric", "tornado": {key: low, high, swing}, "spearman": {key: r}, "sobol": {…}}."""

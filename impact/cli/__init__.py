@@ -3,9 +3,11 @@
 import signal
 import sys
 import traceback
+from typing import Annotated
 
 import typer
 
+from impact._version import __version__
 from impact.cli import signals
 from impact.cli.commands import InTableOrder, register
 from impact.cli.flags import as_flags
@@ -19,10 +21,32 @@ app = typer.Typer(
     cls=InTableOrder,
     help="Estimate what a platform outage costs: revenue, users and creators (Monte Carlo).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Plain (click) help: it wraps at the terminal's width (80 columns included) instead of
+    # cutting long keys off with "…", and shows no "<bool>" type on flags that take no value.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"impact {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Estimate what a platform outage costs: revenue, users and creators (Monte Carlo)."""
+
 
 register(app)
 

@@ -15,6 +15,7 @@ from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import check_time_zones, read_series
+from impact.cli.commands import InTableOrder
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.cli.outdir import out_folder
 from impact.reports.calibration import (
@@ -31,6 +32,8 @@ from impact.reports.tables import write_csv
 
 calibrate_app = typer.Typer(
     name="calibrate",
+    cls=InTableOrder,
+    rich_markup_mode=None,
     help="Fit input distributions to data and write them as a partial scenario (calibration.toml).",
     no_args_is_help=True,
 )

@@ -17,7 +17,7 @@ from typing import Any, cast
 import typer
 from typer.core import TyperGroup
 
-__all__ = ["COMMANDS", "Command", "InTableOrder", "register"]
+__all__ = ["COMMANDS", "COMMAND_ORDER", "Command", "InTableOrder", "register"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ COMMANDS = (
     Command("calibrate recovery", "calibrate", "recovery_command"),
     Command("retro", "retro", "retro_command"),
 )
+# The order `impact --help` lists the top-level commands in: the main job first.
+COMMAND_ORDER = tuple(command.name for command in COMMANDS if " " not in command.name)
 
 
 def register(app: typer.Typer) -> None:
@@ -60,8 +62,23 @@ def register(app: typer.Typer) -> None:
 
 
 class InTableOrder(TyperGroup):
-    """A command group that lists its commands (in help) in the order of `COMMANDS`."""
+    """A command group that lists its commands (in help) in the order of `COMMANDS`, each with
+    the whole first paragraph of its help, wrapped, never cut off with "..."."""
 
     def list_commands(self, ctx: Any) -> list[str]:
-        rank = {command.name: i for i, command in enumerate(COMMANDS)}
+        rank: dict[str, int] = {}
+        for i, command in enumerate(COMMANDS):
+            rank.setdefault(command.name.split()[-1], i)
         return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            text = command.short_help or (command.help or "").split("\n\n")[0]
+            rows.append((name, " ".join(text.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)

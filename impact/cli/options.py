@@ -2,6 +2,7 @@
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,15 @@ import typer
 
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS, key_info
-from impact.inputs.scenario import MAX_TRIALS, Scenario, load_scenario
+from impact.inputs.scenario import (
+    MAX_TRIALS,
+    Scenario,
+    apply_overlay,
+    load_scenario,
+    scenario_from_toml,
+)
 from impact.inputs.specs import parse_number
+from impact.inputs.whatif import mark_modified
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -60,7 +68,14 @@ class ScenarioOptions:
     overlays: list[Path] = field(default_factory=list)
 
     def build(self) -> Scenario:
-        scenario = load_scenario(self.scenario, self.overlays)
+        """The scenario with every override applied; titled "… (modified: key, …)" if any."""
+        if self.scenario == "-":  # INTERFACE.md: `--scenario -` reads the TOML from stdin
+            base = scenario_from_toml(sys.stdin.read(), where="<stdin>")
+        else:
+            base = load_scenario(self.scenario)
+        scenario = base
+        for overlay in self.overlays:
+            scenario = apply_overlay(scenario, overlay)
         named = {key: spec for key, spec in self.flags.items() if spec is not None}
         if named:
             scenario = scenario.with_overrides(named, source="command-line flag")
@@ -74,7 +89,18 @@ class ScenarioOptions:
             overrides[key_info(key.strip()).key] = spec.strip()
         if overrides:
             scenario = scenario.with_overrides(overrides, source="--set on the command line")
-        return scenario
+        return mark_modified(scenario, base, touched=[*named, *overrides])
+
+    def default_out(self, scenario: Scenario) -> Path:
+        """`reports/<scenario>`, or `reports/<scenario>-modified-<hash>` for a what-if run.
+
+        A what-if run never lands on (and never overwrites) the folder of the scenario as it
+        stands, such as the committed example `reports/tiktok-us-2026`; the hash is that of the
+        resolved inputs, so the same what-if reuses its folder.
+        """
+        if scenario.modified:
+            return Path("reports") / f"{scenario.name}-modified-{scenario.digest()[:8]}"
+        return Path("reports") / scenario.name
 
 
 def parse_whole(
@@ -112,6 +138,17 @@ def _flag_parameter(info: Any) -> inspect.Parameter:
     )
 
 
+def _one_scenario(given: list[str] | None) -> str:
+    if not given:
+        return DEFAULT_SCENARIO
+    if len(given) > 1:
+        raise InputError(
+            f"--scenario: {', '.join(map(repr, given))}: given {len(given)} times; give one "
+            "scenario, and apply partial files over it with --overlay"
+        )
+    return given[0]
+
+
 def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the scenario flags; it receives them as `options: ScenarioOptions`."""
     signature = inspect.signature(func)
@@ -121,13 +158,15 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "scenario",
             inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(
-                DEFAULT_SCENARIO,
+                None,
                 "--scenario",
-                metavar="NAME|PATH",
-                help="built-in scenario name or scenario file",
+                metavar="NAME|PATH|-",
+                help=f"built-in scenario name, scenario file, or - to read the file from stdin "
+                f"(default {DEFAULT_SCENARIO})",
                 rich_help_panel="Scenario inputs",
             ),
-            annotation=str,
+            # A list, so that a repeated --scenario is refused rather than the last one winning.
+            annotation=list[str] | None,
         ),
         *(_flag_parameter(info) for info in NAMED_FLAGS),
         inspect.Parameter(
@@ -159,7 +198,7 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         options = ScenarioOptions(
-            scenario=kwargs.pop("scenario"),
+            scenario=_one_scenario(kwargs.pop("scenario")),
             flags={info.key: kwargs.pop(info.field) for info in NAMED_FLAGS},
             sets=list(kwargs.pop("set_") or []),
             overlays=list(kwargs.pop("overlay") or []),

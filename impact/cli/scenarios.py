@@ -7,6 +7,7 @@ import typer
 
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import builtin_scenarios, load_scenario, scenario_problems
+from impact.simulation.correlation import correlation_problems
 
 
 def scenarios_command() -> None:
@@ -27,6 +28,9 @@ def validate_command(
 ) -> int:
     """Check a scenario file and print every problem in it (exit 2 if there is any)."""
     problems = scenario_problems(path, partial=partial)
+    if not problems and not partial:
+        # A table that parses but is not a valid correlation matrix: simulate would repair it.
+        problems = [f"{path}: {p}" for p in correlation_problems(load_scenario(path))]
     if problems:
         for problem in problems:
             typer.echo(f"error: {' '.join(problem.split())}", err=True)

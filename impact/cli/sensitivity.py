@@ -57,7 +57,8 @@ def sensitivity_command(
             "--out",
             metavar="DIR",
             parser=out_folder,
-            help="output folder (default reports/<scenario>/sensitivity)",
+            help="output folder (default reports/<scenario>/sensitivity/<metric>, with "
+            "<scenario>-modified-<hash> for a changed scenario as for simulate)",
         ),
     ] = None,
     method: Annotated[
@@ -78,7 +79,8 @@ def sensitivity_command(
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
-    out_dir = out if out is not None else Path("reports") / scenario.name / "sensitivity"
+    # One folder per metric, so explaining users_lost never overwrites the total-loss analysis.
+    out_dir = out if out is not None else options.default_out(scenario) / "sensitivity" / metric
     result = analyse(scenario, metric, n_trials, root_seed, method=method, workers=workers)
     extra = ["--metric", metric] + (["--method", method.value] if method is not None else [])
     command = reproduce_line(

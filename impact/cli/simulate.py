@@ -51,7 +51,8 @@ def simulate_command(
             "--out",
             metavar="DIR",
             parser=out_folder,
-            help="output folder (default reports/<scenario>)",
+            help="output folder (default reports/<scenario>, or reports/<scenario>-modified-<hash "
+            "of the inputs> when a flag, --set or --overlay changes the scenario)",
         ),
     ] = None,
     workers: WorkersFlag = 1,
@@ -90,7 +91,7 @@ def simulate_command(
     root_seed = parse_whole(seed, "seed", 0)
     if root_seed is None:
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
-    out_dir = out if out is not None else Path("reports") / scenario.name
+    out_dir = out if out is not None else options.default_out(scenario)
     if samples or samples_format is not None:
         samples_format = samples_format or SamplesFormat.csv
         most = max(n_trials, cap or DEFAULT_MAX_TRIALS) if target_precision else n_trials
@@ -121,8 +122,8 @@ def simulate_command(
         )
         written = write_report(
             result,
-            Provenance(command),
             out_dir,
+            provenance=Provenance(command),
             samples_format=samples_format,
             progress=bar.written,
         )

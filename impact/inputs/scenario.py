@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from impact.exceptions import InputError
+from impact.inputs.datafile import MAX_SCENARIO_BYTES
 from impact.inputs.distributions import Distribution
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
@@ -40,6 +42,7 @@ __all__ = [
     "fixed_correlation_problem",
     "load_scenario",
     "scenario_from_specs",
+    "scenario_from_toml",
     "scenario_problems",
 ]
 
@@ -66,6 +69,7 @@ class Scenario:
     correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
     path: Path | None = None
     given_keys: frozenset[str] = frozenset()
+    modified: tuple[str, ...] = ()  # what a what-if run changed (see `impact.inputs.whatif`)
 
     @property
     def label(self) -> str:
@@ -162,17 +166,41 @@ def load_scenario(name_or_path: str | Path, overlays: Iterable[str | Path] = ())
     """
     path = resolve(name_or_path)
     parsed, bag = _read(path, partial=False)
+    scenario = _build(parsed, bag, name=slug(path.stem), path=path)
+    for overlay in overlays:
+        scenario = apply_overlay(scenario, overlay)
+    return scenario
+
+
+def scenario_from_toml(text: str, *, where: str = "<text>") -> Scenario:
+    """A scenario from the text of a scenario file (as `--scenario -` reads it from stdin).
+
+    Relative `empirical(...)` paths are read from the current folder; without a `name` the
+    scenario is called "stdin". Text over the scenario-file size limit is refused unparsed.
+
+    >>> scenario_from_toml('[outage]\\nhours = 24\\n[revenue]\\nhourly_loss = "1M"\\n').name
+    'stdin'
+    """
+    if len(text.encode("utf-8", "replace")) > MAX_SCENARIO_BYTES:
+        raise InputError(f"{where}: larger than {MAX_SCENARIO_BYTES >> 20} MiB; not a scenario")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML: {exc}") from None
+    bag = Collector(where)
+    parsed = parse_scenario(raw, _LazyComments(text), bag, base_dir=Path.cwd(), partial=False)
+    return _build(parsed, bag, name="stdin", path=None)
+
+
+def _build(parsed: dict[str, Any], bag: Collector, *, name: str, path: Path | None) -> Scenario:
     raise_all(bag.problems)
     fields = defaults()
     fields["given_keys"] = frozenset(parsed["specs"])
     for part in ("specs", "distributions", "sources"):
         fields[part].update(parsed.pop(part))
     fields.update(parsed)
-    fields.setdefault("name", slug(path.stem))
-    scenario = Scenario(path=path, **fields)
-    for overlay in overlays:
-        scenario = apply_overlay(scenario, overlay)
-    return scenario
+    fields.setdefault("name", name)
+    return Scenario(path=path, **fields)
 
 
 def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:

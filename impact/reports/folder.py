@@ -6,6 +6,7 @@ Everything goes through `write_files`, so the folder changes all at once or not 
 from __future__ import annotations
 
 import importlib.util
+import shlex
 from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from impact.analysis.summaries import ReportData, report_data
 from impact.exceptions import InputError
+from impact.inputs.scenario import builtin_scenarios, load_scenario
 from impact.reports.files import Writer, write_files
 from impact.reports.markdown import render_report
 from impact.reports.provenance import Provenance, docs_link
@@ -103,21 +105,45 @@ def _counting(writers: dict[str, Writer], progress: Progress) -> dict[str, Write
     return {name: wrap(i, w) for i, (name, w) in enumerate(writers.items())}
 
 
+def _python_command(result: SimulationResult, out_dir: Path) -> str:
+    """The `impact simulate` line for a result made in Python, if its scenario is a file's own."""
+    scenario = result.scenario
+    if scenario.path is not None and not scenario.modified:
+        try:
+            unchanged = load_scenario(scenario.path).digest() == scenario.digest()
+        except InputError:  # the file has changed or gone since: no command can claim it
+            unchanged = False
+        if unchanged:
+            builtin = builtin_scenarios().get(scenario.name) == scenario.path
+            name = scenario.name if builtin else str(scenario.path)
+            return shlex.join(
+                ["impact", "simulate", "--scenario", name, "--trials", str(result.n_trials),
+                 "--seed", str(result.seed), "--method", result.method, "--out", str(out_dir)]
+            )  # fmt: skip
+    return f"# made in Python: impact.simulate(...) on a changed {scenario.name!r} scenario"
+
+
 def write_report(
     result: SimulationResult,
-    provenance: Provenance,
-    out_dir: Path,
+    out_dir: str | Path,
     *,
+    provenance: Provenance | None = None,
     samples_format: SamplesFormat | str | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
     """Compute the report's tables and write the whole folder atomically; return the paths.
 
+    The folder is the one `impact simulate` writes (report.md, CSVs, charts). `provenance`
+    holds the command that regenerates it; by default the report names none (the seed,
+    trials and scenario still appear).
     `samples_format` ('csv' or 'parquet') adds the per-trial samples, which the result must
     hold; samples of an earlier run in another format are removed. `progress(done, total)` is
     called after each file is written.
     """
     check_samples_format(samples_format)
+    out_dir = Path(out_dir)
+    if provenance is None:
+        provenance = Provenance(_python_command(result, out_dir))
     writers = report_writers(report_data(result), provenance, out_dir, samples_format)
     if progress is not None:
         writers = _counting(writers, progress)

@@ -270,10 +270,10 @@ def _reproduce(data: ReportData, provenance: Provenance) -> str:
         ["impact version", provenance.package_version],
         ["scenario", f"`{result.scenario.name}`"],
         ["scenario digest (SHA-256 of the resolved inputs)", f"`{result.scenario.digest()}`"],
-        ["made", provenance.created_utc],
         ["Python, NumPy", f"{provenance.python_version}, {provenance.numpy_version}"],
-        ["run time", f"{result.elapsed_seconds:.1f} s of simulation"],
     ]
+    # No date and no run time: rerunning the command above must give a byte-identical report,
+    # so the committed example in reports/ stays clean (the terminal prints the run time).
     return (
         "## How to reproduce\n\n"
         "This command regenerates this folder; the same seed, trials, inputs and version give "

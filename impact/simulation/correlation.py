@@ -34,6 +34,7 @@ __all__ = [
     "CorrelationPlan",
     "achieved_table",
     "correlation_plan",
+    "correlation_problems",
     "iman_conover",
     "nearest_correlation",
     "rank_correlation",
@@ -104,6 +105,35 @@ def correlation_plan(scenario: Scenario) -> CorrelationPlan | None:
         problem = fixed_correlation_problem(pair, scenario.distributions)
         if problem:
             raise InputError(problem)
+    keys, target, used, scores = _repaired(scenario)
+    repair = _repair_note(keys, target, used)
+    if repair:
+        warnings.warn(
+            f"correlations: {repair}; using the nearest valid one", CorrelationWarning, stacklevel=3
+        )
+    return CorrelationPlan(keys=keys, target=target, used=used, factor=_factor(scores))
+
+
+def correlation_problems(scenario: Scenario) -> list[str]:
+    """What `correlation_plan` would refuse or repair, one line each; empty when it is valid.
+
+    `impact validate` reports these, so a table that `simulate` would quietly repair is a
+    problem of the file, not a surprise in the run.
+    """
+    if not scenario.correlations:
+        return []
+    fixed = [
+        fixed_correlation_problem(pair, scenario.distributions) for pair in scenario.correlations
+    ]
+    problems = [p for p in fixed if p]
+    if problems:
+        return problems
+    repair = _repair_note(*_repaired(scenario)[:3])
+    return [f"correlations: {repair}; simulate would use the nearest valid one"] if repair else []
+
+
+def _repaired(scenario: Scenario) -> tuple[tuple[str, ...], FloatArray, FloatArray, FloatArray]:
+    """The correlated keys, the table as given, the rank correlations used and the scores'."""
     named = {key for pair in scenario.correlations for key in pair}
     keys = tuple(info.key for info in KEYS if info.key in named)
     index = {key: i for i, key in enumerate(keys)}
@@ -116,18 +146,20 @@ def correlation_plan(scenario: Scenario) -> CorrelationPlan | None:
     scores = nearest_correlation(2 * np.sin(np.pi * target / 6))
     used = np.clip(6 / np.pi * np.arcsin(scores / 2), -1.0, 1.0)
     np.fill_diagonal(used, 1.0)
+    return keys, target, used, scores
+
+
+def _repair_note(keys: tuple[str, ...], target: FloatArray, used: FloatArray) -> str:
+    """How much the repair changes the table ('' when it changes nothing)."""
     change = np.abs(used - target)
-    if change.max() > 1e-9:
-        i, j = np.unravel_index(int(np.argmax(change)), change.shape)
-        warnings.warn(
-            "correlations: the rank correlations given are not a valid correlation matrix (not "
-            "positive semi-definite); using the nearest valid one, which changes them by at "
-            f"most {change.max():.3f} ({keys[i]} ~ {keys[j]}: {target[i, j]:g} → "
-            f"{used[i, j]:.3f})",
-            CorrelationWarning,
-            stacklevel=3,
-        )
-    return CorrelationPlan(keys=keys, target=target, used=used, factor=_factor(scores))
+    if change.max() <= 1e-9:
+        return ""
+    i, j = np.unravel_index(int(np.argmax(change)), change.shape)
+    return (
+        "the rank correlations given are not a valid correlation matrix (not positive "
+        f"semi-definite); the nearest valid one changes them by at most {change.max():.3f} "
+        f"({keys[i]} ~ {keys[j]}: {target[i, j]:g} → {used[i, j]:.3f})"
+    )
 
 
 def iman_conover(

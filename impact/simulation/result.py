@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -33,7 +34,31 @@ INTERVAL_PERCENTILES = {"p05": 0.05, "p50": 0.50, "p95": 0.95, "p99": 0.99}
 METRIC_UNITS = {o.name: o.unit for o in REGISTRY}
 
 
-@dataclass
+TOTAL = "total_revenue_loss_usd"
+
+
+def _compact(value: float) -> str:
+    """3 significant figures with a k/M/B suffix: 118,700,000 -> '119M'."""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _headline_line(sketch: Sketch, metric: str) -> str:
+    p05, p50, p95 = (float(sketch.quantile(q)) for q in (0.05, 0.5, 0.95))
+    return (
+        f"  {metric}: median {_compact(p50)} {METRIC_UNITS[metric]} "
+        f"(90% interval {_compact(p05)} to {_compact(p95)})"
+    )
+
+
+def _html(caption: str, frame: pd.DataFrame) -> str:
+    table = frame.to_html(float_format=lambda v: _compact(float(v)), border=0)
+    return f"<div><p><b>{html.escape(caption)}</b></p>{table}</div>"
+
+
+@dataclass(repr=False)
 class SimulationResult:
     """What `simulate` returns: sketches of every output, and per-trial samples if asked for.
 
@@ -107,6 +132,28 @@ class SimulationResult:
                 }
             )
         return pd.DataFrame(rows).set_index("quantity")
+
+    def __repr__(self) -> str:
+        """A few lines: scenario, trials, seed and the headline total, not every field.
+
+        >>> from impact.inputs.scenario import load_scenario
+        >>> from impact.simulation.engine import simulate
+        >>> print(simulate(load_scenario("meta-2024"), 2000, 7))  # doctest: +ELLIPSIS
+        SimulationResult(scenario='meta-2024', trials=2,000, seed=7, method='mc')
+          total_revenue_loss_usd: median ... USD (90% interval ... to ...)
+        """
+        return (
+            f"SimulationResult(scenario={self.scenario.name!r}, trials={self.n_trials:,}, "
+            f"seed={self.seed}, method={self.method!r})\n"
+            + _headline_line(self.sketches[TOTAL], TOTAL)
+        )
+
+    def _repr_html_(self) -> str:
+        """A small table of the summary for notebooks."""
+        return _html(
+            f"{self.scenario.label}: {self.n_trials:,} trials, seed {self.seed}, {self.method}",
+            self.summary[["unit", "mean", "p05", "p50", "p95"]],
+        )
 
     def tiers(self) -> pd.DataFrame:
         """Creator figures by tier: creators in it, earnings share, loss in total and per creator.
