@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from strategies import unit_interval_lists
 
 from impact.inputs.distributions import (
     Beta,
@@ -179,7 +180,7 @@ def _rng(offset: int = 0) -> np.random.Generator:
 def test_ppf_matches_scipy(name: str) -> None:
     case = CONTINUOUS[name]
     # 1e-9 relative everywhere, even 1e-12 from the ends of the grid: the fast inverse CDFs of
-    # impact.inputs.inverse agree with scipy to |F(x) − u| ≤ 1e-11, which is far below 1e-9 in x here.
+    # impact.inputs.inverse agree with scipy to |F(x) − u| ≤ 1e-11, far below 1e-9 in x here.
     # The tiny absolute slack (1e-12 sd) is for u = 0 only, where scipy's loc + scale·x rounding
     # can land 6e-17 below a lower bound of 0 that ours returns exactly. Where the two differ
     # more, scipy's ppf is the less accurate one (truncnorm is 7e-9 off at u = 1 − 1e-12): there
@@ -426,7 +427,7 @@ def test_same_seed_gives_identical_samples(name: str) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     name=st.sampled_from(sorted(EVERY_DIST)),
-    u=st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=30),
+    u=unit_interval_lists,
 )
 def test_ppf_is_monotone_and_inside_the_support(name: str, u: list[float]) -> None:
     dist = EVERY_DIST[name]

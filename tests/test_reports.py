@@ -15,6 +15,7 @@ import pytest
 from rich.console import Console
 
 import impact
+from impact.analysis.summaries import PARTS, report_data
 from impact.cli import main
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.model.core import INPUTS, OUTPUTS
@@ -23,7 +24,6 @@ from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.provenance import docs_link
 from impact.reports.tables import SUMMARY_COLUMNS
 from impact.simulation.sketch import Sketch
-from impact.analysis.summaries import PARTS, report_data
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "reports" / "tiktok-us-2026"

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from impact.simulation import engine
 from impact.cli import main
-from impact.simulation.correlation import nearest_correlation
-from impact.simulation.engine import BLOCK_SIZE, draw_inputs, simulate
 from impact.exceptions import CorrelationWarning, InputError
 from impact.inputs.keys import KEYS
-from impact.simulation.sampling import Method, child, draw_block, plan
 from impact.inputs.scenario import METHODS, Scenario, load_scenario, scenario_from_specs
+from impact.simulation import engine
+from impact.simulation.correlation import nearest_correlation
+from impact.simulation.engine import BLOCK_SIZE, draw_inputs, simulate
+from impact.simulation.sampling import Method, child, draw_block, plan
 
 TOTAL = "total_revenue_loss_usd"
 KEY_INDEX = {info.key: i for i, info in enumerate(KEYS)}

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impact.cli import main
-from impact.inputs.distributions import Pert, Uniform
-from impact.simulation.engine import simulate
-from impact.inputs.scenario import load_scenario, scenario_from_specs
 from impact.analysis.sensitivity import analyse, drivers, rank_correlations, sobol, tornado
 from impact.analysis.sobol import sobol_table
+from impact.cli import main
+from impact.inputs.distributions import Pert, Uniform
+from impact.inputs.scenario import load_scenario, scenario_from_specs
+from impact.simulation.engine import simulate
 
 LEVEL = 0.99  # six or four indices each checked against its interval: 99% keeps that honest
 
