@@ -66,11 +66,11 @@ def test_constant_and_tiny_streams_have_no_tail_index() -> None:
 
 
 def test_heavy_tail_is_flagged_in_the_result_and_the_report(tmp_path: Path, capsys) -> None:
-    # lognormal(σ = 3): at the top 0.1% the local tail index is z/σ = 3.09/3 ≈ 1 (the log-slope
-    # of the survival function there), well below 2; the built-in meta-2024 outputs are not
-    # (their lowest tail index at 100k trials is about 2.5 to 3.3 over seeds).
+    # lognormal(σ = 3): at the top 0.5% (100 of 20,000 trials) the local tail index is z/σ =
+    # 2.58/3 ≈ 0.9 (the log-slope of the survival function there), well below 2; the built-in
+    # meta-2024 outputs are not (their lowest tail index at 100k trials is 2.5 to 3.3 over seeds).
     out = tmp_path / "heavy"
-    argv = ["simulate", "--scenario", "meta-2024", "--trials", "100000", "--quiet"]
+    argv = ["simulate", "--scenario", "meta-2024", "--trials", "20000", "--quiet"]
     heavy = "lognormal(median=2, sigma=3)"
     assert main([*argv, "--outage-hours", heavy, "--out", str(out)]) == 0
     text = (out / "report.md").read_text()
@@ -78,11 +78,9 @@ def test_heavy_tail_is_flagged_in_the_result_and_the_report(tmp_path: Path, caps
         line for line in text.splitlines() if "standard error of the mean is unreliable" in line
     ]
     assert len(note) == 1 and "`outage_hours`" in note[0]
+    capsys.readouterr()
     light = simulate(load_scenario("meta-2024"), 100_000, rng=1).tail_diagnostics()
     assert light["se_mean_reliable"].all(), light
-    assert main([*argv, "--out", str(tmp_path / "light")]) == 0
-    assert "is unreliable" not in (tmp_path / "light" / "report.md").read_text()
-    capsys.readouterr()
 
 
 SEEDS = 40
