@@ -266,8 +266,10 @@ def _latency_coverage(seeds: range) -> tuple[np.ndarray, np.ndarray]:
     return np.array(hits), np.array(estimates)
 
 
+@pytest.mark.slow  # 12 four-parameter fits with profile intervals: 10 s idle, 1-2 min loaded
 def test_recovery_with_latency_intervals_cover_the_truth_quick() -> None:
-    # The always-run version of the check below: 12 series, so at least 7 hits per parameter
+    # The short version of the check below (the first to fail if the intervals break):
+    # 12 series, so at least 7 hits per parameter
     # (the 0.1% quantile of Binomial(12, 0.9); P(fewer) = 0.05% for exact intervals). This
     # catches broken intervals, not a few points of under-coverage; the slow test does that.
     seeds = range(100, 112)

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from strategies import unit_interval_lists
 
 from impact.inputs.distributions import (
     Beta,
@@ -426,7 +427,7 @@ def test_same_seed_gives_identical_samples(name: str) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     name=st.sampled_from(sorted(EVERY_DIST)),
-    u=st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=30),
+    u=unit_interval_lists,
 )
 def test_ppf_is_monotone_and_inside_the_support(name: str, u: list[float]) -> None:
     dist = EVERY_DIST[name]

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from points import POINT
 from scipy import stats
+from strategies import sketch_values
 
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario, load_scenario
@@ -144,15 +144,7 @@ def test_sketch_is_exact_for_constant_arrays(value: float, n: int) -> None:
 
 @settings(max_examples=60)  # each example builds sketches of up to ~2e5 buckets
 @given(
-    hnp.arrays(
-        np.float64,
-        st.integers(1, 400),
-        elements=st.one_of(
-            st.just(0.0),
-            st.floats(0, 1e-5, allow_subnormal=False),
-            st.floats(1e-5, 1e12, allow_subnormal=False),
-        ),
-    ),
+    sketch_values(),
     st.lists(st.integers(0, 400), max_size=5),
 )
 def test_sketch_properties_on_arbitrary_arrays(x: np.ndarray, cuts: list[int]) -> None:

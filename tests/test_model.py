@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from points import POINT
 from scipy import integrate
+from strategies import floats, input_sets, log_uniform
 
 from impact.inputs.keys import KEYS, key_info
 from impact.model.core import INPUTS, OUTPUTS, evaluate
@@ -508,49 +509,6 @@ def test_total_is_sum_of_parts_and_equals_brute_force_integral(x: dict[str, floa
 # ---------------------------------------------------------------------------------------------
 
 
-def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
-    # Subnormal inputs (a severity of 5e-324) only test float rounding, not the model.
-    return st.floats(lo, hi, allow_subnormal=False)
-
-
-def log_uniform_st(lo: float, hi: float) -> st.SearchStrategy[float]:
-    return floats(lo, hi).map(lambda e: 10.0**e)
-
-
-def input_sets() -> st.SearchStrategy[dict[str, float]]:
-    positive_hours = log_uniform_st(-3, 5)
-    nonneg_hours = st.one_of(st.just(0.0), log_uniform_st(-3, 5))
-    share = st.one_of(st.sampled_from([0.0, 1.0]), floats(0, 1))
-    amount = st.one_of(st.just(0.0), log_uniform_st(0, 9))
-    strategy = {
-        "outage.hours": positive_hours,
-        "outage.severity": share,
-        "outage.zero_view_hours": nonneg_hours,
-        "revenue.hourly_loss": amount,
-        "engagement.max_drop": share,
-        "engagement.decay_hours": positive_hours,
-        "engagement.recovery_half_life_hours": st.one_of(log_uniform_st(-6, 12), positive_hours),
-        "algorithm.quality_loss": share,
-        "algorithm.latency_hours": nonneg_hours,
-        "users.count": amount,
-        "users.churn_max": share,
-        "users.churn_scale_hours": positive_hours,
-        "users.return_share": share,
-        "users.return_after_hours": nonneg_hours,
-        "users.rival_share": share,
-        "creators.count": amount,
-        "creators.churn_max": share,
-        "creators.churn_scale_hours": positive_hours,
-        "creators.zero_view_weight": floats(0, 5),
-        "creators.return_share": share,
-        "creators.earnings_per_hour": amount,
-        "horizon.hours": nonneg_hours,
-        "algorithm.degrade_hours": positive_hours,
-    }
-    assert set(strategy) == set(INPUTS)
-    return st.fixed_dictionaries(strategy)
-
-
 @given(input_sets())
 def test_every_output_is_finite_and_non_negative(x: dict[str, float]) -> None:
     out = run(x)
@@ -690,7 +648,7 @@ def test_scale_the_v1_blip_is_now_small() -> None:
     assert out["users_lost"] < 1e-3 * 1e8  # a blip loses a tiny share of users
 
 
-@given(input_sets(), log_uniform_st(-3, 5))
+@given(input_sets(), log_uniform(-3, 5))
 def test_horizon_does_not_change_who_leaves(x: dict[str, float], horizon: float) -> None:
     # v2: behaviour uses the whole latency ramp; only the revenue integrals stop at H.
     a, b = run(x), run({**x, "horizon.hours": horizon})

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import finite_floats, param_floats
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import (
@@ -438,10 +439,6 @@ def test_bad_python_values(spec: float, text: str, fragment: str) -> None:
 
 
 # ---------------------------------------------------------------- properties
-
-finite_floats = st.floats(allow_nan=False, allow_infinity=False)
-# Bounded so high - low stays finite (a span of inf would make the PERT shape undefined).
-param_floats = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=200)

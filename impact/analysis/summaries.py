@@ -69,8 +69,10 @@ def breakdown(result: SimulationResult) -> pd.DataFrame:
 
 def precision(result: SimulationResult, level: float = 0.95) -> pd.DataFrame:
     """Monte Carlo precision of every output: the standard error of the mean (also relative to
-    the mean) and distribution-free `level` intervals for p50 and p95 from order statistics."""
+    the mean), distribution-free `level` intervals for p50 and p95 from order statistics, and
+    whether the tail lets `se_mean` be trusted (`SimulationResult.tail_diagnostics`)."""
     rows = []
+    tails = result.tail_diagnostics().to_dict("index")
     for metric, row in result.summary.iterrows():
         mean, se = float(row["mean"]), float(row["se_mean"])
         p50_low, p50_high = result.quantile_interval(str(metric), 0.50, level)
@@ -88,6 +90,8 @@ def precision(result: SimulationResult, level: float = 0.95) -> pd.DataFrame:
                 "p95": float(row["p95"]),
                 "p95_low": p95_low,
                 "p95_high": p95_high,
+                "tail_index": float(tails[metric]["tail_index"]),
+                "se_mean_reliable": bool(tails[metric]["se_mean_reliable"]),
             }
         )
     return pd.DataFrame(rows)

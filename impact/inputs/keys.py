@@ -240,7 +240,10 @@ KEYS: tuple[KeyInfo, ...] = (
         "creators.zero_view_weight",
         "wz",
         "h/h",
-        NONNEG,
+        # At most 1: a zero-view hour inside the outage adds wz·(1 − S) to creators' exposure
+        # and the outage itself S, so above 1 more severity would lower creator churn (MODEL.md
+        # v2 wants creators_lost non-decreasing in S). See docs/model.md §10.
+        SHARE,
         "0.5",
         _A,
         "disruption-hours one zero-view hour counts for, for creators",

@@ -122,7 +122,20 @@ def _precision(data: ReportData) -> str:
         "trials): the standard error of each mean, and distribution-free 95% intervals for the "
         "median and the 95th percentile from order statistics. This is the simulation's own "
         "noise, not the uncertainty of the assumptions, which the percentiles already show. "
-        "Also in `precision.csv`.\n\n" + table(header, rows, "lrrrrr")
+        "Also in `precision.csv`.\n\n" + table(header, rows, "lrrrrr") + _tail_note(data)
+    )
+
+
+def _tail_note(data: ReportData) -> str:
+    """One line naming the outputs whose tail is too heavy for their standard error."""
+    heavy = data.precision.loc[~data.precision["se_mean_reliable"].astype(bool), "metric"]
+    if heavy.empty:
+        return ""
+    names = ", ".join(f"`{m}`" for m in heavy)
+    return (
+        f"\n\nThe standard error of the mean is unreliable for {names}: the tail of the "
+        "simulated values is too heavy (Hill tail index below 2 over the top 0.1% of trials), "
+        "so a few extreme trials can move the mean by more than it says; prefer the percentiles."
     )
 
 

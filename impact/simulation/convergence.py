@@ -4,7 +4,9 @@ A precision target REL is met when both
   * the standard error of the mean total loss is at most REL × the mean, and
   * the 95% distribution-free interval of its 95th percentile (binomial order statistics) is at
     most REL × p95 wide.
-Both shrink like 1/√n, so from a round's precision the trials still needed are estimated as
+The p95 interval reaches to the sketch's bucket edges, so it is never narrower than one bucket
+(2^-13 to 2^-12 of p95): a target below about 3e-4 may not be met. Both shrink like 1/√n until
+then, so from a round's precision the trials still needed are estimated as
 n·(achieved / REL)², with 10% to spare; rounds grow by at least one block and at most ×4 (an
 early estimate can be noisy) and always end on a block boundary. Every decision depends only
 on the results so far, which depend only on the seed, so the same seed and target give the same

@@ -25,12 +25,16 @@ __all__ = [
     "METRIC_UNITS",
     "PER_CREATOR",
     "STATISTICS",
+    "TAIL_INDEX_LIMIT",
     "TRACKED",
     "SimulationResult",
 ]
 
 STATISTICS = FULL_STATISTICS
 INTERVAL_PERCENTILES = {"p05": 0.05, "p50": 0.50, "p95": 0.95, "p99": 0.99}
+# Below a tail index of 2 the variance is infinite (or the sample cannot tell it from infinite),
+# so std / √n understates how far the mean may be off.
+TAIL_INDEX_LIMIT = 2.0
 METRIC_UNITS = {o.name: o.unit for o in REGISTRY}
 
 
@@ -193,8 +197,9 @@ class SimulationResult:
         """`level` intervals of p05, p50, p95 and p99 for every output (index `metric`).
 
         Columns `p05_low`, `p05_high`, … come from `quantile_interval`: binomial order
-        statistics, valid whatever the distribution (for lhs and sobol designs, which are more
-        even than independent draws, they are conservative).
+        statistics widened to the sketch's bucket edges, valid whatever the distribution and
+        the trial count (for lhs and sobol designs, which are more even than independent
+        draws, they are conservative).
         """
         rows = []
         for name in OUTPUTS:
@@ -202,6 +207,26 @@ class SimulationResult:
             for label, q in INTERVAL_PERCENTILES.items():
                 row[f"{label}_low"], row[f"{label}_high"] = self.quantile_interval(name, q, level)
             rows.append(row)
+        return pd.DataFrame(rows).set_index("metric")
+
+    def tail_diagnostics(self) -> pd.DataFrame:
+        """Whether `se_mean` can be trusted, per output (index `metric`).
+
+        `tail_index` is Hill's estimate from the top 0.1% of trials (`Sketch.tail_index`);
+        `se_mean_reliable` is False when it is below `TAIL_INDEX_LIMIT` (2): the tail is then
+        too heavy for the standard error to describe the mean's Monte Carlo error, and a few
+        extreme trials can move the mean by more than it says.
+        """
+        rows = []
+        for name in OUTPUTS:
+            alpha = self.sketches[name].tail_index()
+            rows.append(
+                {
+                    "metric": name,
+                    "tail_index": alpha,
+                    "se_mean_reliable": not alpha < TAIL_INDEX_LIMIT,
+                }
+            )
         return pd.DataFrame(rows).set_index("metric")
 
     def to_json(self) -> dict[str, object]:

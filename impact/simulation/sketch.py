@@ -8,6 +8,12 @@ whenever the values in that bucket are equal (always for a fixed input) and othe
 the bucket's width. Exact zeros have a bucket of their own; other values below 1e-6 (dollars,
 users or hours) share one bucket.
 
+The bucket width does not shrink with the trial count, but the Monte Carlo error of a quantile
+does, so for a narrowly spread output (or any output at 1e8 trials) the width can exceed the
+error. `quantile_interval` therefore reports the order-statistic interval widened to the edges
+of the buckets that hold its two ranks: it always contains the interval the exact order
+statistics would give, so it covers at least as often, whatever the trial count.
+
 Counts merge exactly; sums merge in a fixed order (the engine's), so results do not depend on
 how many workers ran. No library does this vectorised: `ddsketch` and `tdigest` add one value
 per Python call, far too slow for 1e7 values a second.
@@ -17,16 +23,70 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MANTISSA_BITS", "TINY", "Sketch"]
+__all__ = [
+    "HILL_SHARE",
+    "MANTISSA_BITS",
+    "TINY",
+    "Sketch",
+    "bucket_bounds",
+    "bucket_edge",
+    "order_statistic_ranks",
+]
 
 MANTISSA_BITS = 12
 TINY = 1e-6
+HILL_SHARE = 0.001  # the top 0.1% of trials (at least HILL_MIN) estimate the tail index
+HILL_MIN = 100
 _SHIFT = 52 - MANTISSA_BITS
 _TINY_INDEX = int(np.array([TINY]).view(np.int64)[0] >> _SHIFT)
+
+
+def bucket_edge(index: int) -> float:
+    """The lower edge of bucket `index` (the smallest float whose shifted bits equal it).
+
+    >>> bucket_edge(int(np.array([3.0]).view(np.int64)[0] >> _SHIFT))
+    3.0
+    """
+    return float(np.array([index << _SHIFT], dtype=np.int64).view(np.float64)[0])
+
+
+_TINY_EDGE = bucket_edge(_TINY_INDEX + 1)  # every pooled tiny value lies in (0, _TINY_EDGE)
+
+
+def bucket_bounds(value: float) -> tuple[float, float]:
+    """The edges of the bucket a value falls in (low inclusive, high exclusive).
+
+    >>> bucket_bounds(1.0001)
+    (1.0, 1.000244140625)
+    """
+    if value <= 0:
+        return (0.0, 0.0)
+    index = int(np.array([float(value)]).view(np.int64)[0] >> _SHIFT)
+    if index <= _TINY_INDEX:
+        return (0.0, _TINY_EDGE)
+    return (bucket_edge(index), bucket_edge(index + 1))
+
+
+@lru_cache(maxsize=256)
+def order_statistic_ranks(n: int, q: float, level: float = 0.95) -> tuple[int, int]:
+    """Ranks (1-based, within 1…n) whose order statistics bracket the q-quantile at `level`:
+    l is the smallest rank with P(B ≤ l) ≥ (1 − level)/2 and u one more than the smallest with
+    P(B ≤ u − 1) ≥ (1 + level)/2, for B ~ Binomial(n, q).
+
+    >>> order_statistic_ranks(100_000, 0.95)
+    (94864, 95136)
+    """
+    from scipy import stats
+
+    alpha = (1 - level) / 2
+    lo = int(stats.binom.ppf(alpha, n, q))
+    hi = int(stats.binom.ppf(1 - alpha, n, q)) + 1
+    return max(lo, 1), min(hi, n)
 
 
 @dataclass
@@ -139,30 +199,75 @@ class Sketch:
         sums = np.concatenate([[0.0, self.tiny_sum], self.sums])
         return counts, sums
 
+    def _bucket_of_rank(self, rank: int) -> tuple[int, NDArray[np.int64], NDArray[np.float64]]:
+        counts, sums = self._buckets()
+        rank = min(max(int(rank), 1), self.n)
+        return int(np.searchsorted(np.cumsum(counts), rank)), counts, sums
+
     def value_at_rank(self, rank: int) -> float:
         """The `rank`-th smallest value (1-based), to the bucket resolution."""
         if self.n == 0:
             return math.nan
-        rank = min(max(int(rank), 1), self.n)
-        counts, sums = self._buckets()
-        i = int(np.searchsorted(np.cumsum(counts), rank))
+        i, counts, sums = self._bucket_of_rank(rank)
         value = sums[i] / counts[i] if i else 0.0
         return float(min(max(value, self.min), self.max))
+
+    def bounds_at_rank(self, rank: int) -> tuple[float, float]:
+        """Bounds that surely hold the `rank`-th smallest value: its bucket's edges, within
+        [min, max] (so a single value when every value is the same).
+
+        >>> Sketch.of(np.array([0.0, 1.0, 1.0001, 5.0])).bounds_at_rank(2)
+        (1.0, 1.000244140625)
+        """
+        if self.n == 0:
+            return (math.nan, math.nan)
+        i, _, _ = self._bucket_of_rank(rank)
+        if i == 0:
+            low, high = 0.0, 0.0
+        elif i == 1:
+            low, high = 0.0, _TINY_EDGE
+        else:
+            low, high = bucket_edge(self.offset + i - 2), bucket_edge(self.offset + i - 1)
+        return (max(low, self.min), min(high, self.max))
 
     def quantile(self, q: float) -> float:
         """The q-quantile as the ⌈q·n⌉-th smallest value (numpy's 'inverted_cdf')."""
         return self.value_at_rank(math.ceil(q * self.n - 1e-9))
 
     def quantile_interval(self, q: float, level: float = 0.95) -> tuple[float, float]:
-        """A distribution-free interval for the q-quantile from binomial order statistics."""
-        from scipy import stats
+        """A distribution-free interval for the q-quantile from binomial order statistics.
 
+        The ranks l and u come from Binomial(n, q); the interval runs from the lower edge of
+        the bucket holding the l-th smallest value to the upper edge of the bucket holding the
+        u-th, so it contains [X(l), X(u)] and covers at least as often as that exact interval.
+        """
         if self.n == 0:
             return (math.nan, math.nan)
-        alpha = (1 - level) / 2
-        lo = int(stats.binom.ppf(alpha, self.n, q))
-        hi = int(stats.binom.ppf(1 - alpha, self.n, q)) + 1
-        return (self.value_at_rank(max(lo, 1)), self.value_at_rank(min(hi, self.n)))
+        lo, hi = order_statistic_ranks(self.n, q, level)
+        return (self.bounds_at_rank(lo)[0], self.bounds_at_rank(hi)[1])
+
+    def tail_index(self, share: float = HILL_SHARE) -> float:
+        """Hill's estimate of the tail index α from the top `share` of values (at least 100).
+
+        P(X > x) falling like x^-α means moments of order α and above are infinite; below
+        α = 2 the variance is, and `se_mean` cannot be trusted. Read off the buckets (values
+        to 2^-12 relative, far finer than the estimate's own noise, about α/√k). NaN with
+        fewer than 10·100 values or a non-positive threshold; inf for a flat top.
+        """
+        k = max(math.ceil(share * self.n - 1e-9), HILL_MIN)
+        if self.n < 10 * HILL_MIN:
+            return math.nan
+        threshold = self.value_at_rank(self.n - k)
+        if not threshold > 0:
+            return math.nan
+        values, counts = self.points()
+        above_rank = np.cumsum(counts[::-1])  # values from the top, with how many lie at or above
+        values, counts = values[::-1], counts[::-1]
+        i = int(np.searchsorted(above_rank, k))
+        take = counts[: i + 1].astype(np.float64)
+        take[i] -= above_rank[i] - k  # only part of the bucket holding the k-th largest
+        hill = float(np.dot(take, np.log(values[: i + 1] / threshold))) / k
+        return 1.0 / hill if hill > 0 else math.inf
 
     def tail_mean(self, q: float = 0.95) -> float:
         """Mean of the worst ⌈(1-q)·n⌉ values (CVaR, expected shortfall)."""
