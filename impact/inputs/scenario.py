@@ -13,6 +13,7 @@ from typing import Any
 from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
+from impact.inputs.expect import Band, PublishedLoss, parse_expect, parse_published
 from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.specs import parse_spec
 
@@ -31,7 +32,8 @@ __all__ = [
 
 METHODS = ("mc", "lhs", "sobol")
 SECTIONS = sorted({k.key.split(".")[0] for k in KEYS})
-TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", *SECTIONS}
+TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", "expect", "published"}
+TOP_LEVEL |= set(SECTIONS)
 SAMPLING_KEYS = {"trials", "seed", "method"}
 TIER_KEYS = {"name", "creator_share", "earnings_share"}
 
@@ -93,6 +95,8 @@ class Scenario:
     correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
     path: Path | None = None
     given_keys: frozenset[str] = frozenset()
+    expect: tuple[Band, ...] = ()  # [expect] bands (impact.inputs.expect)
+    published: tuple[PublishedLoss, ...] = ()  # [published] losses of this outage
 
     @property
     def label(self) -> str:
@@ -357,6 +361,10 @@ def _parse(
             bag.add(f"sampling.method: {sampling['method']!r}: must be one of {', '.join(METHODS)}")
         else:
             fields["method"] = sampling["method"]
+    if "expect" in raw:
+        fields["expect"] = parse_expect(raw["expect"], notes, bag.add)
+    if "published" in raw:
+        fields["published"] = parse_published(raw["published"], bag.add)
     if "correlations" in raw:
         fields["correlations"] = _parse_correlations(raw["correlations"], bag)
         if not partial:  # an overlay's pairs are checked once applied, by the engine
