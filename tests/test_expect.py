@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,11 @@ N = 20_000
 
 @pytest.mark.parametrize("name", sorted(impact.builtin_scenarios()))
 def test_builtin_observables_sit_inside_the_facts_they_cite(name: str) -> None:
-    # filterwarnings = error: an ExpectationWarning (> 10% of trials outside a band) fails here.
+    # An ExpectationWarning (> 10% of trials outside a band) fails here.
     scenario = impact.load_scenario(name)
-    result = impact.simulate(scenario, N, rng=scenario.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", impact.ExpectationWarning)
+        result = impact.simulate(scenario, N, rng=scenario.seed)
     bands = expectation_table(result)
     for _, row in bands.iterrows():
         assert row["low"] <= row["p50"] <= row["high"], row["quantity"]
