@@ -12,6 +12,7 @@ from impact.api import estimate, write_report
 from impact.exceptions import (
     ConvergenceWarning,
     CorrelationWarning,
+    ExpectationWarning,
     ImpactError,
     ImpactWarning,
     InputError,
@@ -36,6 +37,7 @@ __all__ = [
     "ConvergenceWarning",
     "CorrelationWarning",
     "Distribution",
+    "ExpectationWarning",
     "ImpactError",
     "ImpactWarning",
     "InputError",

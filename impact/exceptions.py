@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConvergenceWarning",
     "CorrelationWarning",
+    "ExpectationWarning",
     "ImpactError",
     "ImpactWarning",
     "InputError",
@@ -29,3 +30,7 @@ class ConvergenceWarning(ImpactWarning):
 
 class CorrelationWarning(ImpactWarning):
     """A table of rank correlations was not a valid correlation matrix and has been repaired."""
+
+
+class ExpectationWarning(ImpactWarning):
+    """More than 10% of trials fall outside a band of the scenario's [expect] table."""

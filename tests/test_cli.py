@@ -282,6 +282,8 @@ def test_sensitivity_with_one_or_no_uncertain_input(tmp_path: Path, capsys) -> N
     status, out, err = run(
         [
             "sensitivity",
+            "--scenario",
+            "meta-2024",  # no [correlations]: tiktok-us-2026 correlates keys this test fixes
             "--trials",
             "1000",
             *fixed,
@@ -302,6 +304,8 @@ def test_sensitivity_with_one_or_no_uncertain_input(tmp_path: Path, capsys) -> N
     status, _, err = run(
         [
             "sensitivity",
+            "--scenario",
+            "meta-2024",  # no [correlations]: tiktok-us-2026 correlates keys this test fixes
             "--trials",
             "1000",
             *fixed,

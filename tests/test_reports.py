@@ -224,8 +224,9 @@ def test_markdown_renders_to_html_with_every_table_and_image(report: Path) -> No
     text = (report / "report.md").read_text()
     html = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
     found = tables(text)
-    # results, precision, breakdown, what drives it, attrition, tiers, assumptions, facts
-    assert len(found) == 8
+    # results, precision, breakdown, what drives it, input correlations (achieved), attrition,
+    # checks against the world (observables), tiers, assumptions, rank correlations given, facts
+    assert len(found) == 11
     assert html.count("<table>") == len(found)
     assert html.count("<img ") == len(IMAGE.findall(text))
     for lines in found:  # every row has as many cells as its header

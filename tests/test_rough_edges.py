@@ -54,13 +54,13 @@ def test_unmodified_run_keeps_the_scenario_folder_and_title(
 
 def test_overlay_names_its_keys_in_the_title(tmp_path: Path, capsys) -> None:
     overlay = tmp_path / "o.toml"
-    overlay.write_text('[engagement]\nmax_drop = "0.2"\n')
+    overlay.write_text('[engagement]\nrecovery_half_life_hours = "72"\n')
     status, out, err = run(
         ["simulate", "--trials", "2000", "--overlay", str(overlay), "--out", str(tmp_path / "r")],
         capsys,
     )
     assert status == 0, err
-    assert "(modified: engagement.max_drop)" in out
+    assert "(modified: engagement.recovery_half_life_hours)" in out
 
 
 def test_sensitivity_writes_one_folder_per_metric(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from impact.exceptions import InputError
 from impact.inputs.datafile import MAX_SCENARIO_BYTES
 from impact.inputs.distributions import Distribution
+from impact.inputs.expect import Band, PublishedLoss
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
 from impact.inputs.scenario_file import builtin_scenarios, comments, read_toml, resolve
@@ -70,6 +71,8 @@ class Scenario:
     path: Path | None = None
     given_keys: frozenset[str] = frozenset()
     modified: tuple[str, ...] = ()  # what a what-if run changed (see `impact.inputs.whatif`)
+    expect: tuple[Band, ...] = ()  # [expect] bands (impact.inputs.expect)
+    published: tuple[PublishedLoss, ...] = ()  # [published] losses of this outage
 
     @property
     def label(self) -> str:

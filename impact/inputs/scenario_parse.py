@@ -9,6 +9,7 @@ from typing import Any
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
+from impact.inputs.expect import parse_expect, parse_published
 from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.methods import Method
 from impact.inputs.problems import Collector, suggest
@@ -28,7 +29,8 @@ __all__ = [
 ]
 
 SECTIONS = sorted({k.key.split(".")[0] for k in KEYS})
-TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", *SECTIONS}
+TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", "expect", "published"}
+TOP_LEVEL |= set(SECTIONS)
 SAMPLING_KEYS = {"trials", "seed", "method"}
 # The most trials one run may ask for. A billion trials already puts the standard error of the
 # mean at 0.003% of the spread, far below what any input is known to, and takes hours; more is
@@ -173,6 +175,10 @@ def parse_scenario(
             bag.add(f"sampling.method: {sampling['method']!r}: must be one of {', '.join(Method)}")
         else:
             fields["method"] = sampling["method"]
+    if "expect" in raw:
+        fields["expect"] = parse_expect(raw["expect"], notes, bag.add)
+    if "published" in raw:
+        fields["published"] = parse_published(raw["published"], bag.add)
     if "correlations" in raw:
         fields["correlations"] = _parse_correlations(raw["correlations"], bag)
         if not partial:  # an overlay's pairs are checked once applied, by the engine

@@ -19,6 +19,7 @@ from impact.reports.files import Writer, write_files
 from impact.reports.markdown import render_report
 from impact.reports.provenance import Provenance, docs_link
 from impact.reports.tables import write_csv, write_summary_csv
+from impact.simulation.checks import observables_table
 from impact.simulation.engine import SimulationResult
 
 __all__ = ["SamplesFormat", "check_samples_format", "report_writers", "write_report"]
@@ -77,6 +78,7 @@ def report_writers(
         "breakdown.csv": partial(write_csv, data.breakdown),
         "tiers.csv": partial(write_csv, data.tiers),
         "assumptions.csv": partial(write_csv, data.assumptions),
+        "observables.csv": partial(write_csv, observables_table(data.result)),
     }
     if samples_format is not None:
         fmt = SamplesFormat(samples_format)

@@ -15,6 +15,7 @@ from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.headline import headline
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.md import cell, table
+from impact.reports.observables import observables_section
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
@@ -302,6 +303,7 @@ FILES = {
     "breakdown.csv": "the four parts of the total loss, with shares of the mean total",
     "tiers.csv": "creator tiers: creators, shares, tier loss and loss per creator",
     "assumptions.csv": "every input: key, description, unit, spec, source",
+    "observables.csv": "implied observables (mean, p05, p50, p95) and any [expect] band",
     "samples.csv": "every trial's uncertain inputs and outputs",
     "samples.parquet": "every trial's uncertain inputs and outputs (Parquet)",
 }
@@ -334,6 +336,7 @@ def render_report(
         drivers_section(data.drivers),
         correlations_section(data.result.correlations),
         _attrition(data),
+        observables_section(data.result),
         _tiers(data),
         _assumptions(data),
         _method(data, docs),

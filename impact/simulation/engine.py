@@ -29,6 +29,7 @@ from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
 from impact.simulation.finite import check_inputs, check_outputs
@@ -302,7 +303,7 @@ def simulate(
     if sampling.correlation is not None and totals.correlation_sum is not None:
         achieved = totals.correlation_sum / totals.correlation_weight
         correlations = achieved_table(sampling.correlation, achieved)
-    return SimulationResult(
+    result = SimulationResult(
         scenario=scenario,
         n_trials=totals.done,
         seed=root_entropy(root),
@@ -317,3 +318,5 @@ def simulate(
         converged=converged,
         rounds=tuple(ends),
     )
+    warn_on_expectations(result)  # [expect] bands the inputs conflict with
+    return result

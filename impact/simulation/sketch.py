@@ -320,3 +320,19 @@ class Sketch:
         below = np.concatenate([[0], np.cumsum(counts)])
         at_or_below = below[np.searchsorted(values, np.asarray(x, dtype=float), side="right")]
         return np.asarray((self.n - at_or_below) / self.n, dtype=np.float64)
+
+    def share_below(self, x: float) -> float:
+        """P(value < x): the share of the stream strictly below `x`, read off the bucket counts.
+
+        A bucket counts as below when its mean is, so the answer is exact unless `x` falls
+        inside a bucket holding values on both sides of it (then it is off by at most that
+        bucket's count over n).
+
+        >>> Sketch.of(np.array([1.0, 2.0, 2.0, 9.0])).share_below(2.0)
+        0.25
+        """
+        if self.n == 0:
+            return math.nan
+        values, counts = self.points()
+        below = int(counts[: int(np.searchsorted(values, float(x), side="left"))].sum())
+        return below / self.n
