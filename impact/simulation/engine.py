@@ -126,7 +126,7 @@ def _run_task(
         if n <= 0:
             break
         inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
-        outputs = evaluate_all(inputs)
+        outputs = evaluate_all(inputs, scenario.profile_weights)
         result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
