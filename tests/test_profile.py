@@ -183,3 +183,43 @@ def test_bad_profiles_name_the_file_and_row(tmp_path: Path, weights: list[str], 
 def test_an_unknown_profile_lists_the_built_in_ones():
     with pytest.raises(InputError, match="short-video-us"):
         load_profile("short-video-uk")
+
+
+def test_cli_simulate_with_a_profile_writes_the_onset_report(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from impact.cli import app
+
+    out = tmp_path / "r"
+    args = ["simulate", "--profile", "short-video-us", "--trials", "3000", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--quiet"])
+    assert result.exit_code == 0, result.output
+    report = (out / "report.md").read_text()
+    assert "## When it happens" in report and "Worst time to fail" in report
+    assert "--profile short-video-us" in report
+    assert (out / "loss_by_onset.png").exists() and (out / "loss_by_onset.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--onset", "Sun 25:00"], "outage.onset_hour_of_week: Sun 25:00"),
+        (["--onset", "170"], "outage.onset_hour_of_week: 170"),
+        (["--profile", "BAD"], "p.csv: 167 rows"),
+        (["--week-factor", "-1"], "revenue.week_factor: -1"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(
+    tmp_path: Path, args: list[str], names: str, capsys: pytest.CaptureFixture[str]
+):
+    from impact.cli import main
+
+    if "BAD" in args:
+        args = ["--profile", str(_profile_file(tmp_path, ["1"] * 167))]
+    out = tmp_path / "r"
+    status = main(["simulate", *args, "--trials", "100", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and names in lines[0] and "Traceback" not in err
+    assert not out.exists()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.analysis.onset import loss_by_onset
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 from impact.model.outputs import PARTS, TOTAL
@@ -171,6 +172,7 @@ class ReportData:
     distribution: pd.DataFrame
     exceedance: pd.DataFrame
     activity_path: pd.DataFrame | None
+    onset: pd.DataFrame | None = None  # loss by onset hour, with a revenue profile
 
 
 def report_data(result: SimulationResult) -> ReportData:
@@ -192,4 +194,5 @@ def report_data(result: SimulationResult) -> ReportData:
         distribution=distribution(result),
         exceedance=exceedance_curve(result),
         activity_path=result.activity_path,
+        onset=loss_by_onset(result),
     )

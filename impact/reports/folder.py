@@ -15,6 +15,7 @@ from impact.analysis.summaries import ReportData, report_data
 from impact.exceptions import InputError
 from impact.reports.files import Writer, write_files
 from impact.reports.markdown import render_report
+from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
 from impact.reports.provenance import Provenance, docs_link
 from impact.reports.tables import write_csv, write_summary_csv
 from impact.simulation.engine import SimulationResult
@@ -85,6 +86,9 @@ def report_writers(
         if name == "activity_path.png" and data.activity_path is None:
             continue
         writers[name] = partial(charts.draw, name, data)
+    if data.onset is not None:
+        writers[ONSET_CSV] = partial(write_csv, data.onset)
+        writers[ONSET_CHART] = partial(draw_onset_chart, data.onset)
     files = list(writers)
     writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))
     return writers

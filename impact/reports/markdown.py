@@ -11,10 +11,12 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from impact.analysis.onset import ONSET
 from impact.analysis.sensitivity import drivers
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
+from impact.reports.profile_report import onset_section
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
@@ -313,6 +315,8 @@ FILES = {
     "assumptions.csv": "every input: key, description, unit, spec, source",
     "samples.csv": "every trial's uncertain inputs and outputs",
     "samples.parquet": "every trial's uncertain inputs and outputs (Parquet)",
+    "loss_by_onset.csv": "loss by onset hour of the week: profile weight, onsets drawn, median, "
+    "90% band and mean",
 }
 
 
@@ -340,6 +344,7 @@ def render_report(
         _results(data),
         _precision(data),
         _breakdown(data),
+        onset_section(data.onset, scenario.profile, scenario.specs[ONSET]),
         drivers_section(drivers(data.result)),
         correlations_section(data.result.correlations),
         _attrition(data),
