@@ -81,7 +81,7 @@ def tornado(scenario: Scenario, metric: str = DEFAULT_METRIC) -> pd.DataFrame:
     for i, key in enumerate(keys):
         dist = scenario.distributions[key]
         inputs[key][2 * i], inputs[key][2 * i + 1] = (float(v) for v in dist.ppf(np.array(SWING)))
-    values = evaluate(inputs)[metric]
+    values = evaluate(inputs, scenario.profile_weights)[metric]
     frame = pd.DataFrame(
         {
             "key": list(keys),
@@ -145,7 +145,7 @@ def sobol(
     def model(x: np.ndarray) -> np.ndarray:
         inputs: dict[str, np.ndarray | float] = dict(fixed)
         inputs.update({key: x[i] for i, key in enumerate(keys)})
-        return evaluate(inputs)[metric]
+        return evaluate(inputs, scenario.profile_weights)[metric]
 
     dists = [scenario.distributions[key] for key in keys]
     return sobol_table(model, dists, keys, n, rng, level=level, resamples=resamples)

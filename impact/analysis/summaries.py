@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.analysis.onset import loss_by_onset
 from impact.analysis.pilot import activity_band
 from impact.analysis.sensitivity import drivers
 from impact.inputs.keys import KEYS
@@ -178,6 +179,7 @@ class ReportData:
     exceedance: pd.DataFrame
     activity_path: pd.DataFrame | None
     drivers: pd.DataFrame
+    onset: pd.DataFrame | None = None  # loss by onset hour, with a revenue profile
 
 
 def report_data(result: SimulationResult) -> ReportData:
@@ -200,4 +202,5 @@ def report_data(result: SimulationResult) -> ReportData:
         exceedance=exceedance_curve(result),
         activity_path=activity_band(result),
         drivers=drivers(result),
+        onset=loss_by_onset(result),
     )

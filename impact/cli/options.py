@@ -12,6 +12,7 @@ import typer
 
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS, key_info
+from impact.inputs.profile import load_profile
 from impact.inputs.scenario import (
     MAX_TRIALS,
     Scenario,
@@ -66,6 +67,7 @@ class ScenarioOptions:
     flags: dict[str, str] = field(default_factory=dict)
     sets: list[str] = field(default_factory=list)
     overlays: list[Path] = field(default_factory=list)
+    profile: str | None = None
 
     def build(self) -> Scenario:
         """The scenario with every override applied; titled "… (modified: key, …)" if any."""
@@ -76,6 +78,8 @@ class ScenarioOptions:
         scenario = base
         for overlay in self.overlays:
             scenario = apply_overlay(scenario, overlay)
+        if self.profile is not None:
+            scenario = scenario.with_profile(load_profile(self.profile), source="--profile")
         named = {key: spec for key, spec in self.flags.items() if spec is not None}
         if named:
             scenario = scenario.with_overrides(named, source="command-line flag")
@@ -170,6 +174,19 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         *(_flag_parameter(info) for info in NAMED_FLAGS),
         inspect.Parameter(
+            "profile",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None,
+                "--profile",
+                metavar="NAME|PATH",
+                help="revenue profile over the week: flat, short-video-us or a CSV of 168 "
+                "hourly weights (Monday 00:00 first); the onset is then uniform unless --onset",
+                rich_help_panel="Scenario inputs",
+            ),
+            annotation=str | None,
+        ),
+        inspect.Parameter(
             "set_",
             inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(
@@ -202,6 +219,7 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
             flags={info.key: kwargs.pop(info.field) for info in NAMED_FLAGS},
             sets=list(kwargs.pop("set_") or []),
             overlays=list(kwargs.pop("overlay") or []),
+            profile=kwargs.pop("profile"),
         )
         return func(options=options, **kwargs)
 

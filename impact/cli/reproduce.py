@@ -34,6 +34,8 @@ def reproduce_line(
     args = ["impact", command, "--scenario", options.scenario]
     for overlay in options.overlays:
         args += ["--overlay", str(overlay)]
+    if options.profile is not None:
+        args += ["--profile", options.profile]
     for key, spec in options.flags.items():
         flag = key_info(key).flag
         if spec is not None and flag:

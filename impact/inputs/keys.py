@@ -35,6 +35,7 @@ class Domain:
 HOURS = Domain(0.0, low_open=True)
 NONNEG = Domain(0.0)
 SHARE = Domain(0.0, 1.0)
+WEEK = Domain(0.0, 168.0, high_open=True)  # an hour of the week
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +289,29 @@ KEYS: tuple[KeyInfo, ...] = (
         "time constant of the recommender's degradation while disrupted (63% of q after τq "
         "hours of a total outage)",
         "--degrade-hours",
+    ),
+    KeyInfo(
+        "outage.onset_hour_of_week",
+        "o",
+        "h",
+        WEEK,
+        "0",
+        "no effect without a revenue profile; with one, uniform(0, 168) unless given "
+        "(the onset is unknown)",
+        "hour of the week the outage begins, hours since Monday 00:00 in the profile's time "
+        "zone ('Sun 04:00' = 148)",
+        "--onset",
+    ),
+    KeyInfo(
+        "revenue.week_factor",
+        "f",
+        "×",
+        NONNEG,
+        "1",
+        "assumption: an ordinary week unless stated",
+        "multiplier of revenue in the first 168 hours of the outage (a seasonal premium, "
+        "e.g. 1.3 for a holiday week); applies to the direct loss only",
+        "--week-factor",
     ),
 )
 

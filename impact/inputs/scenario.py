@@ -15,12 +15,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from impact.exceptions import InputError
 from impact.inputs.datafile import MAX_SCENARIO_BYTES
 from impact.inputs.distributions import Distribution
 from impact.inputs.expect import Band, PublishedLoss
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
+from impact.inputs.profile import FLAT, Profile, load_profile
 from impact.inputs.scenario_file import builtin_scenarios, comments, read_toml, resolve
 from impact.inputs.scenario_parse import (
     MAX_TRIALS,
@@ -32,6 +35,9 @@ from impact.inputs.scenario_parse import (
 )
 from impact.inputs.specs import parse_spec
 from impact.inputs.tiers import DEFAULT_TIERS, Tier
+
+ONSET = "outage.onset_hour_of_week"
+PROFILE = "revenue.profile"
 
 __all__ = [
     "DEFAULT_TIERS",
@@ -73,6 +79,7 @@ class Scenario:
     modified: tuple[str, ...] = ()  # what a what-if run changed (see `impact.inputs.whatif`)
     expect: tuple[Band, ...] = ()  # [expect] bands (impact.inputs.expect)
     published: tuple[PublishedLoss, ...] = ()  # [published] losses of this outage
+    profile: Profile = FLAT
 
     @property
     def label(self) -> str:
@@ -92,6 +99,11 @@ class Scenario:
         Relative `empirical(...)` paths are read from the current folder. Raises InputError
         naming the key and spec when one is unknown or invalid.
         """
+        if PROFILE in overrides or "revenue_profile" in overrides:
+            rest = {k: v for k, v in overrides.items() if k not in (PROFILE, "revenue_profile")}
+            spec = overrides.get(PROFILE, overrides.get("revenue_profile"))
+            profile = load_profile(str(spec))
+            return self.with_profile(profile).with_overrides(rest, source=source)
         specs = dict(self.specs)
         dists = dict(self.distributions)
         sources = dict(self.sources)
@@ -104,13 +116,38 @@ class Scenario:
         given = self.given_keys | {key_info(n).key for n in overrides}
         return replace(self, specs=specs, distributions=dists, sources=sources, given_keys=given)
 
+    @property
+    def profile_weights(self) -> np.ndarray | None:
+        """The revenue profile's 168 weights for the model, or None when it is flat."""
+        return None if self.profile.is_flat else self.profile.weights
+
+    def with_profile(self, profile: Profile, *, source: str = "revenue profile") -> Scenario:
+        """A copy with another revenue profile. Unless the onset was given, a non-flat profile
+        makes it uncertain over the whole week (uniform(0, 168)), and a flat one leaves it be."""
+        scenario = replace(self, profile=profile)
+        if ONSET in self.given_keys:
+            return scenario
+        info = key_info(ONSET)
+        spec = info.default or "0" if profile.is_flat else "uniform(0, 168)"
+        note = info.default_source if profile.is_flat else f"default with a {source}: unknown"
+        return replace(
+            scenario,
+            specs={**self.specs, ONSET: spec},
+            distributions={**self.distributions, ONSET: parse_spec(spec, key=ONSET)},
+            sources={**self.sources, ONSET: note},
+        )
+
     def resolved(self) -> dict[str, Any]:
         """Everything that determines the simulated numbers, in canonical form."""
-        return {
+        out: dict[str, Any] = {
             "inputs": {k.key: self.distributions[k.key].spec() for k in KEYS},
             "tiers": [[t.name, t.creator_share, t.earnings_share] for t in self.tiers],
             "correlations": {f"{a} ~ {b}": r for (a, b), r in sorted(self.correlations.items())},
         }
+        if not self.profile.is_flat:
+            weights = self.profile.weights.tobytes()
+            out["profile"] = [self.profile.spec(), hashlib.sha256(weights).hexdigest()[:16]]
+        return out
 
     def digest(self) -> str:
         """A short hash of the resolved scenario, for reproducibility blocks."""
@@ -203,7 +240,8 @@ def _build(parsed: dict[str, Any], bag: Collector, *, name: str, path: Path | No
         fields[part].update(parsed.pop(part))
     fields.update(parsed)
     fields.setdefault("name", name)
-    return Scenario(path=path, **fields)
+    profile = fields.pop("profile", FLAT)
+    return Scenario(path=path, **fields).with_profile(profile)
 
 
 def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
@@ -228,9 +266,11 @@ def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
     parsed.pop("description", None)
     if "correlations" in parsed:
         parsed["correlations"] = {**scenario.correlations, **parsed["correlations"]}
-    return replace(
+    profile = parsed.pop("profile", None)
+    scenario = replace(
         scenario, specs=specs, distributions=dists, sources=sources, given_keys=given, **parsed
     )
+    return scenario if profile is None else scenario.with_profile(profile)
 
 
 def scenario_from_specs(
@@ -245,8 +285,8 @@ def scenario_from_specs(
     check_name(name)
     nested: dict[str, Any] = {}
     for raw_key, spec in specs.items():
-        info = key_info(raw_key)
-        section, _, leaf = info.key.partition(".")
+        key = PROFILE if raw_key in (PROFILE, "revenue_profile") else key_info(raw_key).key
+        section, _, leaf = key.partition(".")
         nested.setdefault(section, {})[leaf] = spec
     bag = Collector(name)
     parsed = parse_scenario(nested, {}, bag, base_dir=None, partial=False)
@@ -258,4 +298,5 @@ def scenario_from_specs(
         fields[part].update(parsed.pop(part))
     for key in given:
         fields["sources"][key] = "given by the caller"
-    return Scenario(name=name, title=title, given_keys=given, **fields)
+    profile = parsed.pop("profile", FLAT)
+    return Scenario(name=name, title=title, given_keys=given, **fields).with_profile(profile)

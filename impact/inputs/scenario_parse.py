@@ -13,6 +13,7 @@ from impact.inputs.expect import parse_expect, parse_published
 from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.methods import Method
 from impact.inputs.problems import Collector, suggest
+from impact.inputs.profile import load_profile
 from impact.inputs.specs import parse_spec
 from impact.inputs.tiers import DEFAULT_TIERS, parse_tiers
 
@@ -31,6 +32,7 @@ __all__ = [
 SECTIONS = sorted({k.key.split(".")[0] for k in KEYS})
 TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", "expect", "published"}
 TOP_LEVEL |= set(SECTIONS)
+PROFILE = "revenue.profile"  # a profile name or CSV path, not a spec
 SAMPLING_KEYS = {"trials", "seed", "method"}
 # The most trials one run may ask for. A billion trials already puts the standard error of the
 # mean at 0.003% of the spread, far below what any input is known to, and takes hours; more is
@@ -136,6 +138,14 @@ def parse_scenario(
             key = f"{section}.{name}"
             if key == "creators.tiers":
                 fields["tiers"] = parse_tiers(spec, notes, bag)
+                continue
+            if key == PROFILE:
+                try:
+                    if not isinstance(spec, str):
+                        raise InputError(f"{PROFILE}: {spec!r}: give a profile name or a CSV path")
+                    fields["profile"] = load_profile(spec, base_dir=base_dir)
+                except InputError as exc:
+                    bag.add(str(exc))
                 continue
             try:
                 info = key_info(key)

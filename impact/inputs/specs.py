@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from impact.exceptions import InputError
+from impact.inputs import week
 from impact.inputs.datafile import read_csv_file
 from impact.inputs.distributions import (
     Choice,
@@ -36,6 +37,7 @@ _NUMBER = re.compile(
     r"^\s*([-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([kKMB]?)\s*$", re.ASCII
 )
 _CALL = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
+ONSET_KEY = "outage.onset_hour_of_week"
 _SUFFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
 
 FAMILIES = tuple(family.usage for family in FAMILY_TABLE.values())
@@ -257,6 +259,8 @@ def parse_spec(
         else:
             if not text:
                 raise InputError("empty spec; give a number or a distribution")
+            if key == ONSET_KEY:  # 'Sun 04:00' and days inside specs become hours of the week
+                text = week.translate(text)
             dist = _build(text, domain, base_dir)
         if domain is not None:
             check_domain(dist, domain)

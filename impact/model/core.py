@@ -18,8 +18,17 @@ from impact.inputs.keys import KEYS
 from impact.model import shape
 from impact.model.integrals import exp_integral, ramp_integrals
 from impact.model.outputs import OUTPUTS, PER_CREATOR
+from impact.model.week import window_hours
 
-__all__ = ["INPUTS", "OUTPUTS", "activity", "evaluate", "evaluate_all", "loss_per_creator"]
+__all__ = [
+    "INPUTS",
+    "OUTPUTS",
+    "activity",
+    "evaluate",
+    "evaluate_all",
+    "loss_per_creator",
+    "revenue_hours",
+]
 
 FloatArray = NDArray[np.float64]
 INPUTS: tuple[str, ...] = tuple(k.key for k in KEYS)
@@ -31,6 +40,28 @@ def _get(inputs: Mapping[str, ArrayLike], key: str) -> FloatArray:
     return np.asarray(inputs[key], dtype=float)
 
 
+# Keys added after v2 that a caller's mapping may leave out: their values without effect.
+_NEUTRAL = {"outage.onset_hour_of_week": 0.0, "revenue.week_factor": 1.0}
+
+
+def _optional(inputs: Mapping[str, ArrayLike], key: str) -> FloatArray:
+    return np.asarray(inputs.get(key, _NEUTRAL[key]), dtype=float)
+
+
+def revenue_hours(
+    inputs: Mapping[str, ArrayLike], D: FloatArray, profile: ArrayLike | None = None
+) -> FloatArray:
+    """Hours of average revenue in the outage window: ∫ w over [o, o + D), with the first
+    168 hours scaled by the week factor f. Without a profile (w = 1) this is D + (f − 1)·min(D,
+    168), which is D itself, to the bit, when f = 1 (the v2 direct loss)."""
+    factor = _optional(inputs, "revenue.week_factor")
+    first = np.minimum(D, 168.0)
+    if profile is None:
+        return D + (factor - 1.0) * first
+    onset = _optional(inputs, "outage.onset_hour_of_week")
+    return window_hours(profile, onset, D) + (factor - 1.0) * window_hours(profile, onset, first)
+
+
 @dataclass(frozen=True)
 class _State:
     """The per-trial quantities every output is built from (MODEL.md's intermediate symbols)."""
@@ -38,6 +69,7 @@ class _State:
     D: FloatArray
     S: FloatArray
     R: FloatArray
+    W: FloatArray  # revenue-weighted hours of the outage window (D without a profile)
     H: FloatArray
     L: FloatArray
     a_e: FloatArray  # engagement drop at restoration
@@ -48,7 +80,7 @@ class _State:
     T_r: FloatArray
 
 
-def _state(inputs: Mapping[str, ArrayLike]) -> _State:
+def _state(inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None) -> _State:
     D, S, R, L, H = (
         _get(inputs, k)
         for k in (
@@ -75,8 +107,9 @@ def _state(inputs: Mapping[str, ArrayLike]) -> _State:
     p = _get(inputs, "users.churn_max") * -np.expm1(
         -exposure / _get(inputs, "users.churn_scale_hours")
     )
+    W = revenue_hours(inputs, D, profile)
     return _State(
-        D, S, R, H, L, a_e, a_q,
+        D, S, R, W, H, L, a_e, a_q,
         _get(inputs, "engagement.recovery_half_life_hours"),
         p,
         _get(inputs, "users.return_share"),
@@ -127,7 +160,8 @@ def _creators_churn(inputs: Mapping[str, ArrayLike], s: _State) -> FloatArray:
 
 def _outputs(inputs: Mapping[str, ArrayLike], s: _State) -> dict[str, FloatArray]:
     attrition_h, engagement_h, latency_h = _after_effect_hours(s)
-    outage_h = s.S * s.D
+    # Revenue lost while down follows the profile; after-effects use its mean, 1 (docs/model.md).
+    outage_h = s.S * s.W
     loss_hours = outage_h + attrition_h + engagement_h + latency_h  # v2: without R
     N = _get(inputs, "users.count")
     rho_c = _get(inputs, "creators.return_share")
@@ -154,38 +188,50 @@ def _gap(s: _State, u: float) -> FloatArray:
     return np.asarray(1.0 - a)
 
 
+def _per_hour(s: _State) -> FloatArray:
+    """Revenue-weighted hours per hour of outage (1 without a profile or a week factor)."""
+    positive = s.D > 0
+    return np.where(positive, s.W / np.where(positive, s.D, 1.0), 1.0)
+
+
 def _observables(s: _State) -> dict[str, FloatArray]:
     """Quantities implied per trial that someone could check against the world."""
     return {
         "activity_gap_at_restore": _gap(s, 0.0),
         "activity_gap_7d": _gap(s, WEEK_HOURS),
         "activity_gap_30d": _gap(s, MONTH_HOURS),
-        "direct_loss_per_hour_usd": s.R * s.S,
+        "direct_loss_per_hour_usd": s.R * s.S * _per_hour(s),
         "users_lost_share": s.p * (1.0 - s.rho_u),
     }
 
 
-def evaluate(inputs: Mapping[str, ArrayLike]) -> dict[str, FloatArray]:
+def evaluate(
+    inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None
+) -> dict[str, FloatArray]:
     """Evaluate the model for every trial at once.
 
-    `inputs` maps each key of `INPUTS` ('outage.hours', …) to an array (or scalar) of values;
-    the result maps each name of `OUTPUTS` to an array of the broadcast shape.
+    `inputs` maps each key of `INPUTS` ('outage.hours', …) to an array (or scalar) of values
+    (the onset and the week factor may be left out: 0 and 1); the result maps each name of
+    `OUTPUTS` to an array of the broadcast shape. `profile` is the revenue profile's 168 hourly
+    weights with mean 1 (Monday 00:00 first), or None for a flat one.
 
     >>> x = {k: 0.0 for k in INPUTS}
     >>> x.update({"outage.hours": 10, "outage.severity": 1, "revenue.hourly_loss": 1e5,
     ...           "engagement.decay_hours": 1, "engagement.recovery_half_life_hours": 1,
-    ...           "algorithm.degrade_hours": 1,
+    ...           "algorithm.degrade_hours": 1, "revenue.week_factor": 1,
     ...           "users.churn_scale_hours": 1, "creators.churn_scale_hours": 1})
     >>> float(evaluate(x)["total_revenue_loss_usd"])
     1000000.0
     """
-    return _outputs(inputs, _state(inputs))
+    return _outputs(inputs, _state(inputs, profile))
 
 
-def evaluate_all(inputs: Mapping[str, ArrayLike]) -> dict[str, FloatArray]:
+def evaluate_all(
+    inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None
+) -> dict[str, FloatArray]:
     """Every registered quantity (`impact.model.outputs.TRACKED`): outputs, the creator loss per
     creator and the implied observables, from one evaluation."""
-    s = _state(inputs)
+    s = _state(inputs, profile)
     out = _outputs(inputs, s)
     out[PER_CREATOR] = loss_per_creator(inputs, out)
     out.update(_observables(s))

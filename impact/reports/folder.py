@@ -17,6 +17,7 @@ from impact.exceptions import InputError
 from impact.inputs.scenario import builtin_scenarios, load_scenario
 from impact.reports.files import Writer, write_files
 from impact.reports.markdown import render_report
+from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
 from impact.reports.provenance import Provenance, docs_link
 from impact.reports.tables import write_csv, write_summary_csv
 from impact.simulation.checks import observables_table
@@ -89,6 +90,9 @@ def report_writers(
         if name == "activity_path.png" and data.activity_path is None:
             continue
         writers[name] = partial(charts.draw, name, data)
+    if data.onset is not None:
+        writers[ONSET_CSV] = partial(write_csv, data.onset)
+        writers[ONSET_CHART] = partial(draw_onset_chart, data.onset)
     files = list(writers)
     writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))
     return writers

@@ -10,12 +10,14 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from impact.analysis.onset import ONSET
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.headline import headline
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.md import cell, table
 from impact.reports.observables import observables_section
+from impact.reports.profile_report import onset_section
 from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import correlations_section, drivers_section
 from impact.reports.tables import stat
@@ -306,6 +308,8 @@ FILES = {
     "observables.csv": "implied observables (mean, p05, p50, p95) and any [expect] band",
     "samples.csv": "every trial's uncertain inputs and outputs",
     "samples.parquet": "every trial's uncertain inputs and outputs (Parquet)",
+    "loss_by_onset.csv": "loss by onset hour of the week: profile weight, onsets drawn, median, "
+    "90% band and mean",
 }
 
 
@@ -333,6 +337,7 @@ def render_report(
         _results(data),
         _precision(data),
         _breakdown(data),
+        onset_section(data.onset, scenario.profile, scenario.specs[ONSET]),
         drivers_section(data.drivers),
         correlations_section(data.result.correlations),
         _attrition(data),

@@ -105,7 +105,7 @@ def _run_task(
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
             inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
             check_inputs(scenario, inputs)
-            outputs = evaluate_all(inputs)
+            outputs = evaluate_all(inputs, scenario.profile_weights)
         check_outputs(scenario, inputs, outputs)
         result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
