@@ -27,12 +27,15 @@ from impact.inputs.scenario import (
 )
 from impact.inputs.specs import parse_spec
 from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
+from impact.risk import annual
+from impact.simulation.annual import AnnualResult
 from impact.simulation.engine import SimulationResult, simulate
 
 __all__ = [
     "INPUTS",
     "KEYS",
     "OUTPUTS",
+    "AnnualResult",
     "ConvergenceWarning",
     "CorrelationWarning",
     "Distribution",
@@ -44,6 +47,7 @@ __all__ = [
     "Tier",
     "__version__",
     "activity",
+    "annual",
     "builtin_scenarios",
     "estimate",
     "evaluate",

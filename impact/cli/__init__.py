@@ -18,6 +18,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+from impact.cli import annual as _annual  # noqa: E402,F401
 from impact.cli import calibrate as _calibrate  # noqa: E402,F401
 from impact.cli import retro as _retro  # noqa: E402,F401
 from impact.cli import scenarios as _scenarios  # noqa: E402,F401  (registers commands)

@@ -13,7 +13,7 @@ from typing import Any
 from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
-from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
+from impact.inputs.keys import EXTRA_KEYS, KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.specs import parse_spec
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 METHODS = ("mc", "lhs", "sobol")
-SECTIONS = sorted({k.key.split(".")[0] for k in KEYS})
+SECTIONS = sorted({k.key.split(".")[0] for k in (*KEYS, *EXTRA_KEYS)})  # + [frequency], [cost]
 TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", *SECTIONS}
 SAMPLING_KEYS = {"trials", "seed", "method"}
 TIER_KEYS = {"name", "creator_share", "earnings_share"}

@@ -1,0 +1,47 @@
+"""The Python face of annual risk, paired comparison and resilience: names, paths or scenarios in,
+results with summary DataFrames out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from impact.inputs.scenario import Scenario, load_scenario
+from impact.rng import RNGLike
+from impact.simulation.annual import DEFAULT_THRESHOLDS, AnnualResult, simulate_annual
+
+__all__ = ["annual", "as_scenario"]
+
+ScenarioLike = Scenario | str | Path
+
+
+def as_scenario(scenario: ScenarioLike, overlays: Iterable[str | Path] = ()) -> Scenario:
+    """A Scenario as it is, or a built-in name or a file loaded (with overlays)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load_scenario(scenario, overlays)
+
+
+def annual(
+    scenario: ScenarioLike = "tiktok-us-2026",
+    n_years: int = 100_000,
+    rng: RNGLike = 20260125,
+    *,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    workers: int = 1,
+    **overrides: str | float | int,
+) -> AnnualResult:
+    """Annual outage risk of a scenario: `result.summary` (mean, p50…p99, VaR/CVaR at 95% and
+    99% of every annual figure) and `result.risk` (P(at least one outage), P(loss > X)).
+
+    Keyword overrides are scenario keys with underscores (``frequency_events_per_year=2``).
+
+    >>> import impact
+    >>> r = impact.annual("meta-2024", 20_000, frequency_events_per_year=1)
+    >>> round(r.p_any_outage, 2)
+    0.63
+    """
+    base = as_scenario(scenario)
+    if overrides:
+        base = base.with_overrides(overrides, source="given by the caller")
+    return simulate_annual(base, n_years, rng, thresholds=thresholds, workers=workers)
