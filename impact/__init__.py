@@ -27,9 +27,10 @@ from impact.inputs.scenario import (
 )
 from impact.inputs.specs import parse_spec
 from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
-from impact.risk import annual
+from impact.risk import annual, compare
 from impact.simulation.annual import AnnualResult
 from impact.simulation.engine import SimulationResult, simulate
+from impact.simulation.paired import PairedResult
 
 __all__ = [
     "INPUTS",
@@ -42,6 +43,7 @@ __all__ = [
     "ImpactError",
     "ImpactWarning",
     "InputError",
+    "PairedResult",
     "Scenario",
     "SimulationResult",
     "Tier",
@@ -49,6 +51,7 @@ __all__ = [
     "activity",
     "annual",
     "builtin_scenarios",
+    "compare",
     "estimate",
     "evaluate",
     "load_scenario",
