@@ -27,7 +27,7 @@ from impact.inputs.scenario import (
 )
 from impact.inputs.specs import parse_spec
 from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
-from impact.risk import annual, compare
+from impact.risk import annual, compare, resilience
 from impact.simulation.annual import AnnualResult
 from impact.simulation.engine import SimulationResult, simulate
 from impact.simulation.paired import PairedResult
@@ -56,6 +56,7 @@ __all__ = [
     "evaluate",
     "load_scenario",
     "parse_spec",
+    "resilience",
     "scenario_from_specs",
     "simulate",
 ]

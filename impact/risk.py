@@ -7,12 +7,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from impact.analysis.compare import check_same_trials
+from impact.inputs.designs import load_design
 from impact.inputs.scenario import Scenario, load_scenario
 from impact.rng import RNGLike
 from impact.simulation.annual import DEFAULT_THRESHOLDS, AnnualResult, simulate_annual
 from impact.simulation.paired import Mode, PairedResult, simulate_paired
+from impact.simulation.resilience import ResilienceResult, simulate_resilience
 
-__all__ = ["annual", "as_scenario", "compare"]
+__all__ = ["annual", "as_scenario", "compare", "resilience"]
 
 ScenarioLike = Scenario | str | Path
 
@@ -76,3 +78,26 @@ def compare(
     n = n_trials if n_trials is not None else (check_same_trials(first, second) or 100_000)
     mode: Mode = "year" if annual else "outage"
     return simulate_paired(first, second, n, rng, mode=mode, workers=workers)
+
+
+def resilience(
+    current: ScenarioLike = "single-site",
+    candidate: ScenarioLike = "multi-region",
+    n_futures: int = 20_000,
+    rng: RNGLike = 20260125,
+    *,
+    base: str | Path | None = None,
+    workers: int = 1,
+) -> ResilienceResult:
+    """NPV of moving from `current` to `candidate` (designs: names, files or Scenarios with
+    [frequency] and [cost]): `result.summary`, `p_npv_positive`, `payback`,
+    `break_even_per_year`. `impact.analysis.resilience.tornado` ranks what it hinges on.
+
+    >>> import impact
+    >>> r = impact.resilience(n_futures=2_000)
+    >>> 0.0 <= r.p_npv_positive <= 1.0
+    True
+    """
+    now = current if isinstance(current, Scenario) else load_design(current, base)
+    new = candidate if isinstance(candidate, Scenario) else load_design(candidate, base)
+    return simulate_resilience(now, new, n_futures, rng, workers=workers)

@@ -21,6 +21,7 @@ app = typer.Typer(
 from impact.cli import annual as _annual  # noqa: E402,F401
 from impact.cli import calibrate as _calibrate  # noqa: E402,F401
 from impact.cli import compare as _compare  # noqa: E402,F401
+from impact.cli import resilience as _resilience  # noqa: E402,F401
 from impact.cli import retro as _retro  # noqa: E402,F401
 from impact.cli import scenarios as _scenarios  # noqa: E402,F401  (registers commands)
 from impact.cli import sensitivity as _sensitivity  # noqa: E402,F401
