@@ -130,3 +130,40 @@ def test_cli_bad_designs_exit_2_naming_the_key(
     assert status == 2, err
     assert needle in err and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_end_to_end_through_the_installed_command(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("impact", path=os.path.dirname(sys.executable)) or shutil.which("impact")
+    assert exe, "the `impact` console script is not installed"
+    for argv in (
+        ["annual", "--trials", "5000", "--out", "a"],
+        [
+            "compare",
+            "tiktok-us-2026",
+            "--b-set",
+            "outage.hours=24",
+            "--trials",
+            "5000",
+            "--out",
+            "c",
+        ],
+        ["resilience", "--trials", "500", "--out", "r"],
+    ):
+        done = subprocess.run(
+            [exe, *argv], capture_output=True, text=True, timeout=300, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / argv[-1] / "report.md").is_file()
+    bad = subprocess.run(
+        [exe, "annual", "--set", "frequency.events_per_year=-2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert bad.returncode == 2 and "frequency.events_per_year" in bad.stderr
+    assert "Traceback" not in bad.stderr
