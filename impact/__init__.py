@@ -28,12 +28,16 @@ from impact.inputs.scenario import (
 )
 from impact.inputs.specs import parse_spec
 from impact.model.core import INPUTS, OUTPUTS, activity, evaluate
+from impact.risk import annual, compare, resilience
+from impact.simulation.annual import AnnualResult
 from impact.simulation.engine import SimulationResult, simulate
+from impact.simulation.paired import PairedResult
 
 __all__ = [
     "INPUTS",
     "KEYS",
     "OUTPUTS",
+    "AnnualResult",
     "ConvergenceWarning",
     "CorrelationWarning",
     "Distribution",
@@ -41,16 +45,20 @@ __all__ = [
     "ImpactError",
     "ImpactWarning",
     "InputError",
+    "PairedResult",
     "Scenario",
     "SimulationResult",
     "Tier",
     "__version__",
     "activity",
+    "annual",
     "builtin_scenarios",
+    "compare",
     "estimate",
     "evaluate",
     "load_scenario",
     "parse_spec",
+    "resilience",
     "scenario_from_specs",
     "simulate",
     "write_report",

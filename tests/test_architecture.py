@@ -22,7 +22,7 @@ DECLARATIONS = ("impact.model.outputs",)
 RANKS = {
     "__main__": 8,
     "cli": 7,
-    "face": 6,  # impact/__init__.py and impact/api.py
+    "face": 6,  # impact/__init__.py, impact/api.py and impact/risk.py (the Python API)
     "reports": 5,
     "analysis": 4,
     "calibration": 4,
@@ -38,7 +38,7 @@ def stage(module: str) -> str:
     parts = module.split(".")
     if parts[0] != "impact":
         raise ValueError(module)
-    if len(parts) == 1 or parts[1] in ("api", "__init__"):
+    if len(parts) == 1 or parts[1] in ("api", "risk", "__init__"):
         return "face"
     if parts[1] in BASE or module in DECLARATIONS:
         return "base"

@@ -214,11 +214,6 @@ def test_an_unknown_method_is_an_input_error() -> None:
             [],
             "'outage.hours ~ outage.severity' = 1.5: a rank correlation must lie in [-1, 1]",
         ),
-        (  # a key tiktok-us-2026 does not already correlate, so this is the only problem
-            '"outage.hours ~ creators.count" = 0.5',
-            ["--set", "creators.count=10"],
-            "'outage.hours ~ creators.count': creators.count is fixed at 10",
-        ),
     ],
 )
 def test_a_bad_correlation_table_is_one_line_and_exit_2(
@@ -231,6 +226,18 @@ def test_a_bad_correlation_table_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert status == 2
     assert err.count("\n") == 1 and err.startswith("error: ") and expected in err
+
+
+def test_an_override_that_fixes_a_correlated_key_drops_its_pairs() -> None:
+    # A what-if (`--set engagement.max_drop=0.2`) must not fail on the scenario's own
+    # [correlations]: a fixed key cannot be correlated, so its pairs go; the others stay.
+    scenario = load_scenario("tiktok-us-2026")
+    pairs = set(scenario.correlations)
+    fixed = scenario.with_overrides({"engagement.max_drop": 0.2})
+    gone = {p for p in pairs if "engagement.max_drop" in p}
+    assert gone and set(fixed.correlations) == pairs - gone
+    result = simulate(fixed, 1_000, rng=1)
+    assert result.n_trials == 1_000
 
 
 def test_validate_reports_a_fixed_input_in_a_correlation(tmp_path: Path, capsys) -> None:

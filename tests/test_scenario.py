@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from impact.exceptions import InputError
-from impact.inputs.keys import KEYS
+from impact.inputs.keys import EXTRA_KEYS, KEYS
 from impact.inputs.scenario import (
     DEFAULT_TIERS,
     apply_overlay,
@@ -32,7 +32,9 @@ def test_builtins_load_by_name_and_path(name: str) -> None:
     by_name = load_scenario(name)
     assert by_name.name == name
     assert load_scenario(builtin_scenarios()[name]).digest() == by_name.digest()
-    assert set(by_name.distributions) == {k.key for k in KEYS}
+    model_keys = {k.key for k in KEYS}
+    # Every model key, plus the keys of a year or a design ([frequency], [cost]) if given.
+    assert model_keys <= set(by_name.distributions) <= model_keys | {k.key for k in EXTRA_KEYS}
 
 
 def test_every_given_value_of_a_builtin_carries_a_source() -> None:

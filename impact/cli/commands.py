@@ -42,6 +42,9 @@ COMMANDS = (
     Command("calibrate durations", "calibrate", "durations_command"),
     Command("calibrate recovery", "calibrate", "recovery_command"),
     Command("retro", "retro", "retro_command"),
+    Command("annual", "annual", "annual_command"),
+    Command("compare", "compare", "compare_command"),
+    Command("resilience", "resilience", "resilience_command"),
 )
 # The order `impact --help` lists the top-level commands in: the main job first.
 COMMAND_ORDER = tuple(command.name for command in COMMANDS if " " not in command.name)

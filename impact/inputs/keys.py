@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KEYS", "REQUIRED_KEYS", "Domain", "KeyInfo", "key_info"]
+__all__ = [
+    "COST_KEYS",
+    "EXTRA_KEYS",
+    "FREQUENCY_KEY",
+    "KEYS",
+    "REQUIRED_KEYS",
+    "Domain",
+    "KeyInfo",
+    "key_info",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +35,7 @@ class Domain:
 
     def describe(self) -> str:
         if self.high == float("inf"):
-            return "must be > 0" if self.low_open else f"must be ≥ {self.low:g}"
+            return f"must be > {self.low:g}" if self.low_open else f"must be ≥ {self.low:g}"
         left = "(" if self.low_open else "["
         right = ")" if self.high_open else "]"
         return f"must lie in {left}{self.low:g}, {self.high:g}{right}"
@@ -315,9 +324,62 @@ KEYS: tuple[KeyInfo, ...] = (
     ),
 )
 
+# Keys of a year and of a design, not of one outage: they are not model inputs (no random stream
+# per outage, no part of `KEYS`' order), and only `impact annual` and `impact resilience` read
+# them. A scenario without them still simulates single outages.
+FREQUENCY_KEY = "frequency.events_per_year"
+EXTRA_KEYS: tuple[KeyInfo, ...] = (
+    KeyInfo(
+        FREQUENCY_KEY,
+        "λ",
+        "outages/year",
+        NONNEG,
+        None,
+        "required by `impact annual`",
+        "expected outages like the scenario's per year (the rate λ of a mixed Poisson count)",
+    ),
+    KeyInfo(
+        "cost.one_off_usd",
+        "K0",
+        "USD",
+        NONNEG,
+        None,
+        "required by `impact resilience`",
+        "one-off cost of the design, paid at the start (year 0)",
+    ),
+    KeyInfo(
+        "cost.per_year_usd",
+        "k",
+        "USD/year",
+        NONNEG,
+        None,
+        "required by `impact resilience`",
+        "running cost of the design per year, paid at the end of each year",
+    ),
+    KeyInfo(
+        "cost.years",
+        "T",
+        "years",
+        Domain(1.0),
+        None,
+        "required by `impact resilience`",
+        "horizon of the decision in whole years (a fractional draw is rounded)",
+    ),
+    KeyInfo(
+        "cost.discount_rate",
+        "r",
+        "share/year",
+        Domain(-1.0, low_open=True),
+        None,
+        "required by `impact resilience`",
+        "annual discount rate of the cash flows (> −1)",
+    ),
+)
+COST_KEYS: tuple[str, ...] = tuple(k.key for k in EXTRA_KEYS if k.key.startswith("cost."))
+
 REQUIRED_KEYS: tuple[str, ...] = tuple(k.key for k in KEYS if k.default is None)
-_BY_KEY = {k.key: k for k in KEYS}
-_BY_FIELD = {k.field: k for k in KEYS}
+_BY_KEY = {k.key: k for k in (*KEYS, *EXTRA_KEYS)}
+_BY_FIELD = {k.field: k for k in (*KEYS, *EXTRA_KEYS)}
 
 
 def key_info(name: str) -> KeyInfo:

@@ -114,7 +114,22 @@ class Scenario:
             specs[info.key] = spec if isinstance(spec, str) else f"{spec:g}"
             sources[info.key] = source
         given = self.given_keys | {key_info(n).key for n in overrides}
-        return replace(self, specs=specs, distributions=dists, sources=sources, given_keys=given)
+        # A key fixed by an override can no longer be correlated: its pairs go with it (a
+        # what-if such as `--set engagement.max_drop=0.2` must not fail on the scenario's
+        # [correlations]); pairs of keys that stay uncertain are kept.
+        correlations = {
+            pair: r
+            for pair, r in self.correlations.items()
+            if not any(dists[key].is_fixed for key in pair if key in dists)
+        }
+        return replace(
+            self,
+            specs=specs,
+            distributions=dists,
+            sources=sources,
+            given_keys=given,
+            correlations=correlations,
+        )
 
     @property
     def profile_weights(self) -> np.ndarray | None:

@@ -10,7 +10,7 @@ from typing import Any
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
 from impact.inputs.expect import parse_expect, parse_published
-from impact.inputs.keys import KEYS, REQUIRED_KEYS, key_info
+from impact.inputs.keys import EXTRA_KEYS, KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.methods import Method
 from impact.inputs.problems import Collector, suggest
 from impact.inputs.profile import load_profile
@@ -29,7 +29,7 @@ __all__ = [
     "slug",
 ]
 
-SECTIONS = sorted({k.key.split(".")[0] for k in KEYS})
+SECTIONS = sorted({k.key.split(".")[0] for k in (*KEYS, *EXTRA_KEYS)})  # + [frequency], [cost]
 TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", "expect", "published"}
 TOP_LEVEL |= set(SECTIONS)
 PROFILE = "revenue.profile"  # a profile name or CSV path, not a spec

@@ -1,0 +1,113 @@
+"""`impact annual`: outages per year times what each costs; the annual loss and its tail."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from impact.cli.options import (
+    DEFAULT_SEED,
+    DEFAULT_TRIALS,
+    JsonFlag,
+    QuietFlag,
+    ScenarioOptions,
+    WorkersFlag,
+    parse_whole,
+    scenario_options,
+)
+from impact.cli.progress import DelayedProgress, wants_progress
+from impact.cli.reproduce import reproduce_line
+from impact.inputs.specs import parse_number
+from impact.reports.annual_report import headline, write_annual_report
+from impact.reports.provenance import Provenance
+from impact.simulation.annual import DEFAULT_THRESHOLDS, simulate_annual
+
+__all__ = ["annual_command", "parse_thresholds", "run_settings"]
+
+TrialsFlag = Annotated[
+    str | None,
+    typer.Option("--trials", metavar="N", help="simulated years (default 100k; 1M works)"),
+]
+SeedFlag = Annotated[
+    str | None, typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})")
+]
+
+
+def run_settings(
+    trials: str | None, seed: str | None, own: tuple[int | None, int | None]
+) -> tuple[int, int]:
+    """Trials and seed: the flags, else the scenario's [sampling], else the defaults."""
+    n = parse_whole(trials, "trials", 1) or own[0] or DEFAULT_TRIALS
+    root = parse_whole(seed, "seed", 0)
+    if root is None:
+        root = own[1] if own[1] is not None else DEFAULT_SEED
+    return n, root
+
+
+def parse_thresholds(values: list[str] | None) -> tuple[float, ...]:
+    """--threshold amounts (100M, 1B …), or the defaults."""
+    if not values:
+        return DEFAULT_THRESHOLDS
+    from impact.exceptions import InputError
+
+    out = []
+    for text in values:
+        try:
+            value = parse_number(text)
+        except InputError:
+            raise InputError(f"--threshold: {text!r}: not an amount (write e.g. 100M)") from None
+        if value < 0:
+            raise InputError(f"--threshold: {text!r}: must be ≥ 0")
+        out.append(value)
+    return tuple(out)
+
+
+@scenario_options
+def annual_command(
+    options: ScenarioOptions,
+    trials: TrialsFlag = None,
+    seed: SeedFlag = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            metavar="USD",
+            help="report P(annual loss > USD) (repeatable; default 10M, 100M, 1B)",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="DIR", help="output folder (default reports/<scenario>-annual)"
+        ),
+    ] = None,
+    workers: WorkersFlag = 1,
+    json_output: JsonFlag = False,
+    quiet: QuietFlag = False,
+) -> None:
+    """Simulate years of outages (needs [frequency] events_per_year); write the report --out."""
+    scenario = options.build()
+    n_years, root = run_settings(trials, seed, (scenario.trials, scenario.seed))
+    thresholds = parse_thresholds(threshold)
+    out_dir = out if out is not None else Path("reports") / f"{scenario.name}-annual"
+    bar = DelayedProgress(n_years, enabled=wants_progress(quiet=quiet, json_output=json_output))
+    with bar:
+        result = simulate_annual(
+            scenario, n_years, root, thresholds=thresholds, workers=workers, progress=bar.simulated
+        )
+        extra = [a for x in thresholds for a in ("--threshold", f"{x:.10g}")]
+        command = reproduce_line(
+            options, trials=n_years, seed=result.seed, out=out_dir, extra=extra, command="annual"
+        )
+        data, written = write_annual_report(result, Provenance(command), out_dir)
+    if json_output:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+        return
+    if quiet:
+        return
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
+    console.print(headline(data).replace("> ", "").replace("**", "").replace(">\n", ""))
+    console.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")

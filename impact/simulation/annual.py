@@ -1,0 +1,323 @@
+"""Annual risk: a mixed-Poisson count of outages per simulated year, each outage drawn afresh.
+
+A year draws its rate λ from `[frequency] events_per_year`, then its count N ~ Poisson(λ); each
+of its N outages draws every input from the scenario and is evaluated by the model, and the
+year's figures are the sums over its outages. No Python loop runs over years or outages: a block
+of years is handled as arrays, and the outages are summed into their years with `np.add.reduceat`
+over the flattened outages.
+
+Random streams (so that any number of workers gives the same numbers, and two designs compared
+on common random numbers pair up year by year and outage by outage). Years come in blocks of
+`YEAR_BLOCK`; block b uses the b-th child of the root seed, and inside it:
+
+* child 0: a uniform per year, pushed through the rate's inverse CDF (λ);
+* child 1: a uniform per year, pushed through Poisson(λ)'s inverse CDF (N). A design with a
+  higher rate has at least as many outages in the same year;
+* child 2 + k: the k-th outage of every year of the block, drawn by `draw_block` (the engine's
+  per-key streams) for all the block's years and kept for the years with N > k. The k-th outage
+  of year y thus has the same inputs whatever the other years hold and whatever another design's
+  rate: keys two designs share draw the same values. The only loop is over k, up to the largest
+  count in the block (a handful), each step vectorised over every year.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from impact.exceptions import InputError
+from impact.inputs.distributions import Distribution
+from impact.inputs.keys import FREQUENCY_KEY
+from impact.inputs.scenario import Scenario
+from impact.model.core import evaluate
+from impact.model.outputs import OUTPUTS, TOTAL
+from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation.blocks import run_blocks, worker_count
+from impact.simulation.result import METRIC_UNITS
+from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
+from impact.simulation.sketch import Sketch
+
+__all__ = [
+    "ANNUAL_METRICS",
+    "ANNUAL_STATISTICS",
+    "DEFAULT_THRESHOLDS",
+    "OUTAGES",
+    "YEAR_BLOCK",
+    "AnnualResult",
+    "annual_block",
+    "frequency_of",
+    "poisson_counts",
+    "simulate_annual",
+]
+
+FloatArray = NDArray[np.float64]
+YEAR_BLOCK = 65_536
+RATE_STREAM, COUNT_STREAM, FIRST_OUTAGE_STREAM = 0, 1, 2
+OUTAGES = "outages"
+ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS)
+ANNUAL_UNITS = {OUTAGES: "outages", **METRIC_UNITS}
+DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)
+ANNUAL_STATISTICS = (
+    "mean", "std", "p50", "p90", "p95", "p99", "var95", "cvar95", "var99", "cvar99", "se_mean",
+)  # fmt: skip
+Progress = Callable[[int, int], None]
+
+
+def _year_block() -> int:
+    return YEAR_BLOCK  # read at call time, so that tests can make blocks small
+
+
+def frequency_of(scenario: Scenario) -> Distribution:
+    """The scenario's rate of outages per year, or an InputError saying how to give one."""
+    dist = scenario.distributions.get(FREQUENCY_KEY)
+    if dist is None:
+        raise InputError(
+            f"{FREQUENCY_KEY}: missing in scenario {scenario.name!r}; add `[frequency] "
+            f'events_per_year = "SPEC"` to the file or pass --set {FREQUENCY_KEY}=SPEC'
+        )
+    return dist
+
+
+def poisson_counts(rate: FloatArray, u: FloatArray) -> FloatArray:
+    """N = the Poisson(rate) inverse CDF at u, per year (0 where the rate is 0).
+
+    N is 0 exactly when u ≤ P(N = 0) = exp(−rate), so the (slow) general inverse CDF is only
+    evaluated for the years with at least one outage.
+    """
+    counts = np.zeros(np.shape(rate))
+    some = u > np.exp(-rate)
+    if some.any():
+        counts[some] = np.maximum(stats.poisson.ppf(u[some], rate[some]), 1.0)
+    return counts
+
+
+def annual_block(
+    scenario: Scenario, sampling: SamplingPlan, n: int, seq: np.random.SeedSequence
+) -> dict[str, FloatArray]:
+    """Every annual metric for `n` years: the outage count and each output summed over the year."""
+    frequency = frequency_of(scenario)
+    rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
+    counts = poisson_counts(rate, np.random.default_rng(child(seq, COUNT_STREAM)).random(n))
+    years: list[NDArray[np.intp]] = []
+    parts: dict[str, list[FloatArray]] = {name: [] for name in OUTPUTS}
+    for k in range(int(counts.max(initial=0))):  # the k-th outage of every year with N > k
+        inputs, _ = draw_block(scenario, sampling, n, child(seq, FIRST_OUTAGE_STREAM + k))
+        hit = np.flatnonzero(counts > k)
+        outputs = evaluate({key: values[hit] for key, values in inputs.items()})
+        years.append(hit)
+        for name in OUTPUTS:
+            parts[name].append(np.asarray(outputs[name], dtype=float))
+    out = {OUTAGES: counts}
+    some = counts > 0
+    if not some.any():
+        out.update({name: np.zeros(n) for name in OUTPUTS})
+        return out
+    order = np.argsort(np.concatenate(years), kind="stable")  # outages grouped by year
+    per_year = counts[some].astype(np.intp)
+    starts = np.cumsum(per_year) - per_year
+    for name in OUTPUTS:
+        flat = np.concatenate(parts[name])[order]
+        total = np.zeros(n)
+        total[some] = np.add.reduceat(flat, starts)
+        out[name] = total
+    return out
+
+
+@dataclass
+class _AnnualBlock:
+    sketches: dict[str, Sketch]
+    exceed: NDArray[np.int64]
+    with_outage: int
+
+
+def _annual_task(
+    scenario: Scenario,
+    sampling: SamplingPlan,
+    thresholds: tuple[float, ...],
+    seq: np.random.SeedSequence,
+    index: int,
+    n: int,
+) -> _AnnualBlock:
+    years = annual_block(scenario, sampling, n, seq)
+    loss = years[TOTAL]
+    exceed = np.array([np.count_nonzero(loss > x) for x in thresholds], dtype=np.int64)
+    return _AnnualBlock(
+        {name: Sketch.of(years[name]) for name in ANNUAL_METRICS},
+        exceed,
+        int(np.count_nonzero(years[OUTAGES])),
+    )
+
+
+def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, ...]:
+    out = []
+    for x in thresholds:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x) or x < 0:
+            raise InputError(f"threshold: {x!r}: must be an amount in USD ≥ 0 (e.g. 100M)")
+        out.append(float(x))
+    return tuple(sorted(set(out)))
+
+
+def _check_whole(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(f"{name}: {value!r}: must be a whole number ≥ 1")
+    return int(value)
+
+
+@dataclass
+class AnnualResult:
+    """What `simulate_annual` returns: a sketch of every annual metric, and exact tail counts."""
+
+    scenario: Scenario
+    n_years: int
+    seed: int
+    method: str
+    sketches: dict[str, Sketch]
+    thresholds: tuple[float, ...]
+    exceed_counts: tuple[int, ...]
+    years_with_outage: int
+    elapsed_seconds: float = 0.0
+    workers: int = 1
+    _summary: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def frequency_spec(self) -> str:
+        return str(self.scenario.specs.get(FREQUENCY_KEY, ""))
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per annual metric (index `metric`): unit, mean, std, p50…p99, VaR and CVaR at
+        95% and 99% (VaR is the percentile; CVaR the mean of the years beyond it), se_mean."""
+        if self._summary is None:
+            rows = []
+            for name in ANNUAL_METRICS:
+                s = self.sketches[name]
+                rows.append(
+                    {
+                        "metric": name,
+                        "unit": ANNUAL_UNITS[name],
+                        "mean": s.average,
+                        "std": s.std,
+                        "p50": s.quantile(0.50),
+                        "p90": s.quantile(0.90),
+                        "p95": s.quantile(0.95),
+                        "p99": s.quantile(0.99),
+                        "var95": s.quantile(0.95),
+                        "cvar95": s.tail_mean(0.95),
+                        "var99": s.quantile(0.99),
+                        "cvar99": s.tail_mean(0.99),
+                        "se_mean": s.se_mean,
+                    }
+                )
+            self._summary = pd.DataFrame(rows).set_index("metric")
+        return self._summary
+
+    def _share(self, count: int) -> tuple[float, float]:
+        p = count / self.n_years
+        return p, math.sqrt(p * (1 - p) / self.n_years)
+
+    @property
+    def p_any_outage(self) -> float:
+        """P(at least one outage in a year), counted exactly over the simulated years."""
+        return self._share(self.years_with_outage)[0]
+
+    @property
+    def risk(self) -> pd.DataFrame:
+        """P(at least one outage) and P(annual loss > X) for each threshold, with binomial
+        standard errors: columns event, threshold_usd, probability, se."""
+        rows = [
+            {
+                "event": "at least one outage",
+                "threshold_usd": math.nan,
+                "probability": self._share(self.years_with_outage)[0],
+                "se": self._share(self.years_with_outage)[1],
+            }
+        ]
+        for x, count in zip(self.thresholds, self.exceed_counts, strict=True):
+            p, se = self._share(count)
+            rows.append(
+                {"event": "annual loss > threshold", "threshold_usd": x, "probability": p, "se": se}
+            )
+        return pd.DataFrame(rows)
+
+    def to_json(self) -> dict[str, object]:
+        """The summary and the risk table as one JSON-ready object."""
+        return {
+            "scenario": self.scenario.name,
+            "years": self.n_years,
+            "seed": self.seed,
+            "method": self.method,
+            "events_per_year": self.frequency_spec,
+            "p_any_outage": self.p_any_outage,
+            "p_loss_above": {
+                f"{x:.10g}": count / self.n_years
+                for x, count in zip(self.thresholds, self.exceed_counts, strict=True)
+            },
+            "metrics": {
+                str(name): {stat: float(row[stat]) for stat in ANNUAL_STATISTICS}
+                for name, row in self.summary.iterrows()
+            },
+        }
+
+
+def simulate_annual(
+    scenario: Scenario,
+    n_years: int = 100_000,
+    rng: RNGLike = None,
+    *,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    method: str | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> AnnualResult:
+    """Simulate `n_years` years of outages of `scenario` (which needs `[frequency]`).
+
+    `rng` is an int seed, a SeedSequence, a Generator or None, normalised once; the same
+    scenario, seed and year count give the same numbers whatever `workers` is. Memory is bounded
+    by one block of years per worker (sketches keep the distributions). `thresholds` are the
+    amounts X (USD) for which P(annual loss > X) is counted.
+
+    >>> import impact
+    >>> s = impact.load_scenario("meta-2024")
+    >>> result = simulate_annual(s, 20_000, rng=1)
+    >>> bool(result.summary.loc["total_revenue_loss_usd", "mean"] > 0)
+    True
+    """
+    n_years = _check_whole(n_years, "years")
+    workers = _check_whole(workers, "workers")
+    xs = _check_thresholds(thresholds)
+    frequency_of(scenario)  # fail before any work
+    sampling = plan(scenario, method)
+    root = as_seed_sequence(rng)
+    started = time.perf_counter()
+    sketches = {name: Sketch() for name in ANNUAL_METRICS}
+    exceed = np.zeros(len(xs), dtype=np.int64)
+    with_outage = done = 0
+    task = partial(_annual_task, scenario, sampling, xs)
+    for part in run_blocks(task, root, n_years, _year_block(), workers=workers):
+        for name in ANNUAL_METRICS:
+            sketches[name].merge(part.sketches[name])
+        exceed += part.exceed
+        with_outage += part.with_outage
+        done += part.sketches[OUTAGES].n
+        if progress is not None:
+            progress(done, n_years)
+    return AnnualResult(
+        scenario=scenario,
+        n_years=n_years,
+        seed=root_entropy(root),
+        method=sampling.method,
+        sketches=sketches,
+        thresholds=xs,
+        exceed_counts=tuple(int(c) for c in exceed),
+        years_with_outage=with_outage,
+        elapsed_seconds=time.perf_counter() - started,
+        workers=worker_count(workers, n_years, _year_block()),
+    )
