@@ -21,14 +21,9 @@ from scipy import stats
 from impact.calibration.baseline import fit_baseline
 from impact.calibration.catalogue import read_durations
 from impact.calibration.durations import DurationFit, _mle_many
+from impact.calibration.gap_fit import GapProblem, _binned_ramp, gap_curve, gap_error_covariance
 from impact.calibration.noise import ArNoise, fit_ar_noise
-from impact.calibration.recovery import (
-    RecoveryFit,
-    _binned_ramp,
-    _gap_error_covariance,
-    _GapProblem,
-    gap_curve,
-)
+from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import HOUR
 from impact.calibration.synthetic import SyntheticTruth, synthetic_series
 from impact.exceptions import InputError
@@ -209,7 +204,7 @@ def test_gap_error_covariance_matches_the_dense_formula() -> None:
     gamma = baseline.noise.autocovariance(index.size)
     sigma = gamma[np.abs(np.subtract.outer(np.arange(index.size), np.arange(index.size)))]
     expected = a @ sigma @ a.T
-    actual = _gap_error_covariance(baseline, index, pre, post)
+    actual = gap_error_covariance(baseline, index, pre, post)
     np.testing.assert_allclose(actual, expected, rtol=1e-8, atol=1e-12 * expected.max())
 
 
@@ -235,7 +230,7 @@ def test_profile_interval_ends_are_where_the_likelihood_ratio_reaches_the_cutoff
     truth = np.array([0.25, 36.0, 0.1, 240.0])
     sd = 0.02
     gap_log = np.log(1 - gap_curve(u, *truth)) + rng.normal(0, sd, u.size)
-    problem = _GapProblem(u, gap_log, sd**2 * np.eye(u.size), pd.Timedelta(hours=1), True)
+    problem = GapProblem(u, gap_log, sd**2 * np.eye(u.size), pd.Timedelta(hours=1), True)
     p_hat, cost, modes = problem.fit()
     z = stats.norm.ppf(0.95)
     p_hat, cost, low, high, open_ended = problem.profile_intervals(p_hat, cost, modes, z)
