@@ -302,11 +302,19 @@ def test_recovery_with_latency_recovers_all_four_parameters() -> None:
         assert fit.estimates_[name] == pytest.approx(value, rel=0.2), name
         lo, hi = fit.intervals_[name]
         assert lo <= value <= hi, name
+    # Model v2: the fitted drop is aq = S·q·(1 − e^(−D/τq)); the written q spec is the drop's
+    # interval over that factor, from the measured S, the outage's D and the τq written beside it.
+    tau = float(fit.specs_["algorithm.degrade_hours"])
+    hours = (fit.restored_ - fit.onset_) / pd.Timedelta(hours=1)
+    scale = fit.severity_ * (1 - np.exp(-hours / tau))
     q = parse_spec(fit.specs_["algorithm.quality_loss"], key="algorithm.quality_loss")
-    np.testing.assert_allclose(q.ppf([0.05, 0.95]), fit.intervals_["quality_loss"], rtol=0.02)
+    np.testing.assert_allclose(
+        q.ppf([0.05, 0.95]) * scale, fit.intervals_["quality_loss"], rtol=0.02
+    )  # 2%: the beta spec matches the interval's ends to its own fitting tolerance
     payload = fit.to_json()
-    for key in ("quality_loss", "quality_loss_ci", "latency_hours", "latency_ci"):
+    for key in ("quality_drop", "quality_loss", "quality_loss_ci", "latency_hours", "latency_ci"):
         assert key in payload
+    assert payload["quality_loss"] == pytest.approx(payload["quality_drop"] / scale, rel=1e-12)
 
 
 def test_recovery_works_on_daily_data() -> None:

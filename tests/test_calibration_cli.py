@@ -96,7 +96,8 @@ def test_calibrate_recovery_json_and_simulate_overlay(
     assert scenario_problems(toml, partial=True) == []
     keys = tomllib.loads(toml.read_text())
     assert set(keys["engagement"]) == {"recovery_half_life_hours"}
-    assert set(keys["algorithm"]) == {"quality_loss", "latency_hours"}
+    # v2: q comes with the τq used to read it off the fitted drop at restoration.
+    assert set(keys["algorithm"]) == {"quality_loss", "latency_hours", "degrade_hours"}
     for name in ("estimates.csv", "fit.csv", "report.md", "recovery.png"):
         assert (out / name).stat().st_size > 0, name
 

@@ -37,6 +37,8 @@ from impact.calibration.series import (
     series_step,
 )
 from impact.exceptions import InputError
+from impact.inputs.keys import key_info
+from impact.inputs.specs import parse_spec
 
 __all__ = ["MIN_POST_ROWS", "RecoveryFit", "gap_curve"]
 
@@ -71,12 +73,14 @@ class RecoveryFit:
         with_latency: bool = False,
         confidence: float = 0.9,
         trend: bool = True,
+        degrade_hours: float | None = None,
     ) -> None:
         self.onset = onset
         self.restored = restored
         self.with_latency = with_latency
         self.confidence = confidence
         self.trend = trend
+        self.degrade_hours = degrade_hours
 
     def _check(self, series: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp, str]:
         if not 0 < self.confidence < 1:
@@ -150,6 +154,8 @@ class RecoveryFit:
         outage = ~pre & ~post
         gap = self.fitted_["gap_observed"].to_numpy()
         self.severity_ = float(gap[outage].mean()) if outage.any() else math.nan
+        self.degrade_hours_ = self._degrade_hours()
+        self.quality_scale_ = self._quality_scale()
         scale = np.where(self.se_ > 0, self.se_, 1.0)
         correlation = cov / np.outer(scale, scale)
         np.fill_diagonal(correlation, 0.0)
@@ -206,6 +212,34 @@ class RecoveryFit:
         z = float(stats.norm.ppf(0.5 + self.confidence / 2))
         return lognormal_spec(math.sqrt(low * high), math.log(high / low) / (2 * z))
 
+    def _degrade_hours(self) -> float:
+        """τq used to read q off the fitted quality drop: the parameter, else the median of the
+        key's generic default (the series cannot tell q from τq: it sees only their product)."""
+        if self.degrade_hours is not None:
+            if not (self.degrade_hours > 0 and math.isfinite(self.degrade_hours)):
+                raise InputError(f"`degrade_hours`: {self.degrade_hours!r}: must be > 0")
+            return float(self.degrade_hours)
+        default = key_info("algorithm.degrade_hours").default or "24"
+        median = float(parse_spec(default, key="algorithm.degrade_hours").ppf(0.5))
+        return float(number(median, 4))  # as written into calibration.toml
+
+    def _quality_scale(self) -> float:
+        """S·(1 − e^(−D/τq)): model v2's aq = q · this, for the outage in the series (NaN when
+        the outage removed nothing measurable)."""
+        hours = (self.restored_ - self.onset_) / HOUR
+        S = self.severity_
+        if not (S == S and S > 0 and hours > 0):  # NaN or no drop
+            return math.nan
+        return float(min(S, 1.0) * -math.expm1(-hours / self.degrade_hours_))
+
+    def quality_loss_interval(self) -> tuple[float, float] | None:
+        """The interval of q (model v2's `algorithm.quality_loss`), or None when it cannot be
+        read off: the fitted quality drop's interval divided by S·(1 − e^(−D/τq))."""
+        if not self.with_latency or not self.quality_scale_ > 0:
+            return None
+        low, high = self.intervals_["quality_loss"]
+        return low / self.quality_scale_, high / self.quality_scale_
+
     def _specs(self) -> dict[str, str]:
         """Scenario keys whose specs carry the fitted uncertainty: each has the interval's ends
         as its central quantiles (the estimate itself need not be the spec's median)."""
@@ -216,10 +250,15 @@ class RecoveryFit:
                 "engagement.recovery_half_life_hours", half_life
             )
         if self.with_latency:
-            q_low, q_high = self.intervals_["quality_loss"]
-            if not self.open_ended_["quality_loss"] and 0 < q_low < q_high < 1:
+            # Model v2: the fitted drop at restoration is aq = S·q·(1 − e^(−D/τq)), so q is the
+            # drop over S·(1 − e^(−D/τq)), with τq written beside it to keep the two consistent.
+            q = self.quality_loss_interval()
+            if q is not None and not self.open_ended_["quality_loss"] and 0 < q[0] < q[1] < 1:
                 specs["algorithm.quality_loss"] = checked(
-                    "algorithm.quality_loss", beta_spec(q_low, q_high, self.confidence)
+                    "algorithm.quality_loss", beta_spec(q[0], q[1], self.confidence)
+                )
+                specs["algorithm.degrade_hours"] = checked(
+                    "algorithm.degrade_hours", number(self.degrade_hours_, 4)
                 )
             latency = self._lognormal("latency_hours")
             if latency:
@@ -236,9 +275,15 @@ class RecoveryFit:
             "half_life_ci": list(ci["half_life_hours"]),
         }
         if self.with_latency:
+            q = self.quality_loss_interval()
             out |= {
-                "quality_loss": self.quality_loss_,
-                "quality_loss_ci": list(ci["quality_loss"]),
+                "quality_drop": self.quality_loss_,  # aq, fitted
+                "quality_drop_ci": list(ci["quality_loss"]),
+                "quality_loss": None
+                if q is None or self.quality_loss_ is None
+                else self.quality_loss_ / self.quality_scale_,
+                "quality_loss_ci": None if q is None else list(q),  # q, model v2
+                "degrade_hours": self.degrade_hours_,
                 "latency_hours": self.latency_hours_,
                 "latency_ci": list(ci["latency_hours"]),
             }
@@ -255,7 +300,7 @@ class RecoveryFit:
         parts = []
         for name, label, unit in zip(
             PARAMETERS,
-            ("drop at restore", "half-life", "quality loss", "latency"),
+            ("drop at restore", "half-life", "quality drop at restore", "latency"),
             UNITS,
             strict=True,
         ):

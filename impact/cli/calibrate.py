@@ -156,8 +156,17 @@ def recovery_command(
     time_col: TimeColFlag = None,
     with_latency: Annotated[
         bool,
-        typer.Option("--with-latency", help="also fit the latency ramp q·max(0, 1 − u/L)"),
+        typer.Option("--with-latency", help="also fit the latency ramp aq·max(0, 1 − u/L)"),
     ] = False,
+    degrade_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--degrade-hours",
+            metavar="HOURS",
+            help="τq used to turn the fitted quality drop aq into q (model v2; default the "
+            "median of algorithm.degrade_hours' generic default)",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
     out: Annotated[
         Path | None,
@@ -172,7 +181,9 @@ def recovery_command(
     """Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it."""
     data = read_series(series, metric, time_col=time_col)
     check_time_zones(data, {"--onset": onset, "--restored": restored})
-    fit = RecoveryFit(onset, restored, with_latency=with_latency).fit(data.y)
+    fit = RecoveryFit(onset, restored, with_latency=with_latency, degrade_hours=degrade_hours).fit(
+        data.y
+    )
     provenance = Provenance(command=command_line())
     out_dir = out if out is not None else Path("reports") / "calibrate-recovery"
     source = str(series)

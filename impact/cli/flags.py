@@ -24,6 +24,7 @@ PARAMETER_FLAGS = {
     "onset": "--onset",
     "restored": "--restored",
     "end": "--end",
+    "degrade_hours": "--degrade-hours",
 }
 _NAME = re.compile(r"`([a-z_]+)`")
 

@@ -12,6 +12,7 @@ import json
 from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
+from impact.calibration.series import HOUR
 from impact.reports.md import table
 from impact.reports.provenance import Provenance
 
@@ -203,7 +204,27 @@ def recovery_toml(fit: RecoveryFit, source: str, metric: str) -> str:
                 f"{name.replace('_', ' ')} fitted jointly with the engagement gap to {origin}: "
                 f"{number(estimate, 3)}{unit}, {pct} interval {number(lo, 3)}–{number(hi, 3)}{unit}"
             )
-            if spec:
+            if spec and key == "algorithm.quality_loss":
+                q_lo, q_hi = fit.quality_loss_interval() or (lo, hi)
+                tau = number(fit.degrade_hours_, 4)
+                hours = number((fit.restored_ - fit.onset_) / HOUR, 4)
+                lines += [
+                    _comment(
+                        f"source: the quality drop at restoration aq, {text}; model v2 has "
+                        f"aq = S·q·(1 − e^(−D/τq)), so with S = {number(fit.severity_, 3)} "
+                        f"(measured), D = {hours} h "
+                        f"and τq = {tau} h, q lies in {number(q_lo, 3)}–{number(q_hi, 3)}; this "
+                        "spec has that interval"
+                    ),
+                    f"quality_loss = {_toml_string(spec)}",
+                    _comment(
+                        "source: the τq used to read q off aq (the series shows only their "
+                        "product); keep the two together, or the overlay no longer reproduces "
+                        "the fitted drop (the generic default's median unless --degrade-hours)"
+                    ),
+                    f"degrade_hours = {_toml_string(fit.specs_['algorithm.degrade_hours'])}",
+                ]
+            elif spec:
                 lines += [
                     _comment(f"source: {text}; this spec has the same interval"),
                     f"{key.split('.')[1]} = {_toml_string(spec)}",
