@@ -68,7 +68,7 @@ def test_weighted_sketch_matches_brute_force() -> None:
 
 
 def test_summary_is_the_weighted_summary_of_the_samples() -> None:
-    scenario = impact.load_scenario("tiktok-us-2026")
+    scenario = impact.load_scenario("tiktok-us-2026").without_evidence()
     result = impact.simulate(
         scenario, 30_000, rng=3, samples=True, evidence={TOTAL: "normal(90M, 10M)"}
     )

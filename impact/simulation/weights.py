@@ -44,6 +44,7 @@ class Conditioned:
     inputs_prior: dict[str, Sketch]
     inputs_posterior: dict[str, WeightedSketch]
     own: NDArray[np.float64]  # per observation: Σw, Σw² of its likelihood alone
+    kept: int = 0  # trials with a positive weight
 
     @classmethod
     def of_block(
@@ -62,6 +63,7 @@ class Conditioned:
                 key: WeightedSketch.of_weighted(inputs[key], weights) for key in keys
             },
             own=np.array([[w.sum(), np.dot(w, w)] for w in own], dtype=np.float64),
+            kept=int(np.count_nonzero(weights > 0)),
         )
         return block, weights
 
@@ -74,6 +76,7 @@ class Conditioned:
         for key, posterior in other.inputs_posterior.items():
             self.inputs_posterior[key].merge(posterior)
         self.own = self.own + other.own
+        self.kept += other.kept
         return self
 
     @property
