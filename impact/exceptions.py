@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConvergenceWarning",
     "CorrelationWarning",
+    "EvidenceWarning",
     "ExpectationWarning",
     "ImpactError",
     "ImpactWarning",
@@ -34,3 +35,7 @@ class CorrelationWarning(ImpactWarning):
 
 class ExpectationWarning(ImpactWarning):
     """More than 10% of trials fall outside a band of the scenario's [expect] table."""
+
+
+class EvidenceWarning(ImpactWarning):
+    """The evidence leaves few effective trials: it is in tension with the assumptions."""

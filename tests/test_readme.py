@@ -25,7 +25,7 @@ from impact.inputs.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FAST_TRIALS = "2000"
-SIMULATING = {"simulate", "sensitivity"}
+SIMULATING = {"simulate", "sensitivity", "backtest"}
 WHAT_IF_FLAGS = {"--set", "--overlay", "--outage-hours", "--hourly-loss", "--severity"}
 
 

@@ -225,8 +225,9 @@ def test_markdown_renders_to_html_with_every_table_and_image(report: Path) -> No
     html = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
     found = tables(text)
     # results, precision, breakdown, what drives it, input correlations (achieved), attrition,
-    # checks against the world (observables), tiers, assumptions, rank correlations given, facts
-    assert len(found) == 11
+    # checks against the world (observables), tiers, assumptions, rank correlations given, facts,
+    # and with the scenario's [evidence]: observations, headline before/after, inputs before/after
+    assert len(found) == 14
     assert html.count("<table>") == len(found)
     assert html.count("<img ") == len(IMAGE.findall(text))
     for lines in found:  # every row has as many cells as its header
@@ -256,7 +257,7 @@ def test_interrupted_write_leaves_the_folder_as_it_was(
     failure: BaseException, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "r"
-    assert main(["simulate", "--trials", "2000", "--quiet", "--out", str(out)]) == 0
+    assert main(["simulate", "--trials", "10000", "--quiet", "--out", str(out)]) == 0
     before = snapshot(out)
 
     def fail(*args: object, **kwargs: object) -> None:
@@ -265,7 +266,10 @@ def test_interrupted_write_leaves_the_folder_as_it_was(
     # A chart in the middle of the folder, and report.md, written after everything else.
     monkeypatch.setitem(charts.CHARTS, "loss_breakdown.png", (fail, "broken"))
     monkeypatch.setattr(folder, "render_report", fail)
-    status, _, err = run(["simulate", "--trials", "3000", "--seed", "5", "--out", str(out)], capsys)
+    # 10,000 trials: fewer leave tiktok-us-2026's [evidence] under 1,000 effective ones (a warning)
+    status, _, err = run(
+        ["simulate", "--trials", "10000", "--seed", "5", "--out", str(out)], capsys
+    )
     assert status == (130 if isinstance(failure, KeyboardInterrupt) else 1)
     assert err.count("\n") == 1 and "Traceback" not in err
     assert snapshot(out) == before

@@ -229,12 +229,18 @@ def test_a_bad_correlation_table_is_one_line_and_exit_2(
 
 
 def test_an_override_that_fixes_a_correlated_key_drops_its_pairs() -> None:
-    # A what-if (`--set engagement.max_drop=0.2`) must not fail on the scenario's own
+    # A what-if (`--set outage.severity=0.25`) must not fail on the scenario's own
     # [correlations]: a fixed key cannot be correlated, so its pairs go; the others stay.
-    scenario = load_scenario("tiktok-us-2026")
+    scenario = load_scenario("tiktok-us-2026").with_overrides(
+        {"engagement.max_drop": "pert(0.02, 0.15, 0.5)"}
+    )
+    scenario = replace(
+        scenario,
+        correlations={**scenario.correlations, ("engagement.max_drop", "users.churn_max"): 0.3},
+    )
     pairs = set(scenario.correlations)
-    fixed = scenario.with_overrides({"engagement.max_drop": 0.2})
-    gone = {p for p in pairs if "engagement.max_drop" in p}
+    fixed = scenario.with_overrides({"outage.severity": 0.25})
+    gone = {p for p in pairs if "outage.severity" in p}
     assert gone and set(fixed.correlations) == pairs - gone
     result = simulate(fixed, 1_000, rng=1)
     assert result.n_trials == 1_000

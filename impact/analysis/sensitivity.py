@@ -73,7 +73,7 @@ def tornado(scenario: Scenario, metric: str = DEFAULT_METRIC) -> pd.DataFrame:
     >>> from impact.inputs.scenario import load_scenario
     >>> frame = tornado(load_scenario("tiktok-us-2026"))
     >>> frame.iloc[0]["key"]
-    'engagement.recovery_half_life_hours'
+    'outage.severity'
     """
     _check_metric(metric)
     keys = scenario.uncertain_keys

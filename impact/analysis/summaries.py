@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.analysis.evidence import EvidenceTables, evidence_tables
 from impact.analysis.onset import loss_by_onset
 from impact.analysis.pilot import activity_band
 from impact.analysis.sensitivity import drivers
@@ -180,6 +181,7 @@ class ReportData:
     activity_path: pd.DataFrame | None
     drivers: pd.DataFrame
     onset: pd.DataFrame | None = None  # loss by onset hour, with a revenue profile
+    evidence: EvidenceTables | None = None  # what the evidence changed, with [evidence]
 
 
 def report_data(result: SimulationResult) -> ReportData:
@@ -203,4 +205,5 @@ def report_data(result: SimulationResult) -> ReportData:
         activity_path=activity_band(result),
         drivers=drivers(result),
         onset=loss_by_onset(result),
+        evidence=evidence_tables(result),
     )

@@ -45,6 +45,7 @@ COMMANDS = (
     Command("annual", "annual", "annual_command"),
     Command("compare", "compare", "compare_command"),
     Command("resilience", "resilience", "resilience_command"),
+    Command("backtest", "backtest", "backtest_command"),
 )
 # The order `impact --help` lists the top-level commands in: the main job first.
 COMMAND_ORDER = tuple(command.name for command in COMMANDS if " " not in command.name)

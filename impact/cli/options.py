@@ -68,6 +68,7 @@ class ScenarioOptions:
     sets: list[str] = field(default_factory=list)
     overlays: list[Path] = field(default_factory=list)
     profile: str | None = None
+    evidence: list[str] = field(default_factory=list)
 
     def build(self) -> Scenario:
         """The scenario with every override applied; titled "… (modified: key, …)" if any."""
@@ -93,6 +94,17 @@ class ScenarioOptions:
             overrides[key_info(key.strip()).key] = spec.strip()
         if overrides:
             scenario = scenario.with_overrides(overrides, source="--set on the command line")
+        observed: dict[str, str] = {}
+        for item in self.evidence:
+            key, sep, spec = item.partition("=")
+            if not sep or not key.strip() or not spec.strip():
+                raise InputError(
+                    f"--evidence: {item!r}: write QUANTITY=SPEC, e.g. "
+                    "--evidence 'activity_gap_at_restore=uniform(0.043, 0.065)'"
+                )
+            observed[key.strip().removeprefix("evidence.")] = spec.strip()
+        if observed:
+            scenario = scenario.with_evidence(observed, source="--evidence on the command line")
         return mark_modified(scenario, base, touched=[*named, *overrides])
 
     def default_out(self, scenario: Scenario) -> Path:
@@ -199,6 +211,20 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
             annotation=list[str] | None,
         ),
         inspect.Parameter(
+            "evidence",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None,
+                "--evidence",
+                metavar="KEY=SPEC",
+                help="condition on an observed quantity: an output or implied observable and "
+                "the measurement's distribution, e.g. 'total_revenue_loss_usd=normal(25M, 3M)' "
+                "(repeatable)",
+                rich_help_panel="Scenario inputs",
+            ),
+            annotation=list[str] | None,
+        ),
+        inspect.Parameter(
             "overlay",
             inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(
@@ -220,6 +246,7 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
             sets=list(kwargs.pop("set_") or []),
             overlays=list(kwargs.pop("overlay") or []),
             profile=kwargs.pop("profile"),
+            evidence=list(kwargs.pop("evidence") or []),
         )
         return func(options=options, **kwargs)
 

@@ -29,7 +29,7 @@ from impact.cli.reproduce import reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
-from impact.reports.headline import headline
+from impact.reports.headline import evidence_line, headline
 from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
@@ -135,6 +135,9 @@ def simulate_command(
         return
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
     console.print(headline(scenario.label, result.summary), style="bold", markup=False)
+    if result.conditioned is not None:
+        line = evidence_line(result.summary, result.prior_summary, result.ess, result.n_trials)
+        console.print(line, markup=False)
     console.print(summary_table(result.summary, f"{result.n_trials:,} trials, seed {result.seed}"))
     report = out_dir / "report.md"
     console.print(

@@ -20,6 +20,7 @@ import numpy as np
 from impact.exceptions import InputError
 from impact.inputs.datafile import MAX_SCENARIO_BYTES
 from impact.inputs.distributions import Distribution
+from impact.inputs.evidence import Evidence, parse_evidence_item
 from impact.inputs.expect import Band, PublishedLoss
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
@@ -80,6 +81,7 @@ class Scenario:
     expect: tuple[Band, ...] = ()  # [expect] bands (impact.inputs.expect)
     published: tuple[PublishedLoss, ...] = ()  # [published] losses of this outage
     profile: Profile = FLAT
+    evidence: tuple[Evidence, ...] = ()  # [evidence]: observations the run is conditioned on
 
     @property
     def label(self) -> str:
@@ -131,6 +133,20 @@ class Scenario:
             correlations=correlations,
         )
 
+    def with_evidence(
+        self, evidence: Mapping[str, str | float | int], *, source: str = "given by the caller"
+    ) -> Scenario:
+        """A copy conditioned on more observations (quantity -> spec); one given for a
+        quantity the scenario already observes replaces it. InputError names a bad one."""
+        added = [parse_evidence_item(name, spec, source) for name, spec in evidence.items()]
+        names = {e.quantity for e in added}
+        kept = tuple(e for e in self.evidence if e.quantity not in names)
+        return replace(self, evidence=(*kept, *added))
+
+    def without_evidence(self) -> Scenario:
+        """The same scenario with no observations: the prior."""
+        return replace(self, evidence=())
+
     @property
     def profile_weights(self) -> np.ndarray | None:
         """The revenue profile's 168 weights for the model, or None when it is flat."""
@@ -159,6 +175,8 @@ class Scenario:
             "tiers": [[t.name, t.creator_share, t.earnings_share] for t in self.tiers],
             "correlations": {f"{a} ~ {b}": r for (a, b), r in sorted(self.correlations.items())},
         }
+        if self.evidence:
+            out["evidence"] = {e.quantity: e.distribution.spec() for e in self.evidence}
         if not self.profile.is_flat:
             weights = self.profile.weights.tobytes()
             out["profile"] = [self.profile.spec(), hashlib.sha256(weights).hexdigest()[:16]]

@@ -9,6 +9,7 @@ from typing import Any
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
+from impact.inputs.evidence import parse_evidence
 from impact.inputs.expect import parse_expect, parse_published
 from impact.inputs.keys import EXTRA_KEYS, KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.methods import Method
@@ -30,7 +31,16 @@ __all__ = [
 ]
 
 SECTIONS = sorted({k.key.split(".")[0] for k in (*KEYS, *EXTRA_KEYS)})  # + [frequency], [cost]
-TOP_LEVEL = {"name", "title", "description", "sampling", "correlations", "expect", "published"}
+TOP_LEVEL = {
+    "name",
+    "title",
+    "description",
+    "sampling",
+    "correlations",
+    "expect",
+    "published",
+    "evidence",
+}
 TOP_LEVEL |= set(SECTIONS)
 PROFILE = "revenue.profile"  # a profile name or CSV path, not a spec
 SAMPLING_KEYS = {"trials", "seed", "method"}
@@ -189,6 +199,8 @@ def parse_scenario(
         fields["expect"] = parse_expect(raw["expect"], notes, bag.add)
     if "published" in raw:
         fields["published"] = parse_published(raw["published"], bag.add)
+    if "evidence" in raw:
+        fields["evidence"] = parse_evidence(raw["evidence"], notes, bag.add)
     if "correlations" in raw:
         fields["correlations"] = _parse_correlations(raw["correlations"], bag)
         if not partial:  # an overlay's pairs are checked once applied, by the engine

@@ -30,6 +30,10 @@ def modified_keys(scenario: Scenario, base: Scenario, touched: Iterable[str] = (
         keys.append("tiers")
     if dict(scenario.correlations) != dict(base.correlations):
         keys.append("correlations")
+    if [(e.quantity, e.spec) for e in scenario.evidence] != [
+        (e.quantity, e.spec) for e in base.evidence
+    ]:
+        keys.append("evidence")
     return keys
 
 

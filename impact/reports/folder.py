@@ -15,6 +15,7 @@ from pathlib import Path
 from impact.analysis.summaries import ReportData, report_data
 from impact.exceptions import InputError
 from impact.inputs.scenario import builtin_scenarios, load_scenario
+from impact.reports.evidence_report import EVIDENCE_CHART, draw_evidence_chart
 from impact.reports.files import Writer, write_files
 from impact.reports.markdown import render_report
 from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
@@ -90,6 +91,9 @@ def report_writers(
         if name == "activity_path.png" and data.activity_path is None:
             continue
         writers[name] = partial(charts.draw, name, data)
+    if data.evidence is not None:
+        writers["evidence_inputs.csv"] = partial(write_csv, data.evidence.inputs)
+        writers[EVIDENCE_CHART] = partial(draw_evidence_chart, data.evidence)
     if data.onset is not None:
         writers[ONSET_CSV] = partial(write_csv, data.onset)
         writers[ONSET_CHART] = partial(draw_onset_chart, data.onset)

@@ -8,7 +8,7 @@ from impact.analysis.summaries import TOTAL
 from impact.reports.format import format_count, format_usd
 from impact.reports.tables import stat
 
-__all__ = ["headline"]
+__all__ = ["evidence_line", "headline"]
 
 
 def headline(label: str, summary: pd.DataFrame) -> str:
@@ -20,4 +20,15 @@ def headline(label: str, summary: pd.DataFrame) -> str:
         f"An outage like {label} cost an estimated {format_usd(p50)} in revenue "
         f"(90% interval {format_usd(p05)}–{format_usd(p95)}), and lost {users} users and "
         f"{creators} creators for good."
+    )
+
+
+def evidence_line(summary: pd.DataFrame, prior: pd.DataFrame, ess: float, trials: int) -> str:
+    """'Conditioned on the evidence (effective sample size …); before it: $X (90% interval …).'"""
+    p05, p50, p95 = (stat(prior, TOTAL, c) for c in ("p05", "p50", "p95"))
+    after = stat(summary, TOTAL, "p50")
+    return (
+        f"Conditioned on the evidence: {format_usd(after)} (effective sample size {ess:,.0f} of "
+        f"{trials:,} trials, {ess / trials:.0%}); from the assumptions alone: {format_usd(p50)} "
+        f"(90% interval {format_usd(p05)}–{format_usd(p95)})."
     )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from impact.analysis.onset import ONSET
 from impact.analysis.summaries import TOTAL, ReportData
+from impact.reports.evidence_report import evidence_section
 from impact.reports.format import format_count, format_usd, format_value
 from impact.reports.headline import headline
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
@@ -335,6 +336,7 @@ def render_report(
         "![Distribution of the total loss with its median and 90% interval]"
         "(total_loss_distribution.png)",
         _results(data),
+        evidence_section(data.evidence),
         _precision(data),
         _breakdown(data),
         onset_section(data.onset, scenario.profile, scenario.specs[ONSET]),

@@ -16,7 +16,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from impact.exceptions import ConvergenceWarning, InputError
+from impact.exceptions import ConvergenceWarning, EvidenceWarning, InputError
 from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
@@ -37,6 +37,7 @@ from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
+from impact.simulation.weights import Conditioned
 
 __all__ = [
     "BLOCKS_PER_TASK",
@@ -56,6 +57,8 @@ BLOCK_SIZE = 65_536
 BLOCKS_PER_TASK = 16
 DEFAULT_MAX_TRIALS = 10_000_000
 PILOT_TRIALS = 10_000  # the first trials, kept whole for first looks (`impact.analysis.pilot`)
+ESS_WARNING = 1_000  # with [evidence], fewer effective trials than this (or than 1%) warn
+ESS_SHARE_WARNING = 0.01
 Progress = Callable[[int, int], None]
 
 
@@ -77,6 +80,7 @@ class _TaskResult:
     correlation_weight: int
     samples: pd.DataFrame | None
     pilot: pd.DataFrame | None = None
+    conditioned: list[Conditioned] | None = None  # with [evidence]: each block's weighted side
 
 
 def _pilot(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -108,6 +112,10 @@ def _run_task(
             outputs = evaluate_all(inputs, scenario.profile_weights)
         check_outputs(scenario, inputs, outputs)
         result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
+        weights = None
+        if scenario.evidence:  # the unweighted sketches above stay: they are the prior
+            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs)
+            result.conditioned = [*(result.conditioned or []), conditioned]
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
                 0.0 if result.correlation_sum is None else result.correlation_sum
@@ -121,6 +129,8 @@ def _run_task(
                 frame[key] = inputs[key]
             for name in OUTPUTS:
                 frame[name] = outputs[name]
+            if weights is not None:
+                frame["weight"] = weights
             frames.append(frame)
         result.trials += n
     result.samples = pd.concat(frames, ignore_index=True) if frames else None
@@ -178,11 +188,17 @@ class _Totals:
     correlation_sum: np.ndarray | None = None
     correlation_weight: int = 0
     done: int = 0
+    conditioned: Conditioned | None = None
 
     def add(self, part: _TaskResult) -> None:
         for block in part.blocks:
             for name in TRACKED:
                 self.sketches[name].merge(block[name])
+        for conditioned in part.conditioned or []:
+            if self.conditioned is None:
+                self.conditioned = conditioned
+            else:
+                self.conditioned.merge(conditioned)
         if part.pilot is not None:
             self.pilot = part.pilot
         if part.samples is not None:
@@ -192,6 +208,12 @@ class _Totals:
             self.correlation_sum = previous + part.correlation_sum
             self.correlation_weight += part.correlation_weight
         self.done += part.trials
+
+    def current(self, name: str) -> Sketch:
+        """The sketch summaries are read from: the weighted one when conditioned on evidence."""
+        if self.conditioned is not None:
+            return self.conditioned.sketches[name]
+        return self.sketches[name]
 
 
 def _check_whole(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
@@ -203,6 +225,31 @@ def _check_whole(value: object, name: str, minimum: int = 1, maximum: int | None
             "taken for a typo)"
         )
     return int(value)
+
+
+def _check_evidence(scenario: Scenario, conditioned: Conditioned | None, trials: int) -> None:
+    """Exit on evidence that rules out every trial; warn when it leaves few effective ones."""
+    if conditioned is None:
+        return
+    own = conditioned.own_ess(scenario.evidence)
+    worst = min(own, key=lambda name: own[name])
+    spec = next(e.spec for e in scenario.evidence if e.quantity == worst)
+    ess = conditioned.ess
+    if not ess > 0:
+        alone = "on its own" if own[worst] == 0 else "together with the rest"
+        raise InputError(
+            f"evidence.{worst}: {spec}: rules out every one of the {trials:,} trials "
+            f"({alone}); the assumptions cannot produce it: widen the inputs that drive it, "
+            "or the observation's uncertainty"
+        )
+    if ess < ESS_WARNING or ess < ESS_SHARE_WARNING * trials:
+        warnings.warn(
+            f"the evidence is in tension with the assumptions: effective sample size "
+            f"{ess:,.0f} of {trials:,} trials; most responsible: evidence.{worst} = {spec} "
+            f"(alone it leaves {own[worst]:,.0f}); run more trials or revisit the inputs",
+            EvidenceWarning,
+            stacklevel=3,
+        )
 
 
 def _check_precision(target: float | None) -> float | None:
@@ -232,7 +279,7 @@ def _rounds(
             if progress is not None:
                 progress(totals.done, end)
         ends.append(end)
-        achieved = precision(totals.sketches[TOTAL])
+        achieved = precision(totals.current(TOTAL))
         if achieved.meets(target):
             return True, ends
         if end >= cap:
@@ -259,6 +306,7 @@ def simulate(
     progress: Progress | None = None,
     target_precision: float | None = None,
     max_trials: int = DEFAULT_MAX_TRIALS,
+    evidence: Mapping[str, str | float | int] | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
@@ -273,11 +321,20 @@ def simulate(
     at most that share of the mean and the 95% interval of its p95 at most that share of p95
     wide, or until `max_trials` (then a ConvergenceWarning); see `impact.simulation.convergence`.
 
+    `evidence` (quantity -> spec, e.g. ``{"activity_gap_at_restore": "uniform(0.043, 0.065)"}``)
+    adds to the scenario's `[evidence]`: every trial is weighted by the observations'
+    likelihoods and every summary is the weighted one (`result.prior_sketches` keep the prior;
+    `result.weights` gives the weights when samples are kept). The precision target then
+    applies to the effective sample size. Evidence that rules out every trial is an InputError;
+    an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
+
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
     >>> list(result.summary.columns)
     ['unit', 'mean', 'std', 'p05', 'p50', 'p95', 'p99', 'cvar95', 'se_mean']
     """
+    if evidence:
+        scenario = scenario.with_evidence(evidence)
     n_trials = _check_whole(n_trials, "n_trials", maximum=MAX_TRIALS)
     workers = _check_whole(workers, "workers")
     target = _check_precision(target_precision)
@@ -299,6 +356,10 @@ def simulate(
                     progress(totals.done, n_trials)
         else:
             converged, ends = _rounds(runner, totals, n_trials, target, cap, progress)
+    _check_evidence(scenario, totals.conditioned, totals.done)
+    sketches: dict[str, Sketch] = dict(totals.sketches)
+    if totals.conditioned is not None:
+        sketches = dict(totals.conditioned.sketches)
     correlations = None
     if sampling.correlation is not None and totals.correlation_sum is not None:
         achieved = totals.correlation_sum / totals.correlation_weight
@@ -308,7 +369,7 @@ def simulate(
         n_trials=totals.done,
         seed=root_entropy(root),
         method=sampling.method,
-        sketches=totals.sketches,
+        sketches=sketches,
         samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else None,
         elapsed_seconds=time.perf_counter() - started,
         workers=workers,
@@ -317,6 +378,8 @@ def simulate(
         target_precision=target,
         converged=converged,
         rounds=tuple(ends),
+        conditioned=totals.conditioned,
+        prior_sketches=totals.sketches if totals.conditioned is not None else None,
     )
     warn_on_expectations(result)  # [expect] bands the inputs conflict with
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from impact.exceptions import InputError
@@ -19,6 +20,7 @@ from impact.model.outputs import (
     output,
 )
 from impact.simulation.sketch import Sketch
+from impact.simulation.weights import Conditioned
 
 __all__ = [
     "INTERVAL_PERCENTILES",
@@ -57,6 +59,27 @@ def _headline_line(sketch: Sketch, metric: str) -> str:
     )
 
 
+def _summary_of(sketches: dict[str, Sketch]) -> pd.DataFrame:
+    rows = []
+    for name in OUTPUTS:
+        s = sketches[name]
+        rows.append(
+            {
+                "metric": name,
+                "unit": METRIC_UNITS[name],
+                "mean": s.average,
+                "std": s.std,
+                "p05": s.quantile(0.05),
+                "p50": s.quantile(0.50),
+                "p95": s.quantile(0.95),
+                "p99": s.quantile(0.99),
+                "cvar95": s.tail_mean(0.95),
+                "se_mean": s.se_mean,
+            }
+        )
+    return pd.DataFrame(rows).set_index("metric")
+
+
 def _html(caption: str, frame: pd.DataFrame) -> str:
     table = frame.to_html(float_format=lambda v: _compact(float(v)), border=0)
     return f"<div><p><b>{html.escape(caption)}</b></p>{table}</div>"
@@ -88,31 +111,41 @@ class SimulationResult:
     target_precision: float | None = None
     converged: bool | None = None
     rounds: tuple[int, ...] = ()
+    conditioned: Conditioned | None = field(default=None, repr=False)
+    prior_sketches: dict[str, Sketch] | None = field(default=None, repr=False)
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per output (index `metric`): unit, mean, std, p05…p99, cvar95, se_mean."""
+        """One row per output (index `metric`): unit, mean, std, p05…p99, cvar95, se_mean.
+
+        With `[evidence]` these are the weighted (conditioned) figures; `prior_summary` has
+        the same table before conditioning.
+        """
         if self._summary is None:
-            rows = []
-            for name in OUTPUTS:
-                s = self.sketches[name]
-                rows.append(
-                    {
-                        "metric": name,
-                        "unit": METRIC_UNITS[name],
-                        "mean": s.average,
-                        "std": s.std,
-                        "p05": s.quantile(0.05),
-                        "p50": s.quantile(0.50),
-                        "p95": s.quantile(0.95),
-                        "p99": s.quantile(0.99),
-                        "cvar95": s.tail_mean(0.95),
-                        "se_mean": s.se_mean,
-                    }
-                )
-            self._summary = pd.DataFrame(rows).set_index("metric")
+            self._summary = _summary_of(self.sketches)
         return self._summary
+
+    @property
+    def prior_summary(self) -> pd.DataFrame:
+        """`summary` before the evidence (the same table when there is none)."""
+        if self.prior_sketches is None:
+            return self.summary
+        return _summary_of(self.prior_sketches)
+
+    @property
+    def ess(self) -> float:
+        """The effective sample size: the trial count without evidence, (Σw)²/Σw² with it."""
+        return float(self.n_trials) if self.conditioned is None else self.conditioned.ess
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Each kept trial's evidence weight (all 1 without evidence); None without samples."""
+        if self.samples is None:
+            return None
+        if "weight" in self.samples:
+            return self.samples["weight"].to_numpy()
+        return np.ones(len(self.samples))
 
     @property
     def observables(self) -> pd.DataFrame:
@@ -254,4 +287,14 @@ class SimulationResult:
         if self.target_precision is not None:
             out["target_precision"] = self.target_precision
             out["converged"] = self.converged
+        if self.conditioned is not None:
+            prior = self.prior_summary
+            out["evidence"] = {
+                "observations": {e.quantity: e.spec for e in self.scenario.evidence},
+                "effective_sample_size": self.ess,
+                "prior_metrics": {
+                    name: {stat: float(row[stat]) for stat in STATISTICS}
+                    for name, row in prior.iterrows()
+                },
+            }
         return out
