@@ -11,6 +11,7 @@ that ignore autocorrelation, which cover about 50%) fail it every time.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -244,21 +245,26 @@ def test_profile_interval_ends_are_where_the_likelihood_ratio_reaches_the_cutoff
     assert (low < p_hat).all() and (p_hat < high).all()
 
 
-def _latency_coverage(seeds: range) -> tuple[np.ndarray, np.ndarray]:
-    """Per seed: whether each --with-latency 90% interval holds the truth, and the estimates."""
+def _latency_fit(seed: int) -> tuple[list[bool], list[float]]:
+    """For one seed: whether each --with-latency 90% interval holds the truth, and the estimates."""
     truth = SyntheticTruth()  # ae = 0.25, he = 36 h, q = 0.10, L = 240 h
     true = [truth.drop_at_restore, truth.half_life_hours, truth.quality_loss, truth.latency_hours]
-    hits, estimates = [], []
-    for seed in seeds:
-        example = synthetic_series(truth, rng=seed)
-        fit = RecoveryFit(example.onset, example.restored, with_latency=True).fit(
-            example.frame["views"]
-        )
-        hits.append(
-            [lo <= t <= hi for (lo, hi), t in zip(fit.intervals_.values(), true, strict=True)]
-        )
-        estimates.append(list(fit.estimates_.values()))
-    return np.array(hits), np.array(estimates)
+    example = synthetic_series(truth, rng=seed)
+    fit = RecoveryFit(example.onset, example.restored, with_latency=True).fit(
+        example.frame["views"]
+    )
+    hits = [lo <= t <= hi for (lo, hi), t in zip(fit.intervals_.values(), true, strict=True)]
+    return hits, list(fit.estimates_.values())
+
+
+def _latency_coverage(seeds: range) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed: hits and estimates. The fits are independent, so they run on every core (the
+    100-seed check is the suite's longest test, and runs last when the other worker is idle)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(len(seeds), os.cpu_count() or 1)) as pool:
+        results = list(pool.map(_latency_fit, seeds))
+    return np.array([h for h, _ in results]), np.array([e for _, e in results])
 
 
 @pytest.mark.slow  # 12 four-parameter fits with profile intervals: 10 s idle, 1-2 min loaded
