@@ -371,3 +371,14 @@ def test_committed_example_agrees_with_a_fresh_run() -> None:
         for q in ("p50", "p95"):
             width = precision.loc[metric, f"{q}_high"] - precision.loc[metric, f"{q}_low"]
             assert abs(new[q] - row[q]) <= 1.5 * width + 1e-9 * abs(row[q]), (metric, q)
+
+
+def test_docs_link_finds_the_checkout_the_report_lies_in(tmp_path: Path) -> None:
+    # `pip install .` (not editable) runs the package from site-packages, yet a report written
+    # inside the clone must still link to the clone's docs, as the committed example does.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "model.md").write_text("# model\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "impact"\n')
+    assert docs_link(tmp_path / "reports" / "x") == "../../docs/model.md"
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    assert docs_link(tmp_path / "reports" / "x") is None

@@ -32,16 +32,22 @@ class Provenance:
 
 
 def docs_link(out_dir: Path, page: str = "docs/model.md") -> str | None:
-    """A relative link from `out_dir` to a page of the source repository, or None.
+    """A relative link from `out_dir` to a page of the impact checkout it lies in, or None.
 
-    The link exists only when `impact` runs from a source checkout and the report folder lies
-    inside it (as `reports/<name>/` does: '../../docs/model.md'); a report written anywhere
-    else, or by an installed wheel, names the page instead of linking to it.
+    The report folder's own ancestors are searched for the checkout (a folder with `page` and
+    a pyproject.toml naming the project `impact`), so a report written inside a clone links to
+    its docs ('../../docs/model.md' from `reports/<name>/`) whether `impact` was installed from
+    that clone as a wheel or in editable mode; a report written anywhere else names the page.
     """
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "pyproject.toml").is_file():
-        return None
     target = Path(out_dir).resolve()
-    if not target.is_relative_to(root):
-        return None
-    return Path(os.path.relpath(root / page, target)).as_posix()
+    for folder in (target, *target.parents):
+        project = folder / "pyproject.toml"
+        if (folder / page).is_file() and project.is_file():
+            try:
+                text = project.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+            if 'name = "impact"' not in text:
+                return None
+            return Path(os.path.relpath(folder / page, target)).as_posix()
+    return None
