@@ -21,7 +21,7 @@ from impact.inputs.scenario import (
     scenario_from_toml,
 )
 from impact.inputs.specs import parse_number
-from impact.inputs.whatif import mark_modified
+from impact.inputs.whatif import drop_stale_evidence, mark_modified
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -94,6 +94,7 @@ class ScenarioOptions:
             overrides[key_info(key.strip()).key] = spec.strip()
         if overrides:
             scenario = scenario.with_overrides(overrides, source="--set on the command line")
+        scenario = drop_stale_evidence(scenario, base, touched=[*named, *overrides])
         observed: dict[str, str] = {}
         for item in self.evidence:
             key, sep, spec = item.partition("=")
