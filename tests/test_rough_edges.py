@@ -33,9 +33,12 @@ def test_what_if_run_gets_its_own_folder_and_a_modified_title(
     assert not (tmp_path / "reports" / "tiktok-us-2026").exists()
     (folder,) = (tmp_path / "reports").iterdir()
     assert re.fullmatch(r"tiktok-us-2026-modified-[0-9a-f]{8}", folder.name)
-    assert "TikTok US, January 2026 (modified: outage.hours)" in out
+    # (the scenario's evidence observes the original outage, so it is set aside too)
+    assert "TikTok US, January 2026 (modified: outage.hours, evidence)" in out
     report = (folder / "report.md").read_text()
-    assert "An outage like TikTok US, January 2026 (modified: outage.hours) cost" in report
+    assert (
+        "An outage like TikTok US, January 2026 (modified: outage.hours, evidence) cost" in report
+    )
     # The same what-if reuses its folder; another one gets another folder.
     run(["simulate", "--trials", "2000", "--outage-hours", "9", "-q"], capsys)
     run(["simulate", "--trials", "2000", "--set", "outage.hours=10", "-q"], capsys)

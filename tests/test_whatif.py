@@ -9,7 +9,6 @@ import pytest
 
 import impact
 from impact.cli import main
-from impact.exceptions import EvidenceWarning
 from impact.inputs.whatif import drop_stale_evidence
 
 
@@ -22,9 +21,13 @@ def test_the_six_minute_blip_costs_a_small_multiple_of_its_direct_loss(
     status = main([*argv, "--trials", "20000", "--json", "--quiet", "--out", str(tmp_path)])
     out, err = capsys.readouterr()
     assert status == 0, err
-    # The scenario's evidence and checks observe the 180-hour outage, not this one: dropped,
-    # with one note (not an error that rules out every trial).
-    assert "runs on the assumptions alone" in err
+    # The scenario's evidence and checks observe the 180-hour outage, not this one: set aside
+    # (not an error that rules out every trial), and the title says the evidence changed.
+    assert err == ""
+    assert (
+        "(modified: outage.hours, outage.severity, outage.zero_view_hours"
+        in (tmp_path / "report.md").read_text()
+    )
     m = json.loads(out)["metrics"]
     direct, total = m["direct_revenue_loss_usd"]["p50"], m["total_revenue_loss_usd"]["p50"]
     assert direct == pytest.approx(0.1 * 0.1 * 1.59e6, rel=0.2)  # S·D·R at the medians
@@ -35,8 +38,10 @@ def test_the_six_minute_blip_costs_a_small_multiple_of_its_direct_loss(
 def test_a_what_if_that_leaves_the_outage_alone_keeps_the_evidence() -> None:
     base = impact.load_scenario("tiktok-us-2026")
     assert base.evidence
-    what_if = base.with_overrides({"algorithm.quality_loss": 0.05})
-    assert drop_stale_evidence(what_if, base).evidence == base.evidence
-    with pytest.warns(EvidenceWarning, match=r"changes outage\.hours"):
-        kept = drop_stale_evidence(base.with_overrides({"outage.hours": 24}), base)
+    for what_if in (
+        base.with_overrides({"algorithm.quality_loss": 0.05}),
+        base.with_overrides({"outage.severity": "pert(0.2, 0.25, 0.3)"}),  # same outage
+    ):
+        assert drop_stale_evidence(what_if, base).evidence == base.evidence
+    kept = drop_stale_evidence(base.with_overrides({"outage.hours": 24}), base)
     assert kept.evidence == () and kept.expect == ()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 
-from impact.exceptions import EvidenceWarning
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 
 __all__ = ["drop_stale_evidence", "mark_modified", "modified_keys"]
 
 MAX_NAMED = 4  # keys named in a title before "and N more"
+# The keys that say which outage a scenario is (how long, and when it began): changing one makes
+# a what-if about another outage. Severity, zero-view hours and the rest are assumptions about
+# the same outage, which its evidence still observes.
+EVENT_KEYS = ("outage.hours", "outage.onset_hour_of_week")
 
 
 def modified_keys(scenario: Scenario, base: Scenario, touched: Iterable[str] = ()) -> list[str]:
@@ -66,33 +68,22 @@ def drop_stale_evidence(
     outage itself.
 
     Both observe the outage the scenario describes (TikTok's daily-user dip after its 180-hour
-    outage, its direct loss per hour); a run that changes `outage.*` (a 6-minute blip, another
-    onset) describes another outage, which they do not observe: the evidence would rule out
-    every trial and the bands would all warn. Such a run goes on the assumptions alone, with
-    one EvidenceWarning that says so. Evidence the caller adds afterwards (`--evidence`) applies.
+    outage, its direct loss per hour); a run that changes how long the outage lasted or when it
+    began (`EVENT_KEYS`: a 6-minute blip, another onset) describes another outage, which they
+    do not observe: the evidence would rule out every trial and the bands would all warn. Such
+    a run goes on the assumptions alone; its title lists `evidence` among what it modified, and
+    its report has no evidence section.
+    Evidence the caller adds afterwards (`--evidence`) applies.
 
     >>> from impact.inputs.scenario import load_scenario
     >>> base = load_scenario("tiktok-us-2026")
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     drop_stale_evidence(base.with_overrides({"outage.hours": 0.1}), base).evidence
+    >>> drop_stale_evidence(base.with_overrides({"outage.hours": 0.1}), base).evidence
     ()
     """
     observed = base.evidence or base.expect
     if not observed or (scenario.evidence, scenario.expect) != (base.evidence, base.expect):
         return scenario
-    changed = [k for k in modified_keys(scenario, base, touched) if k.startswith("outage.")]
+    changed = [k for k in modified_keys(scenario, base, touched) if k in EVENT_KEYS]
     if not changed:
         return scenario
-    names = ", ".join(
-        dict.fromkeys([e.quantity for e in base.evidence] + [b.quantity for b in base.expect])
-    )
-    warnings.warn(
-        f"evidence: the scenario's observations and checks ({names}) describe its own outage; "
-        f"this run changes {', '.join(changed)}, so it runs on the assumptions alone (give "
-        "--evidence to condition it on observations of this outage)",
-        EvidenceWarning,
-        stacklevel=2,
-    )
     return replace(scenario.without_evidence(), expect=())
