@@ -5,9 +5,19 @@ SeedSequence (the child `SeedSequence.spawn` would give), and within a block eac
 its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not
 depend on the number of workers, chunks or memory, and (b) overriding one key leaves every other
 key's draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
-into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the
-run's in block order, so even the floating-point sums are the same whatever runs them, and a
-run that stops after n trials (a precision target) equals a run of n trials.
+into tasks of `BLOCKS_PER_TASK` for the workers.
+
+Sketches are merged in one fixed tree, whatever runs them: the blocks of each group of
+`MERGE_BLOCKS` consecutive blocks (groups start at multiples of `MERGE_BLOCKS`) are folded left,
+in block order, from an empty sketch, and the run's sketch is the left fold of those group sketches
+in group order. Floating-point sums depend on the grouping, so the grouping is fixed by block
+index, never by tasks or workers: a task folds the groups it holds whole (or from their first
+block) itself and returns one sketch per group, which keeps what a task sends back near the size
+of one merged sketch instead of one per block; blocks of a group it holds only from the middle
+(a round of a precision target that starts mid-group, or tasks smaller than a group) come back
+one by one and the parent continues that group's fold with them. So the numbers are the same
+for any number of workers and any task size, and a run that stops after n trials (a precision
+target) equals a run of n trials.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ __all__ = [
     "BLOCKS_PER_TASK",
     "BLOCK_SIZE",
     "DEFAULT_MAX_TRIALS",
+    "MERGE_BLOCKS",
     "METRIC_UNITS",
     "PER_CREATOR",
     "PILOT_TRIALS",
@@ -54,6 +65,7 @@ __all__ = [
 
 BLOCK_SIZE = 65_536
 BLOCKS_PER_TASK = 16
+MERGE_BLOCKS = 16  # the fixed merge groups (see above); part of what fixes a seed's numbers
 DEFAULT_MAX_TRIALS = 10_000_000
 PILOT_TRIALS = 10_000  # the first trials, kept whole for first looks (`impact.analysis.pilot`)
 Progress = Callable[[int, int], None]
@@ -70,9 +82,17 @@ def draw_inputs(
 
 
 @dataclass
+class _Piece:
+    """Consecutive blocks of one merge group, their sketches folded left in block order."""
+
+    first_block: int  # a group's first block: the fold starts the group; else it continues it
+    sketches: dict[str, Sketch]  # one per tracked output
+
+
+@dataclass
 class _TaskResult:
     trials: int
-    blocks: list[dict[str, Sketch]]  # one sketch per tracked output, for each block in order
+    pieces: list[_Piece]  # in block order
     correlation_sum: np.ndarray | None  # Σ over blocks of n × achieved rank correlations
     correlation_weight: int
     samples: pd.DataFrame | None
@@ -96,6 +116,7 @@ def _run_task(
 ) -> _TaskResult:
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
     result = _TaskResult(0, [], None, 0, None)
+    folding = False  # whether the last piece started a group, so later blocks fold into it
     frames: list[pd.DataFrame] = []
     for block in blocks:
         start = block * BLOCK_SIZE
@@ -107,7 +128,13 @@ def _run_task(
             check_inputs(scenario, inputs)
             outputs = evaluate_all(inputs, scenario.profile_weights)
         check_outputs(scenario, inputs, outputs)
-        result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
+        sketches = {name: Sketch.of(outputs[name]) for name in TRACKED}
+        if folding and block % MERGE_BLOCKS:
+            for name in TRACKED:
+                result.pieces[-1].sketches[name].merge(sketches[name])
+        else:
+            result.pieces.append(_Piece(block, sketches))
+            folding = block % MERGE_BLOCKS == 0
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
                 0.0 if result.correlation_sum is None else result.correlation_sum
@@ -152,7 +179,7 @@ class _Runner:
         first, last = start // BLOCK_SIZE, math.ceil(end / BLOCK_SIZE)
         tasks = [
             range(b, min(b + BLOCKS_PER_TASK, last)) for b in range(first, last, BLOCKS_PER_TASK)
-        ]
+        ]  # a task may span merge groups: pieces are cut at group starts (see _run_task)
         if self.pool is None:
             for blocks in tasks:
                 yield _run_task(*self.args, blocks, end, self.samples)
@@ -170,19 +197,35 @@ class _Runner:
 
 @dataclass
 class _Totals:
-    """The run so far: every tracked output's sketch and what else the tasks returned."""
+    """The run so far: the closed merge groups' sketches, the open group's, and the rest."""
 
-    sketches: dict[str, Sketch]
+    closed: dict[str, Sketch]  # the left fold of every whole group so far
     frames: list[pd.DataFrame]
     pilot: pd.DataFrame | None = None
     correlation_sum: np.ndarray | None = None
     correlation_weight: int = 0
     done: int = 0
+    open: dict[str, Sketch] | None = None  # the fold of the last group's blocks so far
+
+    @property
+    def sketches(self) -> dict[str, Sketch]:
+        """Every tracked output's sketch of the trials so far (as a run of that many gives)."""
+        if self.open is None:
+            return self.closed
+        return {name: self.closed[name].copy().merge(self.open[name]) for name in TRACKED}
 
     def add(self, part: _TaskResult) -> None:
-        for block in part.blocks:
-            for name in TRACKED:
-                self.sketches[name].merge(block[name])
+        for piece in part.pieces:
+            if piece.first_block % MERGE_BLOCKS == 0:
+                if self.open is not None:
+                    for name in TRACKED:
+                        self.closed[name].merge(self.open[name])
+                self.open = piece.sketches
+            else:
+                if self.open is None:
+                    raise RuntimeError("a merge group continued before it started")
+                for name in TRACKED:
+                    self.open[name].merge(piece.sketches[name])
         if part.pilot is not None:
             self.pilot = part.pilot
         if part.samples is not None:
