@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation import cluster
 from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
@@ -165,11 +167,14 @@ class _Runner:
         samples: bool,
         workers: int,
         stack: ExitStack,
+        scheduler: str | None = None,
     ) -> None:
         self.args = (scenario, sampling, root)
         self.samples = samples
         self.workers = workers
-        self.pool = make_pool(workers) if workers > 1 else None
+        self.client = cluster.connect(scheduler, stack) if scheduler else None
+        self.stack = stack
+        self.pool = make_pool(workers) if workers > 1 and self.client is None else None
         if self.pool is not None:
             pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
             stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
@@ -180,6 +185,9 @@ class _Runner:
         tasks = [
             range(b, min(b + BLOCKS_PER_TASK, last)) for b in range(first, last, BLOCKS_PER_TASK)
         ]  # a task may span merge groups: pieces are cut at group starts (see _run_task)
+        if self.client is not None:
+            yield from self._run_on_cluster(tasks, end)
+            return
         if self.pool is None:
             for blocks in tasks:
                 yield _run_task(*self.args, blocks, end, self.samples)
@@ -193,6 +201,21 @@ class _Runner:
                 )
                 submitted += 1
             yield pending.pop(index).result()
+
+    def _run_on_cluster(self, tasks: list[range], end: int) -> Iterator[_TaskResult]:
+        """The same tasks on a dask cluster, a bounded number in flight, yielded in order."""
+        window = 2 * max(1, len(self.client.scheduler_info().get("workers", {})))  # type: ignore[union-attr]
+        futures: list[Any] = []
+        self.stack.callback(cluster.cancel, self.client, futures)  # on Ctrl-C or an error
+        for index in range(len(tasks)):
+            while len(futures) < len(tasks) and len(futures) - index < window:
+                futures.append(
+                    cluster.submit(
+                        self.client, _run_task, *self.args, tasks[len(futures)], end, self.samples
+                    )
+                )
+            yield futures[index].result()
+            futures[index] = None  # what came back is merged; let the cluster forget it
 
 
 @dataclass
@@ -302,6 +325,7 @@ def simulate(
     progress: Progress | None = None,
     target_precision: float | None = None,
     max_trials: int = DEFAULT_MAX_TRIALS,
+    scheduler: str | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
@@ -315,6 +339,9 @@ def simulate(
     is the first round, and rounds continue until the standard error of the mean total loss is
     at most that share of the mean and the 95% interval of its p95 at most that share of p95
     wide, or until `max_trials` (then a ConvergenceWarning); see `impact.simulation.convergence`.
+
+    `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
+    on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
@@ -334,7 +361,7 @@ def simulate(
     converged: bool | None = None
     ends: list[int] = []
     with ExitStack() as stack:
-        runner = _Runner(scenario, sampling, root, samples, workers, stack)
+        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler)
         if target is None:
             for part in runner.run(0, n_trials):
                 totals.add(part)
