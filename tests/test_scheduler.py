@@ -78,3 +78,30 @@ def test_the_scheduler_defaults_to_the_environment(tmp_path, capsys, monkeypatch
     monkeypatch.setenv("IMPACT_SCHEDULER", "local")
     status = main(["simulate", "--trials", "1000", "--out", str(tmp_path / "r")])
     assert status == 2 and "impact[dask]" in capsys.readouterr().err
+
+
+def test_annual_risk_and_comparisons_on_a_cluster_give_local_numbers(scheduler: str) -> None:
+    # They share one block runner (impact.simulation.blocks), which sends its tasks to the
+    # cluster the same way.
+    import impact
+
+    kwargs = {"frequency_events_per_year": 1}
+    local = impact.annual("meta-2024", 30_000, rng=3, **kwargs)
+    remote = impact.annual("meta-2024", 30_000, rng=3, scheduler=scheduler, **kwargs)
+    pd.testing.assert_frame_equal(local.summary, remote.summary, check_exact=True)
+    b = {"outage.hours": 1}
+    local_pair = impact.compare("meta-2024", b_overrides=b, n_trials=5_000, rng=2)
+    remote_pair = impact.compare(
+        "meta-2024", b_overrides=b, n_trials=5_000, rng=2, scheduler=scheduler
+    )
+    pd.testing.assert_frame_equal(local_pair.summary, remote_pair.summary, check_exact=True)
+
+
+def test_every_simulating_command_takes_the_flag() -> None:
+    from typer.testing import CliRunner
+
+    from impact.cli import app
+
+    for command in ("simulate", "sensitivity", "annual", "compare", "resilience"):
+        text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+        assert "--scheduler" in text, command
