@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_engine import SCENARIO, _measure  # noqa: E402
+from bench_engine import SCENARIO, _measure
 
 
 def _cluster_child(n: int) -> dict[str, float]:
@@ -35,9 +35,12 @@ def _cluster_child(n: int) -> dict[str, float]:
     import impact
 
     scenario = impact.load_scenario(SCENARIO)
-    with LocalCluster(
-        n_workers=os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         started = time.perf_counter()
         impact.simulate(scenario, n, rng=1, scheduler=cluster.scheduler_address)
         seconds = time.perf_counter() - started
@@ -89,8 +92,9 @@ def main() -> None:
     n = int(args.parallel)
     one, two = _measure("simulate", n, 1), _measure("simulate", n, 2)
     print(
-        f"\n2. {n:,} trials: --workers 1 {one['seconds']:.2f} s, --workers 2 {two['seconds']:.2f} s,"
-        f" speed-up {one['seconds'] / two['seconds']:.2f}x (load {os.getloadavg()[0]:.2f})",
+        f"\n2. {n:,} trials: --workers 1 {one['seconds']:.2f} s, "
+        f"--workers 2 {two['seconds']:.2f} s, speed-up {one['seconds'] / two['seconds']:.2f}x "
+        f"(load {os.getloadavg()[0]:.2f})",
         flush=True,
     )
     try:
