@@ -33,6 +33,7 @@ def annual(
     *,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     workers: int = 1,
+    scheduler: str | None = None,
     **overrides: str | float | int,
 ) -> AnnualResult:
     """Annual outage risk of a scenario: `result.summary` (mean, p50…p99, VaR/CVaR at 95% and
@@ -48,7 +49,9 @@ def annual(
     base = as_scenario(scenario)
     if overrides:
         base = base.with_overrides(overrides, source="given by the caller")
-    return simulate_annual(base, n_years, rng, thresholds=thresholds, workers=workers)
+    return simulate_annual(
+        base, n_years, rng, thresholds=thresholds, workers=workers, scheduler=scheduler
+    )
 
 
 def compare(
@@ -60,6 +63,7 @@ def compare(
     b_overrides: dict[str, str | float | int] | None = None,
     annual: bool = False,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> PairedResult:
     """B − A for every output on common random numbers: `result.summary` has the means, the
     mean difference with its paired standard error, percentiles of the difference, P(B < A)
@@ -77,7 +81,7 @@ def compare(
         second = second.with_overrides(b_overrides, source="given by the caller")
     n = n_trials if n_trials is not None else (check_same_trials(first, second) or 100_000)
     mode: Mode = "year" if annual else "outage"
-    return simulate_paired(first, second, n, rng, mode=mode, workers=workers)
+    return simulate_paired(first, second, n, rng, mode=mode, workers=workers, scheduler=scheduler)
 
 
 def resilience(
@@ -88,6 +92,7 @@ def resilience(
     *,
     base: str | Path | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> ResilienceResult:
     """NPV of moving from `current` to `candidate` (designs: names, files or Scenarios with
     [frequency] and [cost]): `result.summary`, `p_npv_positive`, `payback`,
@@ -100,4 +105,4 @@ def resilience(
     """
     now = current if isinstance(current, Scenario) else load_design(current, base)
     new = candidate if isinstance(candidate, Scenario) else load_design(candidate, base)
-    return simulate_resilience(now, new, n_futures, rng, workers=workers)
+    return simulate_resilience(now, new, n_futures, rng, workers=workers, scheduler=scheduler)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import typer
@@ -60,3 +62,24 @@ def test_help_lists_the_commands_in_table_order() -> None:
     text = CliRunner().invoke(app, ["--help"], terminal_width=100).output
     positions = [text.index(f" {c.name} ") for c in COMMANDS if " " not in c.name]
     assert positions == sorted(positions)
+
+
+def test_each_summary_is_its_commands_own_help() -> None:
+    # `impact --help` lists the table's summaries without importing the commands' modules.
+    for row in COMMANDS:
+        target = row.load()
+        typer_help = target.info.help if isinstance(target, typer.Typer) else None
+        text = str(typer_help or getattr(target, "__doc__", "") or "")
+        assert row.summary == " ".join(text.split("\n\n")[0].split()), row.name
+
+
+def test_importing_the_command_line_imports_nothing_heavy() -> None:
+    # `impact --help`, `scenarios` and `validate` start in a tenth of a second: the heavy
+    # libraries are imported inside the commands that use them.
+    heavy = ("statsmodels", "matplotlib", "pandas", "scipy.stats")
+    code = (
+        "import sys, impact.cli; from impact.cli.commands import LazyCommands; "
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

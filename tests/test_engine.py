@@ -20,6 +20,7 @@ from impact.inputs.scenario import Scenario, load_scenario
 from impact.model.core import OUTPUTS, evaluate
 from impact.simulation import engine
 from impact.simulation.engine import simulate
+from impact.simulation.sampling import plan
 from impact.simulation.sketch import MANTISSA_BITS, TINY, Sketch
 
 RESOLUTION = 2.0**-MANTISSA_BITS  # a bucket spans at most this share of its lower edge
@@ -418,3 +419,40 @@ def test_invalid_worker_counts_are_rejected(uncertain_scenario: Scenario, worker
 def test_numpy_integer_trial_count_is_accepted(uncertain_scenario: Scenario) -> None:
     result = simulate(uncertain_scenario, n_trials=np.int64(50), rng=1)
     assert result.n_trials == 50 and isinstance(result.n_trials, int)
+
+
+@pytest.mark.parametrize("per_task", [1, 3, 16, 40])
+def test_sketches_do_not_depend_on_the_task_size(
+    uncertain_scenario: Scenario, monkeypatch: pytest.MonkeyPatch, per_task: int
+) -> None:
+    # Sketches are merged in fixed groups of MERGE_BLOCKS blocks whatever the task size, so
+    # even the floating-point sums are bit-identical; tasks of 3 blocks cut across groups.
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
+    n = 2 * engine.MERGE_BLOCKS * 1000 + 5 * 1000 + 17
+    reference = simulate(uncertain_scenario, n_trials=n, rng=4)
+    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", per_task)
+    regrouped = simulate(uncertain_scenario, n_trials=n, rng=4)
+    pd.testing.assert_frame_equal(reference.summary, regrouped.summary, check_exact=True)
+    for name in OUTPUTS:
+        a, b = reference.sketches[name], regrouped.sketches[name]
+        np.testing.assert_array_equal(a.sums, b.sums)
+        assert (a.n, a.mean, a.m2, a.offset) == (b.n, b.mean, b.m2, b.offset)
+
+
+def test_a_task_sends_back_one_merged_sketch_per_group(
+    uncertain_scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a worker pickles back is one sketch per tracked output per merge group, not one per
+    # block (that was 98 MB a task); blocks before its first group start come back one by one.
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
+    group = engine.MERGE_BLOCKS
+    blocks = range(group - 2, 3 * group)
+    part = engine._run_task(
+        uncertain_scenario,
+        plan(uncertain_scenario),
+        np.random.SeedSequence(1),
+        blocks,
+        3 * group * 1000,
+        False,
+    )
+    assert [piece.first_block for piece in part.pieces] == [group - 2, group - 1, group, 2 * group]

@@ -247,6 +247,7 @@ def analyse(
     *,
     method: str | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> SensitivityResult:
     """Tornado, rank correlations (a simulation of `n_trials`) and Sobol indices (about
     `n_trials` model evaluations) of `metric`; see the module docstring for what each shows.
@@ -262,7 +263,10 @@ def analyse(
         )
     root = as_seed_sequence(rng)
     sim_seed, sobol_seed = root.spawn(2)
-    result = simulate(scenario, n_trials, sim_seed, method=method, workers=workers, samples=True)
+    result = simulate(
+        scenario, n_trials, sim_seed, method=method, workers=workers, samples=True,
+        scheduler=scheduler,
+    )  # fmt: skip
     keys = scenario.uncertain_keys
     samples = result.samples if result.samples is not None else pd.DataFrame()
     n = sobol_base_samples(n_trials, len(keys))

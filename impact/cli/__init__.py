@@ -9,7 +9,7 @@ import typer
 
 from impact._version import __version__
 from impact.cli import signals
-from impact.cli.commands import InTableOrder, register
+from impact.cli.commands import LazyCommands
 from impact.cli.flags import as_flags
 from impact.cli.notes import warnings_as_notes
 from impact.exceptions import ImpactError, InputError
@@ -18,7 +18,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="impact",
-    cls=InTableOrder,
+    cls=LazyCommands,
     help="Estimate what a platform outage costs: revenue, users and creators (Monte Carlo).",
     no_args_is_help=True,
     add_completion=True,
@@ -46,9 +46,6 @@ def _root(
     ] = False,
 ) -> None:
     """Estimate what a platform outage costs: revenue, users and creators (Monte Carlo)."""
-
-
-register(app)
 
 
 def _fail(message: str, status: int) -> int:

@@ -14,6 +14,7 @@ from impact.cli.options import (
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
+    SchedulerFlag,
     WorkersFlag,
     parse_whole,
     scenario_options,
@@ -85,6 +86,7 @@ def annual_command(
         ),
     ] = None,
     workers: WorkersFlag = 1,
+    scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
@@ -96,7 +98,13 @@ def annual_command(
     bar = DelayedProgress(n_years, enabled=wants_progress(quiet=quiet, json_output=json_output))
     with bar:
         result = simulate_annual(
-            scenario, n_years, root, thresholds=thresholds, workers=workers, progress=bar.simulated
+            scenario,
+            n_years,
+            root,
+            thresholds=thresholds,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar.simulated,
         )
         extra = [a for x in thresholds for a in ("--threshold", f"{x:.10g}")]
         command = reproduce_line(

@@ -5,6 +5,11 @@ of `impact.cli`; its row here names it, its module and its attribute. A sub-comm
 its group's and its own ("calibrate durations"), after the group's row. Adding a command is its
 module plus one row; `tests/test_cli_commands.py` fails if a module defines a `*_command` or a
 group that has no row.
+
+The root group is lazy: `impact --help` lists the commands from the table's summaries, and a
+command's module (with pandas, scipy.stats, matplotlib or statsmodels behind it) is imported only
+when that command runs. `tests/test_cli_commands.py` checks each summary against its command's
+own help.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, cast
 import typer
 from typer.core import TyperGroup
 
-__all__ = ["COMMANDS", "COMMAND_ORDER", "Command", "InTableOrder", "register"]
+__all__ = ["COMMANDS", "COMMAND_ORDER", "Command", "InTableOrder", "LazyCommands", "register"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Command:
     name: str
     module: str
     attribute: str
+    summary: str  # the first paragraph of the command's help, for `impact --help`
 
     def load(self) -> object:
         """The command's function or group, importing its module."""
@@ -34,25 +40,84 @@ class Command:
 
 
 COMMANDS = (
-    Command("simulate", "simulate", "simulate_command"),
-    Command("sensitivity", "sensitivity", "sensitivity_command"),
-    Command("scenarios", "scenarios", "scenarios_command"),
-    Command("validate", "scenarios", "validate_command"),
-    Command("calibrate", "calibrate", "calibrate_app"),
-    Command("calibrate durations", "calibrate", "durations_command"),
-    Command("calibrate recovery", "calibrate", "recovery_command"),
-    Command("retro", "retro", "retro_command"),
-    Command("annual", "annual", "annual_command"),
-    Command("compare", "compare", "compare_command"),
-    Command("resilience", "resilience", "resilience_command"),
-    Command("backtest", "backtest", "backtest_command"),
+    Command(
+        "simulate",
+        "simulate",
+        "simulate_command",
+        "Simulate outages of a scenario; print a summary and write the report folder --out.",
+    ),
+    Command(
+        "sensitivity",
+        "sensitivity",
+        "sensitivity_command",
+        "Rank the uncertain inputs by how much they drive a metric; write sensitivity.md, CSVs "
+        "and charts into --out.",
+    ),
+    Command(
+        "scenarios", "scenarios", "scenarios_command", "List the built-in scenarios, one line each."
+    ),
+    Command(
+        "validate",
+        "scenarios",
+        "validate_command",
+        "Check a scenario file and print every problem in it (exit 2 if there is any).",
+    ),
+    Command(
+        "calibrate",
+        "calibrate",
+        "calibrate_app",
+        "Fit input distributions to data and write them as a partial scenario (calibration.toml).",
+    ),
+    Command(
+        "calibrate durations",
+        "calibrate",
+        "durations_command",
+        "Fit lognormal, gamma and Weibull distributions to outage durations; print the best spec.",
+    ),
+    Command(
+        "calibrate recovery",
+        "calibrate",
+        "recovery_command",
+        "Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it.",
+    ),
+    Command(
+        "retro",
+        "retro",
+        "retro_command",
+        "Estimate what the metric would have been without the outage, and the effect.",
+    ),
+    Command(
+        "annual",
+        "annual",
+        "annual_command",
+        "Simulate years of outages (needs [frequency] events_per_year); write the report --out.",
+    ),
+    Command(
+        "compare",
+        "compare",
+        "compare_command",
+        "Run A and B on common random numbers; report B − A for every output.",
+    ),
+    Command(
+        "resilience",
+        "resilience",
+        "resilience_command",
+        "NPV, payback and break-even of moving from the current design to the candidate.",
+    ),
+    Command(
+        "backtest",
+        "backtest",
+        "backtest_command",
+        "Place each catalogue outage's published loss in its predicted direct and total loss.",
+    ),
 )
 # The order `impact --help` lists the top-level commands in: the main job first.
 COMMAND_ORDER = tuple(command.name for command in COMMANDS if " " not in command.name)
 
 
 def register(app: typer.Typer) -> None:
-    """Add every command of `COMMANDS` to `app`, in table order."""
+    """Add every command of `COMMANDS` to `app`, in table order (importing every module: the
+    installed command uses `LazyCommands` instead)."""
     groups: dict[str, typer.Typer] = {}
     for command in COMMANDS:
         target = command.load()
@@ -63,6 +128,28 @@ def register(app: typer.Typer) -> None:
             parent.add_typer(target, name=name)
         else:
             parent.command(name)(cast(Callable[..., Any], target))
+
+
+_loaded: dict[str, Any] = {}  # top-level name -> click command, each built once
+
+
+def _load_top(name: str) -> Any:
+    """The click command (or group) of the top-level command `name`, importing its module."""
+    if name not in _loaded:
+        row = next(c for c in COMMANDS if c.name == name)
+        target = row.load()
+        if isinstance(target, typer.Typer):
+            for sub in COMMANDS:
+                if sub.name.startswith(f"{name} "):
+                    callback = cast(Callable[..., Any], sub.load())
+                    target.command(sub.name.split()[1])(callback)
+            _loaded[name] = typer.main.get_group(target)
+        else:
+            # One command alone in a Typer becomes that command, built with the root's settings.
+            holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+            holder.command(name)(cast(Callable[..., Any], target))
+            _loaded[name] = typer.main.get_command(holder)
+    return _loaded[name]
 
 
 class InTableOrder(TyperGroup):
@@ -86,3 +173,20 @@ class InTableOrder(TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+class LazyCommands(InTableOrder):
+    """The root group: commands listed from the table and imported only when one is run."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMAND_ORDER)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMAND_ORDER:
+            return super().get_command(ctx, cmd_name)
+        return _load_top(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(c.name, c.summary) for c in COMMANDS if " " not in c.name]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)

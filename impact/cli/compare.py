@@ -12,7 +12,7 @@ from rich.console import Console
 
 from impact.analysis.compare import check_same_trials
 from impact.cli.annual import SeedFlag, TrialsFlag, run_settings
-from impact.cli.options import JsonFlag, QuietFlag, ScenarioOptions, WorkersFlag
+from impact.cli.options import JsonFlag, QuietFlag, ScenarioOptions, SchedulerFlag, WorkersFlag
 from impact.inputs.scenario import Scenario
 from impact.reports.compare_report import compare_headline, write_compare_report
 from impact.reports.provenance import Provenance
@@ -89,6 +89,7 @@ def compare_command(
         typer.Option("--out", metavar="DIR", help="output folder (default reports/compare-A-B)"),
     ] = None,
     workers: WorkersFlag = 1,
+    scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
@@ -106,7 +107,9 @@ def compare_command(
     own_trials = None if trials is not None else check_same_trials(first, second)
     n, root = run_settings(trials, seed, (own_trials, first.seed))
     mode: Mode = "year" if annual else "outage"
-    result = simulate_paired(first, second, n, root, mode=mode, workers=workers)
+    result = simulate_paired(
+        first, second, n, root, mode=mode, workers=workers, scheduler=scheduler
+    )
     out_dir = out if out is not None else Path("reports") / f"compare-{first.name}-{second.name}"
     pairs = [("--set", set_), ("--overlay", overlay), ("--a-set", a_set), ("--b-set", b_set),
              ("--a-overlay", a_overlay), ("--b-overlay", b_overlay)]  # fmt: skip

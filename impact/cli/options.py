@@ -34,6 +34,7 @@ __all__ = [
     "JsonFlag",
     "QuietFlag",
     "ScenarioOptions",
+    "SchedulerFlag",
     "WorkersFlag",
     "parse_whole",
     "scenario_options",
@@ -54,6 +55,15 @@ NAMED_FLAGS = tuple(info for info in KEYS if info.flag)
 # Flags that several commands share, declared once.
 JsonFlag = Annotated[bool, typer.Option("--json", help="print the result as one JSON object")]
 QuietFlag = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")]
+SchedulerFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="IMPACT_SCHEDULER",
+        help="run on a dask.distributed cluster: its scheduler ADDRESS, or `local` for a "
+        'LocalCluster (needs pip install "impact[dask]"; same numbers as a local run)',
+    ),
+]
 WorkersFlag = Annotated[
     int, typer.Option("--workers", help="worker processes (results do not depend on it)")
 ]

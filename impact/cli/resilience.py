@@ -11,7 +11,7 @@ from rich.console import Console
 
 from impact.analysis.resilience import resilience_report_data
 from impact.cli.annual import SeedFlag, run_settings
-from impact.cli.options import JsonFlag, QuietFlag, WorkersFlag, parse_whole
+from impact.cli.options import JsonFlag, QuietFlag, SchedulerFlag, WorkersFlag, parse_whole
 from impact.inputs.designs import load_design
 from impact.reports.provenance import Provenance
 from impact.reports.resilience_report import cfo_sentence, write_resilience_report
@@ -47,6 +47,7 @@ def resilience_command(
         typer.Option("--out", metavar="DIR", help="output folder (default reports/resilience-A-B)"),
     ] = None,
     workers: WorkersFlag = 1,
+    scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
@@ -54,7 +55,7 @@ def resilience_command(
     now, new = load_design(current, base), load_design(candidate, base)
     n_futures = parse_whole(trials, "trials", 1) or DEFAULT_FUTURES
     _, root = run_settings(None, seed, (None, now.seed))
-    result = simulate_resilience(now, new, n_futures, root, workers=workers)
+    result = simulate_resilience(now, new, n_futures, root, workers=workers, scheduler=scheduler)
     data = resilience_report_data(result, root)
     out_dir = out if out is not None else Path("reports") / f"resilience-{now.name}-{new.name}"
     args = ["impact", "resilience", "--current", current, "--candidate", candidate]

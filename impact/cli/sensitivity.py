@@ -17,6 +17,7 @@ from impact.cli.options import (
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
+    SchedulerFlag,
     WorkersFlag,
     parse_whole,
     scenario_options,
@@ -66,6 +67,7 @@ def sensitivity_command(
         typer.Option("--method", help="sampling design of the simulation (default: scenario's)"),
     ] = None,
     workers: WorkersFlag = 1,
+    scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
@@ -81,7 +83,9 @@ def sensitivity_command(
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
     # One folder per metric, so explaining users_lost never overwrites the total-loss analysis.
     out_dir = out if out is not None else options.default_out(scenario) / "sensitivity" / metric
-    result = analyse(scenario, metric, n_trials, root_seed, method=method, workers=workers)
+    result = analyse(
+        scenario, metric, n_trials, root_seed, method=method, workers=workers, scheduler=scheduler
+    )
     extra = ["--metric", metric] + (["--method", method.value] if method is not None else [])
     command = reproduce_line(
         options, trials=n_trials, seed=result.seed, out=out_dir, extra=extra, command="sensitivity"

@@ -19,6 +19,7 @@ from impact.cli.options import (
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
+    SchedulerFlag,
     WorkersFlag,
     parse_whole,
     scenario_options,
@@ -56,6 +57,7 @@ def simulate_command(
         ),
     ] = None,
     workers: WorkersFlag = 1,
+    scheduler: SchedulerFlag = None,
     method: Annotated[
         Method | None,
         typer.Option("--method", help="sampling design (default: the scenario's, else mc)"),
@@ -110,6 +112,7 @@ def simulate_command(
             n_trials,
             root_seed,
             workers=workers,
+            scheduler=scheduler,
             samples=samples_format is not None,
             progress=bar.simulated,
             method=method,

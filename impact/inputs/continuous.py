@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special, stats
+from scipy import special
 
 from impact.inputs.dist_base import Z95, Distribution, FloatArray, finite, fmt, problem
 from impact.inputs.inverse import beta_ppf, gamma_ppf, truncated_normal_ppf
@@ -144,6 +144,8 @@ class Normal(Distribution):
             raise problem(
                 f"almost none of its mass lies in the allowed range [{self.low:g}, {self.high:g}]"
             )
+        from scipy import stats  # on use: scipy.stats is slow to import
+
         object.__setattr__(self, "_frozen", stats.truncnorm(a, b, loc=self.mu, scale=self.sd))
 
     def ppf(self, u: ArrayLike) -> FloatArray:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from impact.inputs.continuous import (
     Beta,
@@ -59,14 +58,21 @@ class Family:
         return self.signature or f"{self.name}({', '.join(self.parameters)})"
 
 
+def _stats() -> Any:
+    from scipy import stats  # imported on use: `impact --help` and `validate` need no scipy.stats
+
+    return stats
+
+
 def _lognormal_mle(x: np.ndarray) -> Params:
+    stats = _stats()
     sigma, _, median = stats.lognorm.fit(x, floc=0)
     return float(median), float(sigma)
 
 
-def _shape_scale_mle(dist: Any) -> Callable[[np.ndarray], Params]:
+def _shape_scale_mle(name: str) -> Callable[[np.ndarray], Params]:
     def mle(x: np.ndarray) -> Params:
-        shape, _, scale = dist.fit(x, floc=0)
+        shape, _, scale = getattr(_stats(), name).fit(x, floc=0)
         return float(shape), float(scale)
 
     return mle
@@ -97,7 +103,7 @@ _ROWS = (
         "lognormal(median=…, sigma=…) or lognormal(p5=…, p95=…)",
         Fit(
             _lognormal_mle,
-            lambda p: stats.lognorm(p[1], scale=p[0]),
+            lambda p: _stats().lognorm(p[1], scale=p[0]),
             lambda p: f"lognormal(median={number(p[0])}, sigma={number(p[1])})",
         ),
     ),
@@ -107,8 +113,8 @@ _ROWS = (
         ("shape", "scale"),
         Gamma,
         fit=Fit(
-            _shape_scale_mle(stats.gamma),
-            lambda p: stats.gamma(p[0], scale=p[1]),
+            _shape_scale_mle("gamma"),
+            lambda p: _stats().gamma(p[0], scale=p[1]),
             lambda p: f"gamma({number(p[0])}, {number(p[1])})",
         ),
     ),
@@ -117,8 +123,8 @@ _ROWS = (
         ("shape", "scale"),
         Weibull,
         fit=Fit(
-            _shape_scale_mle(stats.weibull_min),
-            lambda p: stats.weibull_min(p[0], scale=p[1]),
+            _shape_scale_mle("weibull_min"),
+            lambda p: _stats().weibull_min(p[0], scale=p[1]),
             lambda p: f"weibull({number(p[0])}, {number(p[1])})",
         ),
     ),

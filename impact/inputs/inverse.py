@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 __all__ = [
     "CELLS",
@@ -164,6 +164,8 @@ def truncated_normal_ppf(mu: float, sd: float, low: float, high: float, u: Array
 
 @lru_cache(maxsize=64)
 def _poisson_cdf(lam: float) -> FloatArray | None:
+    from scipy import stats  # on use: scipy.stats is slow to import
+
     if lam > POISSON_TABLE_MAX_MEAN:
         return None
     top = stats.poisson.isf(1e-16, lam)
@@ -177,6 +179,8 @@ def _poisson_cdf(lam: float) -> FloatArray | None:
 
 def poisson_ppf(lam: float, u: ArrayLike) -> FloatArray:
     """Inverse CDF of Poisson(lam): the least k with F(k) ≥ u, read off a table of the CDF."""
+    from scipy import stats  # on use: scipy.stats is slow to import
+
     u = np.asarray(u, dtype=float)
     cdf = _poisson_cdf(float(lam))
     if cdf is None:

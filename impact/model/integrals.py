@@ -34,10 +34,15 @@ def _phi1(x: FloatArray) -> FloatArray:
     direct = (-np.expm1(-xs) - xs * np.exp(-xs)) / (xs * xs)
     if not small.any():
         return direct
-    series = np.zeros_like(x)
+    # The series only where it is used: over the whole array it cost nine passes per call.
+    near = -x[small]
+    series = np.zeros_like(near)
     for coef in _PHI1_SERIES:
-        series = coef + (-x) * series
-    return np.where(small, series, direct)
+        series = coef + near * series
+    if np.ndim(direct) == 0:  # scalar inputs (point evaluations)
+        return series[0]
+    direct[small] = series
+    return direct
 
 
 def ramp_integrals(

@@ -275,6 +275,7 @@ def simulate_annual(
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     method: str | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> AnnualResult:
     """Simulate `n_years` years of outages of `scenario` (which needs `[frequency]`).
@@ -301,7 +302,9 @@ def simulate_annual(
     exceed = np.zeros(len(xs), dtype=np.int64)
     with_outage = done = 0
     task = partial(_annual_task, scenario, sampling, xs)
-    for part in run_blocks(task, root, n_years, _year_block(), workers=workers):
+    for part in run_blocks(
+        task, root, n_years, _year_block(), workers=workers, scheduler=scheduler
+    ):
         for name in ANNUAL_METRICS:
             sketches[name].merge(part.sketches[name])
         exceed += part.exceed

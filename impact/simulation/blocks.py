@@ -14,11 +14,12 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from contextlib import ExitStack
+from typing import Any, TypeVar
 
 import numpy as np
 
-from impact.simulation import engine
+from impact.simulation import cluster, engine
 from impact.simulation.sampling import child
 
 __all__ = ["BlockTask", "run_blocks", "worker_count"]
@@ -52,12 +53,17 @@ def run_blocks(
     size: int,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> Iterator[T]:
     """`block(child(root, i), i, n)` for every block i of `size` items (the last may be short),
-    yielded in block order, whatever the number of `workers`."""
+    yielded in block order, whatever the number of `workers`; with `scheduler` (a dask address
+    or "local") the same tasks run on a dask.distributed cluster instead."""
     last = math.ceil(total / size)
     per_task = engine.BLOCKS_PER_TASK  # read at call time: tests make tasks small
     tasks = [range(b, min(b + per_task, last)) for b in range(0, last, per_task)]
+    if scheduler:
+        yield from _on_cluster(scheduler, block, root, tasks, total, size)
+        return
     workers = worker_count(workers, total, size)
     if workers == 1:
         for blocks in tasks:
@@ -71,3 +77,25 @@ def run_blocks(
                 pending[submitted] = pool.submit(_task, block, root, tasks[submitted], total, size)
                 submitted += 1
             yield from pending.pop(index).result()
+
+
+def _on_cluster(
+    scheduler: str,
+    block: BlockTask[T],
+    root: np.random.SeedSequence,
+    tasks: list[range],
+    total: int,
+    size: int,
+) -> Iterator[T]:
+    with ExitStack() as stack:
+        client = cluster.connect(scheduler, stack)
+        window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+        futures: list[Any] = []
+        stack.callback(cluster.cancel, client, futures)  # on Ctrl-C or an error
+        for index in range(len(tasks)):
+            while len(futures) < len(tasks) and len(futures) - index < window:
+                futures.append(
+                    cluster.submit(client, _task, block, root, tasks[len(futures)], total, size)
+                )
+            yield from futures[index].result()
+            futures[index] = None

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
-from scipy import special, stats
+
+if TYPE_CHECKING:
+    import pandas as pd
+from scipy import special
 
 from impact.exceptions import CorrelationWarning, InputError
 from impact.inputs.keys import KEYS
@@ -199,6 +202,8 @@ def rank_correlation(columns: FloatArray) -> FloatArray:
     n, k = columns.shape
     if n < 2:
         return np.full((k, k), np.nan)
+    from scipy import stats  # on use: scipy.stats is slow to import
+
     return _pearson(stats.rankdata(columns, axis=0))
 
 
@@ -227,4 +232,6 @@ def achieved_table(plan: CorrelationPlan, achieved: FloatArray) -> pd.DataFrame:
         }
         for i, j in plan.pairs()
     ]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["key_a", "key_b", "target", "used", "achieved"])

@@ -5,9 +5,19 @@ SeedSequence (the child `SeedSequence.spawn` would give), and within a block eac
 its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not
 depend on the number of workers, chunks or memory, and (b) overriding one key leaves every other
 key's draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
-into tasks of `BLOCKS_PER_TASK` for the workers; every block's sketches are folded into the
-run's in block order, so even the floating-point sums are the same whatever runs them, and a
-run that stops after n trials (a precision target) equals a run of n trials.
+into tasks of `BLOCKS_PER_TASK` for the workers.
+
+Sketches are merged in one fixed tree, whatever runs them: the blocks of each group of
+`MERGE_BLOCKS` consecutive blocks (groups start at multiples of `MERGE_BLOCKS`) are folded left,
+in block order, from an empty sketch, and the run's sketch is the left fold of those group sketches
+in group order. Floating-point sums depend on the grouping, so the grouping is fixed by block
+index, never by tasks or workers: a task folds the groups it holds whole (or from their first
+block) itself and returns one sketch per group, which keeps what a task sends back near the size
+of one merged sketch instead of one per block; blocks of a group it holds only from the middle
+(a round of a precision target that starts mid-group, or tasks smaller than a group) come back
+one by one and the parent continues that group's fold with them. So the numbers are the same
+for any number of workers and any task size, and a run that stops after n trials (a precision
+target) equals a run of n trials.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +40,7 @@ from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation import cluster
 from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
@@ -43,6 +55,7 @@ __all__ = [
     "BLOCKS_PER_TASK",
     "BLOCK_SIZE",
     "DEFAULT_MAX_TRIALS",
+    "MERGE_BLOCKS",
     "METRIC_UNITS",
     "PER_CREATOR",
     "PILOT_TRIALS",
@@ -55,6 +68,7 @@ __all__ = [
 
 BLOCK_SIZE = 65_536
 BLOCKS_PER_TASK = 16
+MERGE_BLOCKS = 16  # the fixed merge groups (see above); part of what fixes a seed's numbers
 DEFAULT_MAX_TRIALS = 10_000_000
 PILOT_TRIALS = 10_000  # the first trials, kept whole for first looks (`impact.analysis.pilot`)
 ESS_WARNING = 1_000  # with [evidence], fewer effective trials than this (or than 1%) warn
@@ -73,9 +87,17 @@ def draw_inputs(
 
 
 @dataclass
+class _Piece:
+    """Consecutive blocks of one merge group, their sketches folded left in block order."""
+
+    first_block: int  # a group's first block: the fold starts the group; else it continues it
+    sketches: dict[str, Sketch]  # one per tracked output
+
+
+@dataclass
 class _TaskResult:
     trials: int
-    blocks: list[dict[str, Sketch]]  # one sketch per tracked output, for each block in order
+    pieces: list[_Piece]  # in block order
     correlation_sum: np.ndarray | None  # Σ over blocks of n × achieved rank correlations
     correlation_weight: int
     samples: pd.DataFrame | None
@@ -100,6 +122,7 @@ def _run_task(
 ) -> _TaskResult:
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
     result = _TaskResult(0, [], None, 0, None)
+    folding = False  # whether the last piece started a group, so later blocks fold into it
     frames: list[pd.DataFrame] = []
     for block in blocks:
         start = block * BLOCK_SIZE
@@ -111,9 +134,17 @@ def _run_task(
             check_inputs(scenario, inputs)
             outputs = evaluate_all(inputs, scenario.profile_weights)
         check_outputs(scenario, inputs, outputs)
-        result.blocks.append({name: Sketch.of(outputs[name]) for name in TRACKED})
+        sketches = {name: Sketch.of(outputs[name]) for name in TRACKED}
+        if folding and block % MERGE_BLOCKS:
+            for name in TRACKED:
+                result.pieces[-1].sketches[name].merge(sketches[name])
+        else:
+            result.pieces.append(_Piece(block, sketches))
+            folding = block % MERGE_BLOCKS == 0
         weights = None
         if scenario.evidence:  # the unweighted sketches above stay: they are the prior
+            # Kept per block and merged in block order by the parent, so the weighted sums are
+            # the same for any workers or task size (a little more traffic, only with evidence).
             conditioned, weights = Conditioned.of_block(scenario, inputs, outputs)
             result.conditioned = [*(result.conditioned or []), conditioned]
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
@@ -148,11 +179,14 @@ class _Runner:
         samples: bool,
         workers: int,
         stack: ExitStack,
+        scheduler: str | None = None,
     ) -> None:
         self.args = (scenario, sampling, root)
         self.samples = samples
         self.workers = workers
-        self.pool = make_pool(workers) if workers > 1 else None
+        self.client = cluster.connect(scheduler, stack) if scheduler else None
+        self.stack = stack
+        self.pool = make_pool(workers) if workers > 1 and self.client is None else None
         if self.pool is not None:
             pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
             stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
@@ -162,7 +196,10 @@ class _Runner:
         first, last = start // BLOCK_SIZE, math.ceil(end / BLOCK_SIZE)
         tasks = [
             range(b, min(b + BLOCKS_PER_TASK, last)) for b in range(first, last, BLOCKS_PER_TASK)
-        ]
+        ]  # a task may span merge groups: pieces are cut at group starts (see _run_task)
+        if self.client is not None:
+            yield from self._run_on_cluster(tasks, end)
+            return
         if self.pool is None:
             for blocks in tasks:
                 yield _run_task(*self.args, blocks, end, self.samples)
@@ -177,23 +214,54 @@ class _Runner:
                 submitted += 1
             yield pending.pop(index).result()
 
+    def _run_on_cluster(self, tasks: list[range], end: int) -> Iterator[_TaskResult]:
+        """The same tasks on a dask cluster, a bounded number in flight, yielded in order."""
+        window = 2 * max(1, len(self.client.scheduler_info().get("workers", {})))  # type: ignore[union-attr]
+        futures: list[Any] = []
+        self.stack.callback(cluster.cancel, self.client, futures)  # on Ctrl-C or an error
+        for index in range(len(tasks)):
+            while len(futures) < len(tasks) and len(futures) - index < window:
+                futures.append(
+                    cluster.submit(
+                        self.client, _run_task, *self.args, tasks[len(futures)], end, self.samples
+                    )
+                )
+            yield futures[index].result()
+            futures[index] = None  # what came back is merged; let the cluster forget it
+
 
 @dataclass
 class _Totals:
-    """The run so far: every tracked output's sketch and what else the tasks returned."""
+    """The run so far: the closed merge groups' sketches, the open group's, and the rest."""
 
-    sketches: dict[str, Sketch]
+    closed: dict[str, Sketch]  # the left fold of every whole group so far
     frames: list[pd.DataFrame]
     pilot: pd.DataFrame | None = None
     correlation_sum: np.ndarray | None = None
     correlation_weight: int = 0
     done: int = 0
+    open: dict[str, Sketch] | None = None  # the fold of the last group's blocks so far
     conditioned: Conditioned | None = None
 
+    @property
+    def sketches(self) -> dict[str, Sketch]:
+        """Every tracked output's sketch of the trials so far (as a run of that many gives)."""
+        if self.open is None:
+            return self.closed
+        return {name: self.closed[name].copy().merge(self.open[name]) for name in TRACKED}
+
     def add(self, part: _TaskResult) -> None:
-        for block in part.blocks:
-            for name in TRACKED:
-                self.sketches[name].merge(block[name])
+        for piece in part.pieces:
+            if piece.first_block % MERGE_BLOCKS == 0:
+                if self.open is not None:
+                    for name in TRACKED:
+                        self.closed[name].merge(self.open[name])
+                self.open = piece.sketches
+            else:
+                if self.open is None:
+                    raise RuntimeError("a merge group continued before it started")
+                for name in TRACKED:
+                    self.open[name].merge(piece.sketches[name])
         for conditioned in part.conditioned or []:
             if self.conditioned is None:
                 self.conditioned = conditioned
@@ -307,6 +375,7 @@ def simulate(
     target_precision: float | None = None,
     max_trials: int = DEFAULT_MAX_TRIALS,
     evidence: Mapping[str, str | float | int] | None = None,
+    scheduler: str | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
@@ -327,6 +396,8 @@ def simulate(
     `result.weights` gives the weights when samples are kept). The precision target then
     applies to the effective sample size. Evidence that rules out every trial is an InputError;
     an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
+    `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
+    on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
@@ -348,7 +419,7 @@ def simulate(
     converged: bool | None = None
     ends: list[int] = []
     with ExitStack() as stack:
-        runner = _Runner(scenario, sampling, root, samples, workers, stack)
+        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler)
         if target is None:
             for part in runner.run(0, n_trials):
                 totals.add(part)

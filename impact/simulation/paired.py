@@ -181,6 +181,7 @@ def simulate_paired(
     mode: Mode = "outage",
     method: str | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> PairedResult:
     """Run A and B on common random numbers; the same seed gives the same numbers for any
     `workers`. `mode="year"` compares years of outages (both need `[frequency]`)."""
@@ -202,7 +203,7 @@ def simulate_paired(
     sb = {m: Sketch() for m in names}
     sd = {m: SignedSketch() for m in names}
     task = partial(_task, a, b, plans, mode)
-    for part in run_blocks(task, root, n_trials, size, workers=workers):
+    for part in run_blocks(task, root, n_trials, size, workers=workers, scheduler=scheduler):
         for m in names:
             sa[m].merge(part.a[m])
             sb[m].merge(part.b[m])

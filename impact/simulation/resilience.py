@@ -260,6 +260,7 @@ def simulate_resilience(
     rng: RNGLike = None,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> ResilienceResult:
     """NPV of moving from `current` to `candidate` over `n_futures` simulated futures."""
     if isinstance(n_futures, bool) or not isinstance(n_futures, int) or n_futures < 1:
@@ -276,7 +277,7 @@ def simulate_resilience(
     total = _Part(SignedSketch(), SignedSketch(), Sketch(), Sketch(), 0,
                   np.zeros(horizon + 1, np.int64), 0.0, 0.0, 0.0, 0)  # fmt: skip
     task = partial(_task, current, candidate, plans, horizon)
-    for part in run_blocks(task, root, n_futures, per_block, workers=workers):
+    for part in run_blocks(task, root, n_futures, per_block, workers=workers, scheduler=scheduler):
         total.avoided.merge(part.avoided)
         total.npv.merge(part.npv)
         total.current.merge(part.current)

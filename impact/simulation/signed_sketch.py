@@ -42,7 +42,7 @@ class SignedSketch:
         return cls(
             n=int(x.size),
             mean=mean,
-            m2=float(np.dot(dev, dev)),
+            m2=float(np.einsum("i,i->", dev, dev)),  # no BLAS threads (see Sketch.of)
             below_zero=int(neg.sum()),
             above_zero=int((x > 0).sum()),
             positive=Sketch.of(x[~neg]),
