@@ -84,3 +84,28 @@ def test_profile_of_extreme_but_equal_weights_is_flat(weight: float, tmp_path: P
     with np.errstate(all="raise"):
         weights = load_profile(tmp_path / "p.csv").weights
     assert np.allclose(weights, 1.0)
+
+
+WHAT_IFS = [
+    pytest.param(
+        ["simulate", "--profile", "short-video-us"], "reports/tiktok-us-2026", id="simulate-profile"
+    ),
+    pytest.param(
+        ["annual", "--set", "outage.hours=24"], "reports/tiktok-us-2026-annual", id="annual-set"
+    ),
+    pytest.param(
+        ["compare", "meta-2024", "--b-set", "outage.hours=24"],
+        "reports/compare-meta-2024-meta-2024",
+        id="compare-b-set",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "original"), WHAT_IFS)
+def test_what_if_never_lands_in_the_original_folder(
+    args: list[str], original: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([*args, "--trials", "200", "--quiet"]) == 0
+    assert not (tmp_path / original).exists()
+    assert len(list((tmp_path / "reports").iterdir())) == 1

@@ -30,6 +30,8 @@ def modified_keys(scenario: Scenario, base: Scenario, touched: Iterable[str] = (
         keys.append("tiers")
     if dict(scenario.correlations) != dict(base.correlations):
         keys.append("correlations")
+    if scenario.resolved().get("profile") != base.resolved().get("profile"):
+        keys.append("revenue.profile")
     return keys
 
 
