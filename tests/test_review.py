@@ -109,3 +109,12 @@ def test_what_if_never_lands_in_the_original_folder(
     assert main([*args, "--trials", "200", "--quiet"]) == 0
     assert not (tmp_path / original).exists()
     assert len(list((tmp_path / "reports").iterdir())) == 1
+
+
+def test_dollar_log_axes_label_minor_ticks_in_dollars() -> None:
+    """The annual exceedance chart once printed `$\\mathdefault{6\\times10^{7}}$` as a label."""
+    from impact.reports.charts import USD_MINOR
+
+    labels = [USD_MINOR(x, 0) for x in (2e7, 3e7, 5e8, 6e7, 0.0)]
+    assert labels[1] == labels[3] == labels[4] == ""
+    assert all(label.startswith("$") and "mathdefault" not in label for label in labels[::2][:2])
