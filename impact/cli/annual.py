@@ -94,7 +94,8 @@ def annual_command(
     scenario = options.build()
     n_years, root = run_settings(trials, seed, (scenario.trials, scenario.seed))
     thresholds = parse_thresholds(threshold)
-    out_dir = out if out is not None else Path("reports") / f"{scenario.name}-annual"
+    single = options.default_out(scenario)  # reports/<name>[-modified-<hash>]
+    out_dir = out if out is not None else single.with_name(f"{single.name}-annual")
     bar = DelayedProgress(n_years, enabled=wants_progress(quiet=quiet, json_output=json_output))
     with bar:
         result = simulate_annual(

@@ -1,5 +1,6 @@
 """`impact compare A B`: two scenarios (or one and a variant) on common random numbers."""
 
+import hashlib
 import json
 import shlex
 import sys
@@ -13,6 +14,7 @@ from rich.console import Console
 from impact.analysis.compare import check_same_trials
 from impact.cli.annual import SeedFlag, TrialsFlag, run_settings
 from impact.cli.options import JsonFlag, QuietFlag, ScenarioOptions, SchedulerFlag, WorkersFlag
+from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
 from impact.reports.compare_report import compare_headline, write_compare_report
 from impact.reports.provenance import Provenance
@@ -94,6 +96,10 @@ def compare_command(
     quiet: QuietFlag = False,
 ) -> None:
     """Run A and B on common random numbers; report B − A for every output."""
+    for flag, items in (("--set", set_), ("--a-set", a_set), ("--b-set", b_set)):
+        for item in items or []:
+            if not item.partition("=")[1] or not item.partition("=")[0].strip():
+                raise InputError(f"{flag}: {item!r}: write KEY=SPEC, e.g. {flag} outage.hours=24")
     first, second = build_pair(
         a,
         b,
@@ -110,7 +116,11 @@ def compare_command(
     result = simulate_paired(
         first, second, n, root, mode=mode, workers=workers, scheduler=scheduler
     )
-    out_dir = out if out is not None else Path("reports") / f"compare-{first.name}-{second.name}"
+    folder = f"compare-{first.name}-{second.name}"
+    if first.modified or second.modified:  # a what-if never lands in the plain comparison's folder
+        pair = hashlib.sha256(f"{first.digest()} {second.digest()}".encode()).hexdigest()
+        folder += f"-modified-{pair[:8]}"
+    out_dir = out if out is not None else Path("reports") / folder
     pairs = [("--set", set_), ("--overlay", overlay), ("--a-set", a_set), ("--b-set", b_set),
              ("--a-overlay", a_overlay), ("--b-overlay", b_overlay)]  # fmt: skip
     args = ["impact", "compare", a, *([b] if b else [])]

@@ -141,6 +141,11 @@ def load_profile(name_or_path: str | Path, *, base_dir: Path | None = None) -> P
     if path is None:
         return FLAT
     raw, basis = _read(path)
-    weights = raw * (WEEK_HOURS / raw.sum())
+    with np.errstate(over="ignore", divide="ignore"):
+        scale = WEEK_HOURS / raw.sum()
+    if not 0 < scale < np.inf:  # weights so small or large that their sum under- or overflows
+        raw = raw / raw.max()
+        scale = WEEK_HOURS / raw.sum()
+    weights = raw * scale
     name = path.stem if path.parent == data_path("profiles") else str(name_or_path)
     return Profile(name, weights, basis, None if name == path.stem else path)

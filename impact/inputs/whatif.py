@@ -38,6 +38,8 @@ def modified_keys(scenario: Scenario, base: Scenario, touched: Iterable[str] = (
         (e.quantity, e.spec) for e in base.evidence
     ]:
         keys.append("evidence")
+    if scenario.resolved().get("profile") != base.resolved().get("profile"):
+        keys.append("revenue.profile")
     return keys
 
 

@@ -7,6 +7,7 @@ so drawing a report neither needs a display nor changes the backend of a noteboo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,18 @@ __all__ = ["CHARTS", "Chart"]
 Chart = Callable[[ReportData, Path], None]
 MIN_TAIL_TRIALS = 10
 USD = FuncFormatter(lambda x, _: format_usd(x, digits=3))
+
+
+def _usd_minor(x: float, _: object) -> str:
+    """Minor ticks of a log axis in dollars, labelled at 2 and 5 × 10^k only (matplotlib's own
+    minor labels are mathtext, printed raw as `$\\mathdefault{6\\times10^{7}}$`)."""
+    if not x > 0:
+        return ""
+    lead = round(x / 10 ** math.floor(math.log10(x)), 6)
+    return format_usd(x, digits=3) if lead in (2.0, 5.0) else ""
+
+
+USD_MINOR = FuncFormatter(_usd_minor)
 PERCENT = FuncFormatter(lambda x, _: f"{x:g}%")
 
 
@@ -195,6 +208,7 @@ def creator_tiers(data: ReportData, path: Path) -> None:
     right.set_title("Earnings lost per creator (log scale)", fontsize=10)
     for ax in (left, right):
         ax.xaxis.set_major_formatter(USD)
+        ax.xaxis.set_minor_formatter(USD_MINOR)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("US dollars")
     left.set_yticks(y, list(tiers["tier"]))

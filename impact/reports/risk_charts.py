@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from impact.reports.charts import USD
+from impact.reports.charts import USD, USD_MINOR
 from impact.reports.format import format_usd
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, save
 from impact.reports.style import footnote as add_footnote
@@ -54,6 +54,7 @@ def exceedance_chart(
     ax.yaxis.set_major_locator(LogLocator(base=10))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}%"))
     ax.xaxis.set_major_formatter(USD)
+    ax.xaxis.set_minor_formatter(USD_MINOR)
     for x, p, label in marks:
         if x > 0 and p >= floor:
             ax.plot([x], [p * 100], "o", color=ORANGE, markersize=6)

@@ -65,6 +65,7 @@ OUTAGES = "outages"
 ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS)
 ANNUAL_UNITS = {OUTAGES: "outages", **METRIC_UNITS}
 DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)
+MAX_OUTAGES_PER_YEAR = 1000  # each drawn outage of a year is one more pass over the block
 ANNUAL_STATISTICS = (
     "mean", "std", "p50", "p90", "p95", "p99", "var95", "cvar95", "var99", "cvar99", "se_mean",
 )  # fmt: skip
@@ -106,6 +107,11 @@ def annual_block(
     frequency = frequency_of(scenario)
     rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
     counts = poisson_counts(rate, np.random.default_rng(child(seq, COUNT_STREAM)).random(n))
+    if counts.max(initial=0) > MAX_OUTAGES_PER_YEAR:
+        raise InputError(
+            f"{FREQUENCY_KEY}: {frequency.spec()}: draws a year with {counts.max():,.0f} outages; "
+            f"at most {MAX_OUTAGES_PER_YEAR:,} a year are simulated (outages like the scenario's)"
+        )
     years: list[NDArray[np.intp]] = []
     parts: dict[str, list[FloatArray]] = {name: [] for name in OUTPUTS}
     for k in range(int(counts.max(initial=0))):  # the k-th outage of every year with N > k

@@ -55,11 +55,16 @@ def cost_of(design: Scenario, key: str) -> Distribution:
     return dist
 
 
+MAX_YEARS = 100  # a decision horizon; every future simulates each of its years
+
+
 def horizon_of(candidate: Scenario) -> int:
     """T_max: the largest number of years the candidate's `cost.years` can draw."""
     high = cost_of(candidate, "cost.years").support()[1]
     if not math.isfinite(high):
         raise InputError("cost.years: unbounded; give a bounded spec, e.g. choice(5, 10)")
+    if high > MAX_YEARS:
+        raise InputError(f"cost.years: {high:g}: at most {MAX_YEARS} years; give a shorter horizon")
     return max(1, round(high))
 
 
