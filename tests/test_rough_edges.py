@@ -207,3 +207,18 @@ def test_rerunning_the_example_command_gives_identical_bytes(tmp_path: Path, cap
         assert first == second, name
     assert "UTC" not in (folders[0] / "report.md").read_text()
     assert not pd.read_csv(folders[0] / "summary.csv").empty
+
+
+def test_validate_dash_reads_the_scenario_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As `--scenario -` does for simulate: every problem of the text on stdin, named <stdin>.
+    monkeypatch.setattr("sys.stdin", io.StringIO("[outage]\nhours = -1\n"))
+    assert main(["validate", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "error: <stdin>: outage.hours: -1:" in err and "revenue.hourly_loss: missing" in err
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("[outage]\nhours = 2\n[revenue]\nhourly_loss = 5\n")
+    )
+    assert main(["validate", "-"]) == 0
+    assert "<stdin>: ok" in capsys.readouterr().out

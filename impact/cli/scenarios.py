@@ -27,6 +27,8 @@ def validate_command(
     ] = False,
 ) -> int:
     """Check a scenario file and print every problem in it (exit 2 if there is any)."""
+    if str(path) == "-":  # as `--scenario -`: the TOML on standard input
+        return _validate_stdin(partial)
     problems = scenario_problems(path, partial=partial)
     if not problems and not partial:
         # A table that parses but is not a valid correlation matrix: simulate would repair it.
@@ -44,4 +46,27 @@ def validate_command(
         f"{path}: ok ({len(scenario.given_keys)} of {len(KEYS)} keys given, the rest default; "
         f"{len(scenario.uncertain_keys)} uncertain)"
     )
+    return 0
+
+
+def _validate_stdin(partial: bool) -> int:
+    """`impact validate -`: the same checks on the text of standard input (called <stdin>)."""
+    import sys
+    import tempfile
+
+    text = sys.stdin.read()
+    with tempfile.TemporaryDirectory(prefix="impact-validate-") as folder:
+        copy = Path(folder) / "stdin.toml"
+        copy.write_text(text, encoding="utf-8")
+        problems = [
+            p.replace(str(copy), "<stdin>") for p in scenario_problems(copy, partial=partial)
+        ]
+        if not problems and not partial:
+            problems = [f"<stdin>: {p}" for p in correlation_problems(load_scenario(copy))]
+    for problem in problems:
+        typer.echo(f"error: {' '.join(problem.split())}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in <stdin>", err=True)
+        return 2
+    typer.echo("<stdin>: ok" + (" (partial file)" if partial else ""))
     return 0
