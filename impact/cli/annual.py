@@ -1,13 +1,11 @@
 """`impact annual`: outages per year times what each costs; the annual loss and its tail."""
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from impact.cli.finish import finish
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
@@ -112,11 +110,4 @@ def annual_command(
             options, trials=n_years, seed=result.seed, out=out_dir, extra=extra, command="annual"
         )
         data, written = write_annual_report(result, Provenance(command), out_dir)
-    if json_output:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
-        return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-    console.print(headline(data).replace("> ", "").replace("**", "").replace(">\n", ""))
-    console.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")
+    finish(result.to_json(), headline(data), out_dir, written, json_output=json_output, quiet=quiet)

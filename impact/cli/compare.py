@@ -1,18 +1,16 @@
 """`impact compare A B`: two scenarios (or one and a variant) on common random numbers."""
 
 import hashlib
-import json
 import shlex
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from impact.analysis.compare import check_same_trials
 from impact.cli.annual import SeedFlag, TrialsFlag, run_settings
+from impact.cli.finish import finish
 from impact.cli.options import JsonFlag, QuietFlag, ScenarioOptions, SchedulerFlag, WorkersFlag
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
@@ -129,11 +127,5 @@ def compare_command(
     args += ["--trials", str(n), "--seed", str(result.seed), "--out", str(out_dir)]
     command = shlex.join(args)
     data, written = write_compare_report(result, Provenance(command), out_dir)
-    if json_output:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
-        return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-    console.print(compare_headline(data).replace("> ", "").replace("**", "").replace(">\n", ""))
-    console.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")
+    sentence = compare_headline(data)
+    finish(result.to_json(), sentence, out_dir, written, json_output=json_output, quiet=quiet)

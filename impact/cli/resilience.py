@@ -1,16 +1,14 @@
 """`impact resilience --current A --candidate B`: is a more resilient design worth its cost?"""
 
-import json
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from impact.analysis.resilience import resilience_report_data
 from impact.cli.annual import SeedFlag, run_settings
+from impact.cli.finish import finish
 from impact.cli.options import JsonFlag, QuietFlag, SchedulerFlag, WorkersFlag, parse_whole
 from impact.inputs.designs import load_design
 from impact.reports.provenance import Provenance
@@ -62,13 +60,7 @@ def resilience_command(
     args += ["--base", base] if base else []
     args += ["--trials", str(n_futures), "--seed", str(result.seed), "--out", str(out_dir)]
     written = write_resilience_report(data, Provenance(shlex.join(args)), out_dir)
-    if json_output:
-        payload = result.to_json()
-        payload["tornado"] = data.tornado[["key", "low_value", "high_value"]].to_dict("records")
-        sys.stdout.write(json.dumps(payload) + "\n")
-        return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-    console.print(cfo_sentence(data))
-    console.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")
+    payload = result.to_json()
+    payload["tornado"] = data.tornado[["key", "low_value", "high_value"]].to_dict("records")
+    sentence = cfo_sentence(data)
+    finish(payload, sentence, out_dir, written, json_output=json_output, quiet=quiet)

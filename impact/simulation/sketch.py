@@ -72,6 +72,18 @@ def bucket_bounds(value: float) -> tuple[float, float]:
     return (bucket_edge(index), bucket_edge(index + 1))
 
 
+def slot_bounds(slot: int, offset: int, low: float, high: float) -> tuple[float, float]:
+    """The edges of a sketch's `slot` (0: zeros, 1: pooled tiny values, then the buckets from
+    `offset` on), kept within the observed [low, high]."""
+    if slot == 0:
+        edges = (0.0, 0.0)
+    elif slot == 1:
+        edges = (0.0, _TINY_EDGE)
+    else:
+        edges = (bucket_edge(offset + slot - 2), bucket_edge(offset + slot - 1))
+    return (max(edges[0], low), min(edges[1], high))
+
+
 @lru_cache(maxsize=256)
 def order_statistic_ranks(n: int, q: float, level: float = 0.95) -> tuple[int, int]:
     """Ranks (1-based, within 1…n) whose order statistics bracket the q-quantile at `level`:
@@ -223,13 +235,7 @@ class Sketch:
         if self.n == 0:
             return (math.nan, math.nan)
         i, _, _ = self._bucket_of_rank(rank)
-        if i == 0:
-            low, high = 0.0, 0.0
-        elif i == 1:
-            low, high = 0.0, _TINY_EDGE
-        else:
-            low, high = bucket_edge(self.offset + i - 2), bucket_edge(self.offset + i - 1)
-        return (max(low, self.min), min(high, self.max))
+        return slot_bounds(i, self.offset, self.min, self.max)
 
     def quantile(self, q: float) -> float:
         """The q-quantile as the ⌈q·n⌉-th smallest value (numpy's 'inverted_cdf')."""

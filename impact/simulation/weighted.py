@@ -23,13 +23,12 @@ from numpy.typing import NDArray
 
 from impact.simulation.sketch import (
     _SHIFT,
-    _TINY_EDGE,
     _TINY_INDEX,
     HILL_MIN,
     HILL_SHARE,
     Sketch,
-    bucket_edge,
     order_statistic_ranks,
+    slot_bounds,
 )
 
 __all__ = ["WeightedSketch"]
@@ -185,13 +184,7 @@ class WeightedSketch(Sketch):
 
     def _bounds_at_weight(self, target: float) -> tuple[float, float]:
         i = self._bucket_of_weight(target)
-        if i == 0:
-            low, high = 0.0, 0.0
-        elif i == 1:
-            low, high = 0.0, _TINY_EDGE
-        else:
-            low, high = bucket_edge(self.offset + i - 2), bucket_edge(self.offset + i - 1)
-        return (max(low, self.min), min(high, self.max))
+        return slot_bounds(i, self.offset, self.min, self.max)
 
     def value_at_rank(self, rank: int) -> float:
         return self.quantile(rank / self.n) if self.n else math.nan
