@@ -27,18 +27,9 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from impact.exceptions import InputError
-from impact.inputs.continuous import (
-    Beta,
-    Gamma,
-    Lognormal,
-    Normal,
-    Pert,
-    Triangular,
-    Uniform,
-    Weibull,
-)
 from impact.inputs.discrete import Empirical
 from impact.inputs.dist_base import Distribution
+from impact.inputs.families import FAMILIES, family_of
 from impact.inputs.specs import parse_spec
 from impact.model.outputs import OBSERVABLES, OUTPUTS
 
@@ -50,42 +41,25 @@ _PEAK_GRID = np.linspace(0.0005, 0.9995, 4001)
 
 
 def scipy_form(dist: Distribution) -> Any:
-    """The scipy.stats frozen distribution of an `impact` distribution, for its density.
+    """The scipy.stats frozen distribution of an `impact` distribution, for its density (the
+    family registry, `impact.inputs.families`, says how each family maps to scipy).
 
     A fixed value, a choice or Poisson counts have no density over a continuous quantity:
     InputError (the caller adds the key and spec).
     """
-    if isinstance(dist, Uniform):
-        return stats.uniform(loc=dist.low, scale=dist.high - dist.low)
-    if isinstance(dist, Triangular):
-        scale = dist.high - dist.low
-        return stats.triang((dist.mode - dist.low) / scale, loc=dist.low, scale=scale)
-    if isinstance(dist, Pert):
-        return stats.beta(dist.alpha, dist.beta, loc=dist.low, scale=dist.high - dist.low)
-    if isinstance(dist, Normal):
-        return stats.norm(loc=dist.mu, scale=dist.sd)  # a measurement error: not truncated
-    if isinstance(dist, Lognormal):
-        return stats.lognorm(dist.sigma, scale=float(np.exp(dist.mu)))
-    if isinstance(dist, Beta):
-        return stats.beta(dist.a, dist.b)
-    if isinstance(dist, Gamma):
-        return stats.gamma(dist.shape, scale=dist.scale)
-    if isinstance(dist, Weibull):
-        return stats.weibull_min(dist.shape, scale=dist.scale)
-    if isinstance(dist, Empirical):
-        if np.unique(dist.values).size < 2:
-            raise InputError("an empirical observation needs at least two distinct values")
-        return stats.gaussian_kde(dist.values)
     if dist.is_fixed:
         raise InputError(
             "a fixed value has no density, so no trial would match it exactly; give the "
             "measurement's uncertainty, e.g. a narrow normal(value, sd) or a uniform(low, high) "
             "band"
         )
-    raise InputError(
-        f"{dist.name} has no density over a continuous quantity; use normal, uniform, "
-        "triangular, pert, lognormal, beta, gamma, weibull or empirical"
-    )
+    family = family_of(dist)
+    if family is None or family.scipy is None:
+        usable = ", ".join(f.name for f in FAMILIES.values() if f.scipy is not None)
+        raise InputError(f"{dist.name} has no density over a continuous quantity; use {usable}")
+    if isinstance(dist, Empirical) and np.unique(dist.values).size < 2:
+        raise InputError("an empirical observation needs at least two distinct values")
+    return family.scipy(dist)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ class Family:
     distribution: type[Distribution]
     signature: str = ""
     fit: Fit | None = None
+    # The scipy.stats frozen form of an instance, for its density (evidence); None: no density
+    # over a continuous quantity (a choice, Poisson counts).
+    scipy: Callable[[Any], Any] | None = None
 
     @property
     def usage(self) -> str:
@@ -92,10 +95,32 @@ def number(x: float, digits: int = 4) -> str:
 
 
 _ROWS = (
-    Family("uniform", ("low", "high"), Uniform),
-    Family("triangular", ("low", "mode", "high"), Triangular),
-    Family("pert", ("low", "mode", "high"), Pert),
-    Family("normal", ("mean", "sd"), Normal),
+    Family(
+        "uniform",
+        ("low", "high"),
+        Uniform,
+        scipy=lambda d: _stats().uniform(loc=d.low, scale=d.high - d.low),
+    ),
+    Family(
+        "triangular",
+        ("low", "mode", "high"),
+        Triangular,
+        scipy=lambda d: _stats().triang(
+            (d.mode - d.low) / (d.high - d.low), loc=d.low, scale=d.high - d.low
+        ),
+    ),
+    Family(
+        "pert",
+        ("low", "mode", "high"),
+        Pert,
+        scipy=lambda d: _stats().beta(d.alpha, d.beta, loc=d.low, scale=d.high - d.low),
+    ),
+    Family(
+        "normal",
+        ("mean", "sd"),
+        Normal,
+        scipy=lambda d: _stats().norm(loc=d.mu, scale=d.sd),  # a measurement: not truncated
+    ),
     Family(
         "lognormal",
         ("median", "sigma"),
@@ -106,8 +131,9 @@ _ROWS = (
             lambda p: _stats().lognorm(p[1], scale=p[0]),
             lambda p: f"lognormal(median={number(p[0])}, sigma={number(p[1])})",
         ),
+        scipy=lambda d: _stats().lognorm(d.sigma, scale=math.exp(d.mu)),
     ),
-    Family("beta", ("a", "b"), Beta),
+    Family("beta", ("a", "b"), Beta, scipy=lambda d: _stats().beta(d.a, d.b)),
     Family(
         "gamma",
         ("shape", "scale"),
@@ -117,6 +143,7 @@ _ROWS = (
             lambda p: _stats().gamma(p[0], scale=p[1]),
             lambda p: f"gamma({number(p[0])}, {number(p[1])})",
         ),
+        scipy=lambda d: _stats().gamma(d.shape, scale=d.scale),
     ),
     Family(
         "weibull",
@@ -127,10 +154,23 @@ _ROWS = (
             lambda p: _stats().weibull_min(p[0], scale=p[1]),
             lambda p: f"weibull({number(p[0])}, {number(p[1])})",
         ),
+        scipy=lambda d: _stats().weibull_min(d.shape, scale=d.scale),
     ),
     Family("poisson", ("mean",), Poisson),
     Family("choice", ("values", "p"), Choice, "choice(v1, v2, …; p=p1, p2, …)"),
-    Family("empirical", ("path:column",), Empirical, "empirical(path.csv:column)"),
+    Family(
+        "empirical",
+        ("path:column",),
+        Empirical,
+        "empirical(path.csv:column)",
+        scipy=lambda d: _stats().gaussian_kde(d.values),
+    ),
 )
 FAMILIES: dict[str, Family] = {family.name: family for family in _ROWS}
 FITTED: dict[str, Family] = {f.name: f for f in _ROWS if f.fit is not None}
+_BY_CLASS: dict[type[Distribution], Family] = {f.distribution: f for f in _ROWS}
+
+
+def family_of(dist: Distribution) -> Family | None:
+    """The registry row of a distribution's family (None for a fixed value)."""
+    return _BY_CLASS.get(type(dist))
