@@ -45,6 +45,7 @@ from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
 from impact.simulation.finite import check_inputs, check_outputs
+from impact.simulation.memory import keep_blocks_in_heap
 from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
@@ -121,6 +122,7 @@ def _run_task(
     keep_samples: bool,
 ) -> _TaskResult:
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
+    keep_blocks_in_heap()  # in whichever process runs the task (see impact.simulation.memory)
     result = _TaskResult(0, [], None, 0, None)
     folding = False  # whether the last piece started a group, so later blocks fold into it
     frames: list[pd.DataFrame] = []
