@@ -21,7 +21,7 @@ imports warmed before the clock; every ratio printed is measured in this one run
 
     pip install -e ".[peers]"
     python benchmarks/bench_peers.py                       # 1e6 and 1e7 trials
-    python benchmarks/bench_peers.py --sizes 1e6 --split   # also where impact's time goes
+    python benchmarks/bench_peers.py --split   # also each step of impact and the hand loop
 
 On machines where OPENBLAS_CORETYPE is set, run it with that and OPENBLAS_L2_SIZE unset.
 """
@@ -95,9 +95,17 @@ def total_loss(
 
 
 def _total_in_place(
-    D: Array, S: Array, R: Array, d: Array, tau_e: Array, h_e: Array, c_u: Array, tau_u: Array
+    D: Array,
+    S: Array,
+    R: Array,
+    d: Array,
+    tau_e: Array,
+    h_e: Array,
+    c_u: Array,
+    tau_u: Array,
+    out: Array | None = None,
 ) -> Array:
-    """The same, fused by hand: overwrites its arguments and returns R (now the total).
+    """The same, fused by hand: overwrites its arguments; the total goes to `out` (else R).
 
     total = R·(S·D + p·A + ae·he/ln2·((1 − l) − p·(1 − ρ·e − (1 − ρ)·l))), where A = ∫0^H c/p,
     e = 2^(−Tr/he) and l = 2^(−H/he) (the two engagement integrals collected).
@@ -128,8 +136,7 @@ def _total_in_place(
     np.multiply(c_u, -AWAY_HOURS, out=c_u)  # the attrition hours, p·A
     np.subtract(c_u, D, out=c_u)
     np.add(c_u, d, out=c_u)
-    np.multiply(R, c_u, out=R)
-    return R
+    return np.multiply(R, c_u, out=R if out is None else out)
 
 
 def summary(total: Array) -> dict[str, float]:
@@ -156,24 +163,29 @@ def summary(total: Array) -> dict[str, float]:
     }
 
 
+def _draw_chunk(rng: np.random.Generator, m: int) -> list[Array]:
+    """m values of each input, in ORDER, by numpy's own samplers."""
+    x = []
+    for name in ORDER:
+        if name in LOGNORMAL:
+            x.append(rng.lognormal(*NUMPY_LOGNORMAL[name], m))
+        elif name in PERT:
+            a, b, low, span = NUMPY_BETA[name]
+            x.append(rng.beta(a, b, m))
+            x[-1] *= span
+            x[-1] += low
+        else:
+            x.append(rng.uniform(*UNIFORM[name], m))
+    return x
+
+
 def hand_loop(n: int, seed: int = 1) -> dict[str, float]:
     """numpy's samplers in CHUNK-trial chunks, the fused closed form, one array of totals."""
     rng = np.random.default_rng(seed)
     total = np.empty(n)
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
-        x = {}
-        for name in ORDER:
-            if name in LOGNORMAL:
-                x[name] = rng.lognormal(*NUMPY_LOGNORMAL[name], m)
-            elif name in PERT:
-                a, b, low, span = NUMPY_BETA[name]
-                x[name] = rng.beta(a, b, m)
-                x[name] *= span
-                x[name] += low
-            else:
-                x[name] = rng.uniform(*UNIFORM[name], m)
-        total[start : start + m] = _total_in_place(*(x[name] for name in ORDER))
+        _total_in_place(*_draw_chunk(rng, m), out=total[start : start + m])
     return summary(total)
 
 
@@ -227,6 +239,24 @@ def _impact_parts(n: int) -> dict[str, float]:
     return spent
 
 
+def _hand_parts(n: int) -> dict[str, float]:
+    """hand_loop's steps for n trials, each timed on its own."""
+    rng, total = np.random.default_rng(1), np.empty(n)
+    spent = dict.fromkeys(("draw", "formula", "summary"), 0.0)
+    for start in range(0, n, CHUNK):
+        m = min(CHUNK, n - start)
+        t0 = time.perf_counter()
+        x = _draw_chunk(rng, m)
+        t1 = time.perf_counter()
+        _total_in_place(*x, out=total[start : start + m])
+        spent["draw"] += t1 - t0
+        spent["formula"] += time.perf_counter() - t1
+    t2 = time.perf_counter()
+    summary(total)
+    spent["summary"] = time.perf_counter() - t2
+    return spent
+
+
 def _child(kind: str, n: int) -> dict[str, object]:
     result: dict[str, object] = {}
     if kind == "impact":
@@ -239,10 +269,11 @@ def _child(kind: str, n: int) -> dict[str, object]:
         seconds = time.perf_counter() - started
         row = summary_table.loc["total_revenue_loss_usd"]
         result["summary"] = {k: float(row[k]) for k in ("mean", "std", "p05", "p50", "p95", "p99")}
-    elif kind == "parts":
-        _impact_parts(1000)
+    elif kind in ("impact-parts", "hand-parts"):
+        parts = _impact_parts if kind == "impact-parts" else _hand_parts
+        parts(1000)
         started = time.perf_counter()
-        result["parts"] = _impact_parts(n)
+        result["parts"] = parts(n)
         seconds = time.perf_counter() - started
     else:
         run = squigglepy_style if kind == "squigglepy" else hand_loop
@@ -268,7 +299,7 @@ def _measure(kind: str, n: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7])
-    parser.add_argument("--split", action="store_true", help="also time impact's steps apart")
+    parser.add_argument("--split", action="store_true", help="also time each step apart")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -302,10 +333,11 @@ def main() -> None:
             flush=True,
         )
         if args.split:
-            parts = _measure("parts", n)["parts"]
-            steps = ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
-            rest = sim - sum(parts.values())
-            print(f"  impact's steps, timed apart: {steps}; the rest of simulate {rest:.2f} s")
+            for kind, whole in (("impact", sim), ("hand", runs["hand"]["seconds"])):
+                parts = _measure(f"{kind}-parts", n)["parts"]
+                steps = ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+                rest = whole - sum(parts.values())
+                print(f"  {kind}'s steps, timed apart: {steps}; the rest {rest:.2f} s", flush=True)
 
 
 if __name__ == "__main__":
