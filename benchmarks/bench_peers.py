@@ -13,14 +13,14 @@ All three run the same model (MODEL.md v2) on `eight_inputs.toml`: eight uncerta
   with fused in-place operations, into one preallocated array.
 
 The summary is of `total_revenue_loss_usd`: mean, sd, p5, p50, p95, p99 and cvar95 (the mean
-of the values at or above p95). squigglepy and the hand loop keep every value and take the
+of the values from p95's rank up). squigglepy and the hand loop keep every value and take the
 percentiles by one `np.partition` (exact order statistics); impact summarises every output by
 its streaming sketch. tests/test_peers_model.py checks that both formulas here equal
 `impact.model.core.evaluate`. Each measurement runs in its own subprocess with its library
 imports warmed before the clock; every ratio printed is measured in this one run. Usage:
 
     pip install -e ".[peers]"
-    python benchmarks/bench_peers.py                       # 1e6 and 1e7 trials
+    python benchmarks/bench_peers.py           # 1e6 and 1e7 trials (or --sizes 1e6 ...)
     python benchmarks/bench_peers.py --split   # also each step of impact and the hand loop
 
 On machines where OPENBLAS_CORETYPE is set, run it with that and OPENBLAS_L2_SIZE unset.
