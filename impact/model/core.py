@@ -134,6 +134,9 @@ def _after_effect_hours(s: _State) -> tuple[FloatArray, FloatArray, FloatArray]:
     before, _ = exp_moments(k, T1, first=False)  # ∫_0^T1 e^(−k·u) du
     after, _ = exp_moments(k, rest, first=False)  # ∫_T1^H, shifted to start at 0
     engagement = s.a_e * (stay_early * before + stay_late * np.exp(-k * T1) * after)
+    if not np.any(s.a_q):  # no quality loss in any trial (a scenario without latency)
+        latency = np.zeros(np.shape(engagement))
+        return np.maximum(attrition, 0.0), np.maximum(engagement, 0.0), latency
     # ga(u) = aq·(1 − u/L) on [0, L]; only [0, min(L, H)] lies inside the horizon. A subnormal
     # L (< 2.2e-308 h) would overflow 1/L; its loss is below any double, so it counts as none.
     has_latency = np.greater_equal(s.L, np.finfo(np.float64).tiny)
@@ -242,14 +245,15 @@ def evaluate(
 
 
 def evaluate_all(
-    inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None
+    inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None, observables: bool = True
 ) -> dict[str, FloatArray]:
     """Every registered quantity (`impact.model.outputs.TRACKED`): outputs, the creator loss per
-    creator and the implied observables, from one evaluation."""
+    creator and (unless `observables` is False) the implied observables, from one evaluation."""
     s = _state(inputs, profile)
     out = _outputs(inputs, s)
     out[PER_CREATOR] = loss_per_creator(inputs, out)
-    out.update(_observables(s))
+    if observables:
+        out.update(_observables(s))
     return out
 
 

@@ -26,7 +26,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ import pandas as pd
 from impact.exceptions import ConvergenceWarning, EvidenceWarning, InputError
 from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
-from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
+from impact.model.outputs import OBSERVABLES, PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation import cluster
 from impact.simulation.checks import warn_on_expectations
@@ -51,6 +51,8 @@ from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 from impact.simulation.weights import Conditioned
+
+OBSERVABLES_SET = frozenset(OBSERVABLES)
 
 __all__ = [
     "BLOCKS_PER_TASK",
@@ -117,6 +119,7 @@ def _run_task(
     scenario: Scenario,
     sampling: SamplingPlan,
     root: np.random.SeedSequence,
+    tracked: tuple[str, ...],
     blocks: range,
     end: int,
     keep_samples: bool,
@@ -134,11 +137,15 @@ def _run_task(
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
             inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
             check_inputs(scenario, inputs)
-            outputs = evaluate_all(inputs, scenario.profile_weights)
+            outputs = evaluate_all(
+                inputs,
+                scenario.profile_weights,
+                observables=bool(scenario.evidence) or not OBSERVABLES_SET.isdisjoint(tracked),
+            )
         check_outputs(scenario, inputs, outputs)
-        sketches = {name: Sketch.of(outputs[name]) for name in TRACKED}
+        sketches = {name: Sketch.of(outputs[name]) for name in tracked}
         if folding and block % MERGE_BLOCKS:
-            for name in TRACKED:
+            for name in tracked:
                 result.pieces[-1].sketches[name].merge(sketches[name])
         else:
             result.pieces.append(_Piece(block, sketches))
@@ -147,7 +154,7 @@ def _run_task(
         if scenario.evidence:  # the unweighted sketches above stay: they are the prior
             # Kept per block and merged in block order by the parent, so the weighted sums are
             # the same for any workers or task size (a little more traffic, only with evidence).
-            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs)
+            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
             result.conditioned = [*(result.conditioned or []), conditioned]
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
@@ -182,8 +189,9 @@ class _Runner:
         workers: int,
         stack: ExitStack,
         scheduler: str | None = None,
+        tracked: tuple[str, ...] = TRACKED,
     ) -> None:
-        self.args = (scenario, sampling, root)
+        self.args = (scenario, sampling, root, tracked)
         self.samples = samples
         self.workers = workers
         self.client = cluster.connect(scheduler, stack) if scheduler else None
@@ -250,19 +258,19 @@ class _Totals:
         """Every tracked output's sketch of the trials so far (as a run of that many gives)."""
         if self.open is None:
             return self.closed
-        return {name: self.closed[name].copy().merge(self.open[name]) for name in TRACKED}
+        return {name: self.closed[name].copy().merge(self.open[name]) for name in self.closed}
 
     def add(self, part: _TaskResult) -> None:
         for piece in part.pieces:
             if piece.first_block % MERGE_BLOCKS == 0:
                 if self.open is not None:
-                    for name in TRACKED:
+                    for name in self.closed:
                         self.closed[name].merge(self.open[name])
                 self.open = piece.sketches
             else:
                 if self.open is None:
                     raise RuntimeError("a merge group continued before it started")
-                for name in TRACKED:
+                for name in self.closed:
                     self.open[name].merge(piece.sketches[name])
         for conditioned in part.conditioned or []:
             if self.conditioned is None:
@@ -322,6 +330,21 @@ def _check_evidence(scenario: Scenario, conditioned: Conditioned | None, trials:
         )
 
 
+def _check_outputs(outputs: Sequence[str] | None) -> tuple[str, ...]:
+    """The quantities to sketch, in registry order: every one, or those asked for and TOTAL."""
+    if outputs is None:
+        return TRACKED
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    unknown = [name for name in outputs if name not in TRACKED]
+    if unknown:
+        raise InputError(
+            f"`outputs`: {unknown[0]!r}: not an output; choose from {', '.join(TRACKED)}"
+        )
+    wanted = {*outputs, TOTAL}
+    return tuple(name for name in TRACKED if name in wanted)
+
+
 def _check_precision(target: float | None) -> float | None:
     if target is None:
         return None
@@ -378,6 +401,7 @@ def simulate(
     max_trials: int = DEFAULT_MAX_TRIALS,
     evidence: Mapping[str, str | float | int] | None = None,
     scheduler: str | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
@@ -400,6 +424,11 @@ def simulate(
     an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
     `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
     on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
+    `outputs` (names from `impact.model.outputs.TRACKED`) summarises only those, and the total
+    loss, which the headline and the precision target read: for a long run that needs one
+    number (an insurer's 1e10 trials of total loss), the implied observables are then not
+    evaluated and the other outputs not sketched. The numbers of what is summarised are the
+    same as in a full run. The CLI's reports need every output, so only the library has it.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
@@ -417,11 +446,12 @@ def simulate(
     most = max(cap, n_trials) if target is not None else n_trials
     workers = min(workers, math.ceil(most / (BLOCK_SIZE * BLOCKS_PER_TASK)), os.cpu_count() or 1)
     started = time.perf_counter()
-    totals = _Totals({name: Sketch() for name in TRACKED}, [])
+    tracked = _check_outputs(outputs)
+    totals = _Totals({name: Sketch() for name in tracked}, [])
     converged: bool | None = None
     ends: list[int] = []
     with ExitStack() as stack:
-        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler)
+        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler, tracked)
         if target is None:
             for part in runner.run(0, n_trials):
                 totals.add(part)

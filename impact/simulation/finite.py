@@ -31,6 +31,8 @@ def _all_fine(values: np.ndarray) -> bool:
     """Whether every value is finite and within ±LIMIT: two reductions, no temporary array (a
     NaN makes both the min and the max NaN, so the comparison fails)."""
     values = np.asarray(values, dtype=float)
+    if values.ndim == 1 and values.strides == (0,):  # a fixed input: one value, n times
+        values = values[:1]
     return values.size == 0 or bool(values.min() > -LIMIT and values.max() < LIMIT)
 
 
