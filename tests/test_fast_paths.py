@@ -19,7 +19,7 @@ from scipy import integrate
 
 import impact
 from impact.model.integrals import PHI1_CUT, exp_moments
-from impact.model.outputs import TOTAL, TRACKED
+from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 
 
 @pytest.mark.parametrize("x", [1e-300, 1e-12, 1e-6, 0.01, PHI1_CUT * 0.999, PHI1_CUT,
@@ -107,3 +107,19 @@ def test_allocator_setting_applies_once_unless_tuned_by_the_user() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
     assert _allocator(env) == "True True"
     assert _allocator({**env, "MALLOC_MMAP_THRESHOLD_": "131072"}) == "False False"
+
+
+@pytest.mark.parametrize(
+    "names", [[TOTAL], ["users_to_rivals"], ["creators_lost", "activity_gap_30d"], [PER_CREATOR]]
+)
+def test_evaluate_all_with_names_computes_the_same_values(names: list[str]) -> None:
+    from impact.model.core import evaluate_all
+    from impact.simulation.engine import draw_inputs
+
+    scenario = impact.load_scenario("tiktok-us-2026")
+    inputs = draw_inputs(scenario, 5000, np.random.SeedSequence(3))
+    full = evaluate_all(inputs, scenario.profile_weights)
+    some = evaluate_all(inputs, scenario.profile_weights, names)
+    assert set(names) <= set(some) < set(full)
+    for name, values in some.items():
+        assert np.array_equal(values, full[name]), name

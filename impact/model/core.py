@@ -8,7 +8,7 @@ time steps. See docs/model.md for the equations, their derivation, and what chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from impact.inputs.keys import KEYS
 from impact.model import shape
 from impact.model.integrals import exp_moments
-from impact.model.outputs import OUTPUTS, PER_CREATOR
+from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
 from impact.model.week import window_hours
 
 __all__ = [
@@ -176,14 +176,19 @@ def _creators_churn(inputs: Mapping[str, ArrayLike], s: _State) -> FloatArray:
     )
 
 
-def _outputs(inputs: Mapping[str, ArrayLike], s: _State) -> dict[str, FloatArray]:
+_USERS = frozenset({"users_churned", "users_lost", "users_to_rivals"})
+_EARNINGS = frozenset({"creator_earnings_loss_usd", PER_CREATOR})
+
+
+def _outputs(
+    inputs: Mapping[str, ArrayLike], s: _State, names: frozenset[str] | None = None
+) -> dict[str, FloatArray]:
+    """The outputs: every one, or (with `names`) the revenue parts and those named."""
     attrition_h, engagement_h, latency_h = _after_effect_hours(s)
     # Revenue lost while down follows the profile; after-effects use its mean, 1 (docs/model.md).
     outage_h = s.S * s.W
     loss_hours = outage_h + attrition_h + engagement_h + latency_h  # v2: without R
-    N = _get(inputs, "users.count")
-    rho_c = _get(inputs, "creators.return_share")
-    return {
+    out = {
         "outage_hours": s.D * 1.0,
         "direct_revenue_loss_usd": s.R * outage_h,
         "attrition_revenue_loss_usd": s.R * attrition_h,
@@ -191,14 +196,22 @@ def _outputs(inputs: Mapping[str, ArrayLike], s: _State) -> dict[str, FloatArray
         "latency_revenue_loss_usd": s.R * latency_h,
         "total_revenue_loss_usd": s.R * loss_hours,
         "loss_hours": loss_hours,
-        "users_churned": N * s.p,
-        "users_lost": N * s.p * (1.0 - s.rho_u),
-        "users_to_rivals": N * s.p * _get(inputs, "users.rival_share"),
-        "creators_lost": _get(inputs, "creators.count")
-        * _creators_churn(inputs, s)
-        * (1.0 - rho_c),
-        "creator_earnings_loss_usd": _get(inputs, "creators.earnings_per_hour") * loss_hours,
     }
+    if names is None or not names.isdisjoint(_USERS):
+        N = _get(inputs, "users.count")
+        out["users_churned"] = N * s.p
+        out["users_lost"] = N * s.p * (1.0 - s.rho_u)
+        out["users_to_rivals"] = N * s.p * _get(inputs, "users.rival_share")
+    if names is None or "creators_lost" in names:
+        rho_c = _get(inputs, "creators.return_share")
+        out["creators_lost"] = (
+            _get(inputs, "creators.count") * _creators_churn(inputs, s) * (1.0 - rho_c)
+        )
+    if names is None or not names.isdisjoint(_EARNINGS):
+        earnings = _get(inputs, "creators.earnings_per_hour") * loss_hours
+        out["creator_earnings_loss_usd"] = earnings
+        out[PER_CREATOR] = loss_per_creator(inputs, out)
+    return {name: out[name] for name in (*OUTPUTS, PER_CREATOR) if name in out}
 
 
 def _gap(s: _State, u: float) -> FloatArray:
@@ -241,18 +254,23 @@ def evaluate(
     >>> float(evaluate(x)["total_revenue_loss_usd"])
     1000000.0
     """
-    return _outputs(inputs, _state(inputs, profile))
+    out = _outputs(inputs, _state(inputs, profile))
+    return {name: out[name] for name in OUTPUTS}
 
 
 def evaluate_all(
-    inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None, observables: bool = True
+    inputs: Mapping[str, ArrayLike],
+    profile: ArrayLike | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, FloatArray]:
     """Every registered quantity (`impact.model.outputs.TRACKED`): outputs, the creator loss per
-    creator and (unless `observables` is False) the implied observables, from one evaluation."""
+    creator and the implied observables, from one evaluation. With `names`, the revenue parts
+    and the named quantities only (the others are not computed): the same values, bit for bit.
+    """
     s = _state(inputs, profile)
-    out = _outputs(inputs, s)
-    out[PER_CREATOR] = loss_per_creator(inputs, out)
-    if observables:
+    wanted = None if names is None else frozenset(names)
+    out = _outputs(inputs, s, wanted)
+    if wanted is None or not wanted.isdisjoint(OBSERVABLES):
         out.update(_observables(s))
     return out
 

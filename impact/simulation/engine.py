@@ -38,7 +38,7 @@ import pandas as pd
 from impact.exceptions import ConvergenceWarning, EvidenceWarning, InputError
 from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
-from impact.model.outputs import OBSERVABLES, PER_CREATOR, TOTAL, TRACKED
+from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
 from impact.simulation import cluster
 from impact.simulation.checks import warn_on_expectations
@@ -51,8 +51,6 @@ from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 from impact.simulation.weights import Conditioned
-
-OBSERVABLES_SET = frozenset(OBSERVABLES)
 
 __all__ = [
     "BLOCKS_PER_TASK",
@@ -126,6 +124,7 @@ def _run_task(
 ) -> _TaskResult:
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
     keep_blocks_in_heap()  # in whichever process runs the task (see impact.simulation.memory)
+    needed = {*tracked, *(e.quantity for e in scenario.evidence)}
     result = _TaskResult(0, [], None, 0, None)
     folding = False  # whether the last piece started a group, so later blocks fold into it
     frames: list[pd.DataFrame] = []
@@ -137,11 +136,10 @@ def _run_task(
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
             inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
             check_inputs(scenario, inputs)
-            outputs = evaluate_all(
-                inputs,
-                scenario.profile_weights,
-                observables=bool(scenario.evidence) or not OBSERVABLES_SET.isdisjoint(tracked),
-            )
+            # Block 0 feeds the pilot and kept samples need every output; otherwise only what
+            # is sketched and what the evidence observes is computed (all of it by default).
+            names = None if block == 0 or keep_samples else needed
+            outputs = evaluate_all(inputs, scenario.profile_weights, names)
         check_outputs(scenario, inputs, outputs)
         sketches = {name: Sketch.of(outputs[name]) for name in tracked}
         if folding and block % MERGE_BLOCKS:
