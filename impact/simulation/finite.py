@@ -43,6 +43,9 @@ def _spec(scenario: Scenario, key: str) -> str:
 def check_inputs(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> None:
     """Refuse a block in which some key's draws are not finite or beyond ±1e100."""
     for key, values in inputs.items():
+        low, high = scenario.distributions[key].support()
+        if low > -LIMIT and high < LIMIT:  # bounded (PERT, uniform, beta…): draws stay inside
+            continue
         if _all_fine(values):
             continue
         bad = _bad(np.asarray(values, dtype=float))
