@@ -63,7 +63,7 @@ class Conditioned:
             inputs_posterior={
                 key: WeightedSketch.of_weighted(inputs[key], weights) for key in keys
             },
-            own=np.array([[w.sum(), np.dot(w, w)] for w in own], dtype=np.float64),
+            own=np.array([[w.sum(), np.einsum("i,i->", w, w)] for w in own], dtype=np.float64),
             kept=int(np.count_nonzero(weights > 0)),
         )
         return block, weights
