@@ -279,7 +279,7 @@ class Sketch:
         i = int(np.searchsorted(above_rank, k))
         take = counts[: i + 1].astype(np.float64)
         take[i] -= above_rank[i] - k  # only part of the bucket holding the k-th largest
-        hill = float(np.dot(take, np.log(values[: i + 1] / threshold))) / k
+        hill = float(np.einsum("i,i->", take, np.log(values[: i + 1] / threshold))) / k
         return 1.0 / hill if hill > 0 else math.inf
 
     def tail_mean(self, q: float = 0.95) -> float:

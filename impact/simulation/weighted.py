@@ -230,7 +230,8 @@ class WeightedSketch(Sketch):
         i = min(i, values.size - 1)
         take = weights[: i + 1].copy()
         take[i] -= max(above[i] - top, 0.0)
-        hill = float(np.dot(take, np.log(np.maximum(values[: i + 1], threshold) / threshold))) / top
+        logs = np.log(np.maximum(values[: i + 1], threshold) / threshold)
+        hill = float(np.einsum("i,i->", take, logs)) / top
         return 1.0 / hill if hill > 0 else math.inf
 
     def tail_mean(self, q: float = 0.95) -> float:
