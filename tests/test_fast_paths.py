@@ -19,7 +19,7 @@ from scipy import integrate
 
 import impact
 from impact.model.integrals import PHI1_CUT, exp_moments
-from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
+from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR, TOTAL, TRACKED
 
 
 @pytest.mark.parametrize("x", [1e-300, 1e-12, 1e-6, 0.01, PHI1_CUT * 0.999, PHI1_CUT,
@@ -61,9 +61,14 @@ def runs() -> tuple[impact.SimulationResult, impact.SimulationResult]:
 
 def test_outputs_keeps_what_was_asked_and_the_total(runs) -> None:  # type: ignore[no-untyped-def]
     full, part = runs
-    assert list(part.sketches) == [TOTAL, "users_lost", "activity_gap_7d"]  # registry order
-    assert part.summary.index.tolist() == [TOTAL, "users_lost"]
-    assert part.observables.index.tolist() == ["activity_gap_7d"]
+    # The total, what was asked for, and what the scenario's [expect] and [evidence] read.
+    scenario = full.scenario
+    read = {b.quantity for b in scenario.expect} | {e.quantity for e in scenario.evidence}
+    wanted = {TOTAL, "users_lost", "activity_gap_7d", *read}
+    assert list(part.sketches) == [name for name in TRACKED if name in wanted]  # registry order
+    assert "outage_hours" not in part.sketches and "creators_lost" not in part.sketches
+    assert part.summary.index.tolist() == [n for n in OUTPUTS if n in wanted]
+    assert part.observables.index.tolist() == [n for n in OBSERVABLES if n in wanted]
     assert list(full.sketches) == list(TRACKED)
 
 
@@ -123,3 +128,54 @@ def test_evaluate_all_with_names_computes_the_same_values(names: list[str]) -> N
     assert set(names) <= set(some) < set(full)
     for name, values in some.items():
         assert np.array_equal(values, full[name]), name
+
+
+def test_exp_moments_where_k_w_is_zero_or_subnormal() -> None:
+    # e^(−k·s) is 1 on [0, w] to the last bit when k·w is below the smallest normal double:
+    # the moments are w and w²/2 exactly (the quotient form lost digits there, 0/0 at k = 0).
+    k = np.array([0.0, 4e-319, 1e-310])
+    w = np.array([917.0, 917.0, 3.0])
+    m0, m1 = exp_moments(k, w)
+    assert m1 is not None
+    assert m0.tolist() == w.tolist()
+    assert m1.tolist() == (0.5 * w * w).tolist()
+
+
+def test_sketch_of_a_block_with_a_nan_is_a_nan_sketch() -> None:
+    from impact.simulation.sketch import Sketch
+
+    sketch = Sketch.of(np.array([1.0, np.nan, 3.0]))
+    assert sketch.n == 3 and math.isnan(sketch.mean)
+
+
+def test_a_subset_result_says_what_it_lacks(runs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    scenario = impact.load_scenario("meta-2024")
+    alone = impact.simulate(scenario, 3000, rng=1, outputs=iter([TOTAL]))  # any iterable, once
+    assert list(alone.sketches) == [TOTAL]
+    assert alone.observables.empty and list(alone.observables.columns)[:2] == ["unit", "label"]
+    assert alone.percentile_intervals().index.tolist() == [TOTAL]
+    with pytest.raises(impact.InputError, match=r"'outage_hours': not summarised in this run"):
+        alone.quantile_interval("outage_hours", 0.5)
+    with pytest.raises(impact.InputError, match=r"a report needs every output"):
+        impact.write_report(alone, tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_subset_run_still_checks_the_expect_bands() -> None:
+    # roblox-2021 with these overrides puts more than 10% of trials outside one of its [expect]
+    # bands; the band's quantity is summarised even when only the total is asked for.
+    scenario = impact.load_scenario("roblox-2021").with_overrides(
+        {"algorithm.quality_loss": 0, "engagement.max_drop": 0.2}
+    )
+    for outputs in (None, [TOTAL]):
+        with pytest.warns(impact.ExpectationWarning):
+            impact.simulate(scenario, 20_000, rng=1, outputs=outputs)
+
+
+def test_a_nan_draw_of_a_bounded_family_is_named() -> None:
+    # beta's inverse CDF gives NaN for a shape as large as 1e200 (LHS draws through it).
+    scenario = impact.load_scenario("tiktok-us-2026").with_overrides(
+        {"engagement.max_drop": "beta(1e200, 2)"}
+    )
+    with pytest.raises(impact.InputError, match=r"^engagement\.max_drop: beta"):
+        impact.simulate(scenario, 1000, rng=1, method="lhs")

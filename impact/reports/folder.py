@@ -151,6 +151,11 @@ def write_report(
     called after each file is written.
     """
     check_samples_format(samples_format)
+    if not result.complete:
+        raise InputError(
+            f"`outputs`: {', '.join(result.outputs_summarised)}: a report needs every output; "
+            "simulate without `outputs`"
+        )
     out_dir = Path(out_dir)
     if provenance is None:
         provenance = Provenance(_python_command(result, out_dir))

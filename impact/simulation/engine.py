@@ -328,18 +328,19 @@ def _check_evidence(scenario: Scenario, conditioned: Conditioned | None, trials:
         )
 
 
-def _check_outputs(outputs: Sequence[str] | None) -> tuple[str, ...]:
-    """The quantities to sketch, in registry order: every one, or those asked for and TOTAL."""
+def _check_outputs(scenario: Scenario, outputs: Sequence[str] | None) -> tuple[str, ...]:
+    """The quantities to sketch, in registry order: every one, or those asked for with TOTAL
+    and what the scenario's [expect] bands and [evidence] read."""
     if outputs is None:
         return TRACKED
-    if isinstance(outputs, str):
-        outputs = (outputs,)
+    outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
     unknown = [name for name in outputs if name not in TRACKED]
     if unknown:
         raise InputError(
             f"`outputs`: {unknown[0]!r}: not an output; choose from {', '.join(TRACKED)}"
         )
-    wanted = {*outputs, TOTAL}
+    wanted = {*outputs, TOTAL, *(band.quantity for band in scenario.expect)}
+    wanted.update(observation.quantity for observation in scenario.evidence)
     return tuple(name for name in TRACKED if name in wanted)
 
 
@@ -422,11 +423,12 @@ def simulate(
     an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
     `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
     on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
-    `outputs` (names from `impact.model.outputs.TRACKED`) summarises only those, and the total
-    loss, which the headline and the precision target read: for a long run that needs one
-    number (an insurer's 1e10 trials of total loss), the implied observables are then not
-    evaluated and the other outputs not sketched. The numbers of what is summarised are the
-    same as in a full run. The CLI's reports need every output, so only the library has it.
+    `outputs` (names from `impact.model.outputs.TRACKED`) summarises only those, with the total
+    loss (the headline and the precision target read it) and what [expect] and [evidence]
+    read: for a long run that needs one number (an insurer's 1e10 trials of total loss), the
+    other quantities are then neither evaluated nor sketched, nor checked for overflow. What is
+    summarised is bit for bit what a full run gives. A report needs every output, so only the
+    library has it (`write_report` refuses such a result).
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
@@ -444,7 +446,7 @@ def simulate(
     most = max(cap, n_trials) if target is not None else n_trials
     workers = min(workers, math.ceil(most / (BLOCK_SIZE * BLOCKS_PER_TASK)), os.cpu_count() or 1)
     started = time.perf_counter()
-    tracked = _check_outputs(outputs)
+    tracked = _check_outputs(scenario, outputs)
     totals = _Totals({name: Sketch() for name in tracked}, [])
     converged: bool | None = None
     ends: list[int] = []

@@ -43,9 +43,6 @@ def _spec(scenario: Scenario, key: str) -> str:
 def check_inputs(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> None:
     """Refuse a block in which some key's draws are not finite or beyond ±1e100."""
     for key, values in inputs.items():
-        low, high = scenario.distributions[key].support()
-        if low > -LIMIT and high < LIMIT:  # bounded (PERT, uniform, beta…): draws stay inside
-            continue
         if _all_fine(values):
             continue
         bad = _bad(np.asarray(values, dtype=float))
@@ -79,8 +76,11 @@ def check_outputs(
             culprit = culprit or name
     if rows is None:
         return
+    # A NaN input (an inverse CDF pushed past its range) is the likeliest culprit: it counts as
+    # infinitely large, where max() would otherwise pass it over.
     sizes = {
-        key: float(np.max(np.abs(np.asarray(v, dtype=float)[rows]))) for key, v in inputs.items()
+        key: float(np.nan_to_num(np.max(np.abs(np.asarray(v, dtype=float)[rows])), nan=np.inf))
+        for key, v in inputs.items()
     }
     key = max(sizes, key=lambda k: sizes[k])
     raise InputError(

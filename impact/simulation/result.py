@@ -59,6 +59,19 @@ def _headline_line(sketch: Sketch, metric: str) -> str:
     )
 
 
+class Sketches(dict[str, Sketch]):
+    """A result's sketches by name; asking for one the run did not summarise (a run with
+    `outputs=`) is an InputError that says so, not a bare KeyError."""
+
+    def __missing__(self, name: str) -> Sketch:
+        if name in TRACKED:
+            raise InputError(
+                f"`outputs`: {name!r}: not summarised in this run; simulate with it among "
+                "`outputs`, or without `outputs` for every one"
+            )
+        raise InputError(f"metric: {name!r}: unknown; choose one of {', '.join(TRACKED)}")
+
+
 def _summary_of(sketches: dict[str, Sketch]) -> pd.DataFrame:
     rows = []
     for name in (name for name in OUTPUTS if name in sketches):  # all but with `outputs`
@@ -115,6 +128,22 @@ class SimulationResult:
     prior_sketches: dict[str, Sketch] | None = field(default=None, repr=False)
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.sketches = Sketches(self.sketches)
+        if self.prior_sketches is not None:
+            self.prior_sketches = Sketches(self.prior_sketches)
+
+    @property
+    def outputs_summarised(self) -> list[str]:
+        """The outputs this run summarised, in registry order: all of them unless `simulate`
+        was given `outputs=`."""
+        return [name for name in OUTPUTS if name in self.sketches]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every tracked quantity was summarised (a report needs every one)."""
+        return all(name in self.sketches for name in TRACKED)
+
     @property
     def summary(self) -> pd.DataFrame:
         """One row per output (index `metric`): unit, mean, std, p05…p99, cvar95, se_mean.
@@ -168,7 +197,8 @@ class SimulationResult:
                     "p95": s.quantile(0.95),
                 }
             )
-        return pd.DataFrame(rows).set_index("quantity")
+        columns = ["quantity", "unit", "label", "mean", "p05", "p50", "p95"]
+        return pd.DataFrame(rows, columns=columns).set_index("quantity")
 
     def __repr__(self) -> str:
         """A few lines: scenario, trials, seed and the headline total, not every field.
@@ -228,8 +258,6 @@ class SimulationResult:
 
     def quantile_interval(self, metric: str, q: float, level: float = 0.95) -> tuple[float, float]:
         """A distribution-free `level` interval for the q-quantile of `metric`."""
-        if metric not in self.sketches:
-            raise InputError(f"metric: {metric!r}: unknown; choose one of {', '.join(OUTPUTS)}")
         return self.sketches[metric].quantile_interval(q, level)
 
     def percentile_intervals(self, level: float = 0.95) -> pd.DataFrame:
@@ -241,7 +269,7 @@ class SimulationResult:
         draws, they are conservative).
         """
         rows = []
-        for name in OUTPUTS:
+        for name in self.outputs_summarised:
             row: dict[str, object] = {"metric": name}
             for label, q in INTERVAL_PERCENTILES.items():
                 row[f"{label}_low"], row[f"{label}_high"] = self.quantile_interval(name, q, level)
@@ -257,7 +285,7 @@ class SimulationResult:
         extreme trials can move the mean by more than it says.
         """
         rows = []
-        for name in OUTPUTS:
+        for name in self.outputs_summarised:
             alpha = self.sketches[name].tail_index()
             rows.append(
                 {

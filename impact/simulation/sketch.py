@@ -135,8 +135,9 @@ class Sketch:
         m2 = float(np.einsum("i,i->", work, work))
         sketch = cls(n=n, mean=mean, m2=m2, min=low, max=float(x.max()))
         idx = np.right_shift(x.view(np.int64), _SHIFT, out=work.view(np.int64))
-        # Non-negative doubles order like their bits, so the smallest value has the lowest index.
-        lowest = int(np.array([low]).view(np.int64)[0] >> _SHIFT)
+        # Non-negative doubles order like their bits, so the smallest value has the lowest index
+        # (a NaN, which sorts nowhere, makes the minimum NaN: then the indices are searched).
+        lowest = int(np.array([low]).view(np.int64)[0] >> _SHIFT) if low == low else int(idx.min())
         if lowest <= _TINY_INDEX:  # zeros or values below TINY: counted apart
             tiny = idx <= _TINY_INDEX
             sketch.zero_count = int(np.count_nonzero(x[tiny] == 0.0))
