@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -105,3 +111,158 @@ def test_every_simulating_command_takes_the_flag() -> None:
     for command in ("simulate", "sensitivity", "annual", "compare", "resilience"):
         text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
         assert "--scheduler" in text, command
+
+
+# --- a cluster that fails under a run ------------------------------------------------------------
+
+
+def test_a_scheduler_gone_between_runs_is_a_cluster_error_in_seconds(scenario: Scenario) -> None:
+    distributed = pytest.importorskip("distributed")
+    from impact.exceptions import ClusterError
+
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    with distributed.Client(cluster.scheduler_address, timeout=5) as client:
+        simulate(scenario, 2_000, rng=1, scheduler=client)  # the cluster works
+        address = cluster.scheduler_address
+        cluster.close()
+        started = time.perf_counter()
+        with pytest.raises(ClusterError) as caught:
+            simulate(scenario, 2_000, rng=1, scheduler=client)
+        assert time.perf_counter() - started < 30
+    assert str(caught.value).startswith(f"`scheduler`: {address!r}: the dask cluster went away")
+
+
+def test_a_cluster_without_workers_is_a_cluster_error_not_a_hang(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from impact.exceptions import ClusterError
+    from impact.simulation import cluster as dask_cluster
+
+    monkeypatch.setattr(dask_cluster, "NO_WORKERS_SECONDS", 2)
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None
+    ) as cluster:  # a scheduler whose workers are all gone
+        started = time.perf_counter()
+        with pytest.raises(ClusterError, match="the dask cluster has had no worker for 2 s"):
+            simulate(scenario, 2_000, rng=1, scheduler=cluster.scheduler_address)
+        assert time.perf_counter() - started < 30
+
+
+_CLUSTER = """
+import time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+print(cluster.scheduler_address, flush=True)
+while True:
+    time.sleep(60)
+"""
+_QUIET = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+@contextmanager
+def _cluster_process() -> Iterator[tuple[int, str]]:
+    """A LocalCluster (2 single-threaded worker processes) in a process group of its own, so
+    that a test can kill or freeze all of it; killed at the end whatever happened."""
+    pytest.importorskip("distributed")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CLUSTER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_QUIET,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 90)
+        assert ready, "the cluster did not start within 90 s"
+        yield proc.pid, proc.stdout.readline().strip()
+    finally:
+        for sig in (signal.SIGCONT, signal.SIGKILL):
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+
+def _wait_for_tasks(address: str) -> None:
+    """Until the cluster is running tasks (the run is under way)."""
+    import distributed
+
+    with distributed.Client(address, timeout=10) as watcher:
+        deadline = time.monotonic() + 120
+        while not any(watcher.processing().values()):
+            assert time.monotonic() < deadline, "no task started within 120 s"
+            time.sleep(0.1)
+
+
+def _wait_for_samples_writing(out: Path) -> None:
+    """Until the workers are writing samples.parquet into the report's staging folder."""
+    deadline = time.monotonic() + 180
+    while not (out.is_dir() and any(out.glob(".impact-tmp-*/samples.parquet"))):
+        assert time.monotonic() < deadline, "the samples were not being written within 180 s"
+        time.sleep(0.02)
+
+
+def _simulate(address: str, out: Path, *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
+    return subprocess.Popen(
+        [*command, "--scheduler", address, *extra, "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_QUIET,
+    )
+
+
+@pytest.mark.slow  # about 20 s each: a cluster of its own, and a run of the installed command
+@pytest.mark.parametrize(
+    ("extra", "when"),
+    [(["--trials", "6M"], "running")],
+    ids=["running"],
+)
+def test_a_cluster_that_dies_mid_run_exits_1_with_one_line_and_writes_nothing(
+    extra: list[str], when: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "rep"
+    with _cluster_process() as (group, address):
+        run = _simulate(address, out, *extra)
+        if when == "running":
+            _wait_for_tasks(address)
+        else:
+            _wait_for_samples_writing(out)
+        assert run.poll() is None, "the run ended before the cluster could be killed"
+        os.killpg(group, signal.SIGKILL)  # scheduler, nannies and workers at once
+        killed = time.monotonic()
+        _, err = run.communicate(timeout=120)
+    assert run.returncode == 1, err
+    assert err == (
+        f"error: --scheduler: {address!r}: the dask cluster went away (the connection to the "
+        "scheduler closed) mid-run; the run is stopped (run again with --debug for details)\n"
+    )
+    assert time.monotonic() - killed < 30
+    assert not out.exists()  # no report, no staging folder, not even the folder it made
+
+
+@pytest.mark.slow  # about 25 s: a cluster of its own, frozen mid-run
+def test_a_scheduler_that_stops_answering_mid_run_ends_it_within_seconds(tmp_path: Path) -> None:
+    from impact.simulation.cluster import ANSWER_TIMEOUT_SECONDS
+
+    out = tmp_path / "rep"
+    with _cluster_process() as (group, address):
+        run = _simulate(address, out, "--trials", "6M")
+        _wait_for_tasks(address)
+        os.killpg(group, signal.SIGSTOP)  # alive, connections open, but silent
+        stopped = time.monotonic()
+        _, err = run.communicate(timeout=120)
+        waited = time.monotonic() - stopped
+    assert run.returncode == 1, err
+    assert err == (
+        f"error: --scheduler: {address!r}: the dask cluster stopped answering (no reply within "
+        f"{ANSWER_TIMEOUT_SECONDS} s) mid-run; the run is stopped (run again with --debug for "
+        "details)\n"
+    )
+    assert ANSWER_TIMEOUT_SECONDS <= waited < ANSWER_TIMEOUT_SECONDS + 20
+    assert not out.exists()

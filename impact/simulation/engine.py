@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 from impact.simulation.weights import Conditioned
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = [
     "BLOCKS_PER_TASK",
@@ -179,14 +182,14 @@ class _Runner:
         samples: bool,
         workers: int,
         stack: ExitStack,
-        scheduler: str | None = None,
+        scheduler: str | Client | None = None,
     ) -> None:
         self.args = (scenario, sampling, root)
         self.samples = samples
         self.workers = workers
-        self.client = cluster.connect(scheduler, stack) if scheduler else None
+        self.session = cluster.connect(scheduler, stack) if scheduler else None
         self.stack = stack
-        self.pool = make_pool(workers) if workers > 1 and self.client is None else None
+        self.pool = make_pool(workers) if workers > 1 and self.session is None else None
         if self.pool is not None:
             pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
             stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
@@ -197,7 +200,7 @@ class _Runner:
         tasks = [
             range(b, min(b + BLOCKS_PER_TASK, last)) for b in range(first, last, BLOCKS_PER_TASK)
         ]  # a task may span merge groups: pieces are cut at group starts (see _run_task)
-        if self.client is not None:
+        if self.session is not None:
             yield from self._run_on_cluster(tasks, end)
             return
         if self.pool is None:
@@ -216,17 +219,16 @@ class _Runner:
 
     def _run_on_cluster(self, tasks: list[range], end: int) -> Iterator[_TaskResult]:
         """The same tasks on a dask cluster, a bounded number in flight, yielded in order."""
-        window = 2 * max(1, len(self.client.scheduler_info().get("workers", {})))  # type: ignore[union-attr]
+        session = self.session
+        assert session is not None
+        window = 2 * max(1, session.workers)
         futures: list[Any] = []
-        self.stack.callback(cluster.cancel, self.client, futures)  # on Ctrl-C or an error
+        self.stack.callback(session.cancel, futures)  # on Ctrl-C or an error
         for index in range(len(tasks)):
             while len(futures) < len(tasks) and len(futures) - index < window:
-                futures.append(
-                    cluster.submit(
-                        self.client, _run_task, *self.args, tasks[len(futures)], end, self.samples
-                    )
-                )
-            yield futures[index].result()
+                blocks = tasks[len(futures)]
+                futures.append(session.submit(_run_task, *self.args, blocks, end, self.samples))
+            yield session.result(futures[index])
             futures[index] = None  # what came back is merged; let the cluster forget it
 
 
@@ -375,7 +377,7 @@ def simulate(
     target_precision: float | None = None,
     max_trials: int = DEFAULT_MAX_TRIALS,
     evidence: Mapping[str, str | float | int] | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Client | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
@@ -398,6 +400,8 @@ def simulate(
     an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
     `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
     on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
+    A `distributed.Client` of your own may stand for the address. A cluster that fails mid-run
+    is a ClusterError within seconds.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
