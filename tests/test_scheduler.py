@@ -113,6 +113,102 @@ def test_every_simulating_command_takes_the_flag() -> None:
         assert "--scheduler" in text, command
 
 
+# --- --samples on a cluster: a dask DataFrame the workers write to Parquet ----------------------
+
+
+@pytest.fixture
+def small_tasks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """One block per task, so a few blocks make several partitions (tasks are cut client-side;
+    the block size, which the workers use, is unchanged)."""
+    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    return engine.BLOCK_SIZE
+
+
+def test_samples_on_your_own_client_stay_on_the_workers_as_a_dask_frame(
+    scheduler: str, scenario: Scenario, small_tasks: int, tmp_path
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("pyarrow")
+    import impact
+
+    n = 3 * small_tasks + 17  # four tasks, the last one of 17 trials
+    local = simulate(scenario, n, rng=5, samples=True)
+    impact.write_report(local, tmp_path / "local", samples_format="parquet")
+    with distributed.Client(scheduler, timeout=10) as client:
+        remote = simulate(scenario, n, rng=5, samples=True, scheduler=client)
+        frame = remote.samples
+        assert type(frame).__module__.startswith("dask.")
+        assert frame.npartitions == 4
+        assert frame.divisions == (0, small_tasks, 2 * small_tasks, 3 * small_tasks, n - 1)
+        # Computed, it is the local frame, index included; the sketches are the local ones too.
+        pd.testing.assert_frame_equal(frame.compute(), local.samples, check_exact=True)
+        pd.testing.assert_frame_equal(remote.summary, local.summary, check_exact=True)
+        with pytest.raises(InputError, match="Parquet only"):
+            impact.write_report(remote, tmp_path / "csv", samples_format="csv")
+        assert not (tmp_path / "csv").exists()
+        impact.write_report(remote, tmp_path / "remote", samples_format="parquet")
+    dataset = tmp_path / "remote" / "samples.parquet"
+    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(4)]
+    parts = [pd.read_parquet(dataset / f"part.{i}.parquet") for i in range(4)]
+    assert [len(p) for p in parts] == [small_tasks] * 3 + [17]
+    written = pd.read_parquet(dataset)  # the whole dataset: parts in name order = trial order
+    pd.testing.assert_frame_equal(written, pd.concat(parts, ignore_index=True), check_exact=True)
+    pd.testing.assert_frame_equal(
+        written, pd.read_parquet(tmp_path / "local" / "samples.parquet"), check_exact=True
+    )
+    pd.testing.assert_frame_equal(written, local.samples, check_exact=True)
+    assert not [p for p in (tmp_path / "remote").iterdir() if p.name.startswith(".impact-tmp")]
+
+
+def test_an_address_brings_the_samples_back_as_a_pandas_frame(
+    scheduler: str, scenario: Scenario, small_tasks: int
+) -> None:
+    n = 2 * small_tasks + 5
+    local = simulate(scenario, n, rng=6, samples=True)
+    remote = simulate(scenario, n, rng=6, samples=True, scheduler=scheduler)
+    assert isinstance(remote.samples, pd.DataFrame)
+    pd.testing.assert_frame_equal(remote.samples, local.samples, check_exact=True)
+
+
+def test_the_cli_writes_a_clusters_samples_as_parquet_parts_equal_to_a_local_run(
+    scheduler: str, small_tasks: int, tmp_path, capsys
+) -> None:
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "rep"
+    common = ["simulate", "--trials", str(2 * small_tasks + 100), "--seed", "9", "-q"]
+    local = tmp_path / "local"
+    assert main([*common, "--samples-format", "parquet", "--out", str(local)]) == 0
+    # Into a folder that holds a local run's samples.parquet file: the dataset folder replaces it.
+    assert main([*common, "--samples-format", "parquet", "--out", str(out)]) == 0
+    assert (out / "samples.parquet").is_file()
+    assert main([*common, "--scheduler", scheduler, "--samples", "--out", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    dataset = out / "samples.parquet"
+    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(3)]
+    expected = pd.read_parquet(local / "samples.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(dataset), expected, check_exact=True)
+    assert (out / "summary.csv").read_bytes() == (local / "summary.csv").read_bytes()
+    assert "--samples-format parquet" in (out / "report.md").read_text()
+    assert not [p for p in out.iterdir() if p.name.startswith(".impact-tmp")]
+    # Again over the dataset folder, then a local csv run, which removes the folder.
+    assert main([*common, "--scheduler", scheduler, "--samples", "--out", str(out)]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(dataset), expected, check_exact=True)
+    assert main([*common, "--samples", "--out", str(out)]) == 0
+    assert not dataset.exists() and (out / "samples.csv").is_file()
+
+
+def test_csv_samples_with_a_scheduler_exit_2_before_anything_runs(tmp_path, capsys) -> None:
+    out = tmp_path / "rep"
+    argv = ["simulate", "--scheduler", "tcp://127.0.0.1:9", "--samples-format", "csv"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: --samples-format csv: with --scheduler the workers write the samples, as "
+        "Parquet only (samples.parquet/); use --samples-format parquet\n"
+    )
+    assert not out.exists()
+
+
 # --- a cluster that fails under a run ------------------------------------------------------------
 
 
@@ -220,8 +316,8 @@ def _simulate(address: str, out: Path, *extra: str) -> subprocess.Popen[str]:
 @pytest.mark.slow  # about 20 s each: a cluster of its own, and a run of the installed command
 @pytest.mark.parametrize(
     ("extra", "when"),
-    [(["--trials", "6M"], "running")],
-    ids=["running"],
+    [(["--trials", "6M"], "running"), (["--trials", "1.5M", "--samples"], "writing samples")],
+    ids=["running", "writing-samples"],
 )
 def test_a_cluster_that_dies_mid_run_exits_1_with_one_line_and_writes_nothing(
     extra: list[str], when: str, tmp_path: Path
@@ -265,4 +361,18 @@ def test_a_scheduler_that_stops_answering_mid_run_ends_it_within_seconds(tmp_pat
         "details)\n"
     )
     assert ANSWER_TIMEOUT_SECONDS <= waited < ANSWER_TIMEOUT_SECONDS + 20
+    assert not out.exists()
+
+
+@pytest.mark.slow  # about 20 s: a cluster of its own, and a run of the installed command
+def test_ctrl_c_while_the_workers_write_samples_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    with _cluster_process() as (_, address):
+        run = _simulate(address, out, "--trials", "1.5M", "--samples")
+        _wait_for_samples_writing(out)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert err == "error: interrupted; no output file was changed\n"
+    time.sleep(1)  # a part a worker had begun would have landed by now
     assert not out.exists()

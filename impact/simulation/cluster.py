@@ -9,6 +9,11 @@ A cluster can fail under a run: the scheduler goes away (the connection closes),
 (a frozen or overloaded host keeps the connection open), or loses every worker. `Session.result`
 waits for a task in short steps and checks the scheduler between them, so each of these ends the
 run within seconds as one `ClusterError` instead of a hang.
+
+Per-trial samples (`samples=True`) come back with each task when the run opens and closes its
+own client (an address). When the caller passes a `distributed.Client`, they stay on the
+workers: each task's frame is a future of its own, `samples_frame` assembles them, in trial
+order, as a dask DataFrame, and `write_parquet` has the workers write it, in parallel.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from impact.exceptions import ClusterError, InputError
@@ -30,6 +37,9 @@ __all__ = [
     "SCHEDULER_ENV",
     "Session",
     "connect",
+    "is_dask_frame",
+    "samples_frame",
+    "write_parquet",
 ]
 
 SCHEDULER_ENV = "IMPACT_SCHEDULER"
@@ -44,9 +54,10 @@ _QUIET = ("distributed.client", "distributed.batched", "distributed.core", "dist
 class Session:
     """One client of one cluster for one run: submits tasks and waits for them, watchfully."""
 
-    def __init__(self, client: Any, address: str) -> None:
+    def __init__(self, client: Any, address: str, *, keeps_samples: bool) -> None:
         self.client = client
         self.address = address  # as the user gave it ("local" included), for messages
+        self.keeps_samples = keeps_samples  # a caller's own Client: samples stay on the workers
         self.failed = False
 
     @property
@@ -58,6 +69,13 @@ class Session:
         if self.client.status in ("closing", "closed"):
             raise self._failed("went away (the client's connection to it is closed)")
         return self.client.submit(function, *args, pure=False)
+
+    def split(self, future: Any, first_trial: int) -> tuple[Any, Any]:
+        """Two futures of one task: its result without samples, to gather, and its samples
+        (indexed by trial number), which stay on the workers."""
+        light = self.client.submit(_without_samples, future, pure=False)
+        frame = self.client.submit(_samples_of, future, first_trial, pure=False)
+        return light, frame
 
     def result(self, future: Any) -> Any:
         """What `future` gives, or a `ClusterError` within seconds if the cluster fails first.
@@ -128,16 +146,28 @@ class Session:
         )
 
 
+def _without_samples(result: Any) -> Any:
+    return replace(result, samples=None)
+
+
+def _samples_of(result: Any, first_trial: int) -> Any:
+    import pandas as pd
+
+    frame = result.samples
+    frame.index = pd.RangeIndex(first_trial, first_trial + len(frame))
+    return frame
+
+
 def connect(address: Any, stack: ExitStack) -> Session:
     """A session on `address` ("local" starts a LocalCluster on this machine), closed when
     `stack` closes; an unreachable scheduler fails in seconds, as bad input. A
-    `distributed.Client` is used as it is, and left open."""
+    `distributed.Client` is used as it is, left open, and keeps samples on its workers."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError(f"`scheduler`: {str(address)!r}: {_INSTALL}") from None
     if isinstance(address, Client):
-        return Session(address, str(address.scheduler.address))
+        return Session(address, str(address.scheduler.address), keeps_samples=True)
     if not isinstance(address, str):
         raise InputError(
             f"`scheduler`: {address!r}: give a scheduler address (tcp://HOST:8786), `local`, "
@@ -163,7 +193,7 @@ def connect(address: Any, stack: ExitStack) -> Session:
                 f"{CONNECT_TIMEOUT_SECONDS} s ({type(exc).__name__}); check the address "
                 "(tcp://HOST:8786) or use `local`"
             ) from None
-    session = Session(client, address)
+    session = Session(client, address, keeps_samples=False)
     stack.callback(session.close, cluster)
     return session
 
@@ -179,3 +209,51 @@ def _quiet_logs() -> Iterator[None]:
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+def samples_frame(session: Session, futures: list[Any], starts: list[int], end: int) -> Any:
+    """The kept samples futures (one per task, in trial order) as one dask DataFrame whose index
+    is the trial number, as a local run's samples are."""
+    import dask.dataframe as dd
+
+    meta = session.result(session.client.submit(_empty_like, futures[0], pure=False))
+    return dd.from_delayed(
+        futures, meta=meta, divisions=(*starts, end - 1), verify_meta=False, prefix="samples"
+    )
+
+
+def _empty_like(frame: Any) -> Any:
+    return frame.iloc[:0]
+
+
+def is_dask_frame(frame: object) -> bool:
+    """Whether `frame` is a dask DataFrame (without importing dask when it is not loaded)."""
+    return type(frame).__module__.startswith("dask.")
+
+
+def write_parquet(frame: Any, path: Path) -> None:
+    """Write a dask DataFrame of samples to the Parquet dataset `path`: one file per partition
+    (`part.NN.parquet`, numbered with leading zeros so that name order is trial order), each
+    written by the worker that holds it, all in parallel. The frame's own (default) client does
+    the work; a failing cluster is a `ClusterError`, and Ctrl-C cancels the writes."""
+    from distributed import get_client
+
+    try:
+        client = get_client()
+    except ValueError:
+        raise InputError(
+            "samples on a dask cluster: no default distributed.Client to write them with; "
+            "write them while the Client they were simulated on is open (and the default)"
+        ) from None
+    width = len(str(max(frame.npartitions - 1, 0)))
+    graph = frame.to_parquet(
+        str(path), compute=False, write_index=False, write_metadata_file=False,
+        name_function=lambda i: f"part.{i:0{width}d}.parquet",
+    )  # fmt: skip
+    session = Session(client, str(client.scheduler.address), keeps_samples=True)
+    future = client.compute(graph)
+    try:
+        session.result(future)
+    except BaseException:
+        session.cancel([future])
+        raise

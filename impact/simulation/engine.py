@@ -190,6 +190,16 @@ class _Runner:
         self.session = cluster.connect(scheduler, stack) if scheduler else None
         self.stack = stack
         self.pool = make_pool(workers) if workers > 1 and self.session is None else None
+        self.kept: list[Any] = []  # samples left on the cluster: one future per task, in order
+        self.kept_starts: list[int] = []  # each one's first trial
+        if self.session is not None and samples and self.session.keeps_samples:
+            session = self.session
+
+            def forget(kind: object, *_: object) -> None:  # on success they are the samples
+                if kind is not None:
+                    session.cancel(self.kept)
+
+            stack.push(forget)
         if self.pool is not None:
             pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
             stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
@@ -218,18 +228,33 @@ class _Runner:
             yield pending.pop(index).result()
 
     def _run_on_cluster(self, tasks: list[range], end: int) -> Iterator[_TaskResult]:
-        """The same tasks on a dask cluster, a bounded number in flight, yielded in order."""
+        """The same tasks on a dask cluster, a bounded number in flight, yielded in order.
+
+        With samples on a caller's own Client, each task's samples stay on the workers as a
+        future of their own (`self.kept`); only the rest of its result comes back."""
         session = self.session
         assert session is not None
+        keep = self.samples and session.keeps_samples
         window = 2 * max(1, session.workers)
         futures: list[Any] = []
         self.stack.callback(session.cancel, futures)  # on Ctrl-C or an error
         for index in range(len(tasks)):
             while len(futures) < len(tasks) and len(futures) - index < window:
                 blocks = tasks[len(futures)]
-                futures.append(session.submit(_run_task, *self.args, blocks, end, self.samples))
+                future = session.submit(_run_task, *self.args, blocks, end, self.samples)
+                if keep:
+                    future, frame = session.split(future, blocks.start * BLOCK_SIZE)
+                    self.kept.append(frame)
+                    self.kept_starts.append(blocks.start * BLOCK_SIZE)
+                futures.append(future)
             yield session.result(futures[index])
             futures[index] = None  # what came back is merged; let the cluster forget it
+
+    def kept_samples(self, end: int) -> Any:
+        """The samples kept on the cluster as one dask DataFrame (None if none were kept)."""
+        if not self.kept or self.session is None:
+            return None
+        return cluster.samples_frame(self.session, self.kept, self.kept_starts, end)
 
 
 @dataclass
@@ -400,8 +425,12 @@ def simulate(
     an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
     `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
     on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
-    A `distributed.Client` of your own may stand for the address. A cluster that fails mid-run
-    is a ClusterError within seconds.
+    With an address, samples come back with each task and `result.samples` is the pandas frame
+    a local run gives. With a `distributed.Client` of your own, they stay on the workers:
+    `result.samples` is a dask DataFrame (one partition per task, indexed by trial, equal to
+    the local frame once computed), valid while that Client is open; `write_report(...,
+    samples_format="parquet")` has the workers write it in parallel. A cluster that fails
+    mid-run is a ClusterError within seconds.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
@@ -431,6 +460,7 @@ def simulate(
                     progress(totals.done, n_trials)
         else:
             converged, ends = _rounds(runner, totals, n_trials, target, cap, progress)
+        kept = runner.kept_samples(totals.done)  # a dask DataFrame, with the caller's Client
     _check_evidence(scenario, totals.conditioned, totals.done)
     sketches: dict[str, Sketch] = dict(totals.sketches)
     if totals.conditioned is not None:
@@ -445,7 +475,7 @@ def simulate(
         seed=root_entropy(root),
         method=sampling.method,
         sketches=sketches,
-        samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else None,
+        samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else kept,
         elapsed_seconds=time.perf_counter() - started,
         workers=workers,
         pilot=totals.pilot,
