@@ -360,7 +360,8 @@ def test_a_scheduler_that_stops_answering_mid_run_ends_it_within_seconds(tmp_pat
         f"{ANSWER_TIMEOUT_SECONDS} s) mid-run; the run is stopped (run again with --debug for "
         "details)\n"
     )
-    assert ANSWER_TIMEOUT_SECONDS <= waited < ANSWER_TIMEOUT_SECONDS + 20
+    # A check sent just before the stop times out a little sooner than 10 s after it.
+    assert ANSWER_TIMEOUT_SECONDS - 2 < waited < ANSWER_TIMEOUT_SECONDS + 20
     assert not out.exists()
 
 
