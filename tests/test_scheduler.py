@@ -377,3 +377,56 @@ def test_ctrl_c_while_the_workers_write_samples_leaves_nothing(tmp_path: Path) -
     assert err == "error: interrupted; no output file was changed\n"
     time.sleep(1)  # a part a worker had begun would have landed by now
     assert not out.exists()
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with suppress(OSError):
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            if entry.name.isdigit() and int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow  # about 15 s: a LocalCluster started by the command itself
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_ctrl_c_on_a_local_cluster_is_one_line_from_the_whole_process_group(
+    tmp_path: Path,
+) -> None:
+    # A terminal's Ctrl-C reaches every process of the group, the cluster's workers included:
+    # they leave it to the run, which cancels, closes the cluster and says one line.
+    pytest.importorskip("distributed")
+    out = tmp_path / "rep"
+    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
+    run = subprocess.Popen(
+        [*command, "--scheduler", "local", "--trials", "6M", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_QUIET,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(workers := _children(run.pid)) < 3:  # the resource tracker and two workers
+        assert run.poll() is None and time.monotonic() < deadline, "no cluster within 120 s"
+        time.sleep(0.1)
+    time.sleep(3)  # let the workers take their first tasks
+    assert run.poll() is None, "the run ended before Ctrl-C"
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert err == "error: interrupted; no output file was changed\n"
+    assert not out.exists()
+    deadline = time.monotonic() + 10  # the resource tracker notices its parent's exit, then goes
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "the cluster's processes outlived the run"

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
@@ -178,10 +180,15 @@ def connect(address: Any, stack: ExitStack) -> Session:
     stack.enter_context(_quiet_logs())
     cluster = None
     if address == "local":
-        cluster = LocalCluster(
-            n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-            dashboard_address=None,
-        )  # fmt: skip
+        with _workers_leave_ctrl_c_to_us():
+            cluster = LocalCluster(
+                n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                # No dashboard, and the scheduler's small HTTP server on a free local port
+                # rather than 8787 (which warns when another cluster holds it); the workers log
+                # only what is critical (a cancelled task is not), as this run reports itself.
+                dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.CRITICAL,
+            )  # fmt: skip
         stack.callback(cluster.close)  # if the client cannot start
         client = Client(cluster)
     else:
@@ -196,6 +203,21 @@ def connect(address: Any, stack: ExitStack) -> Session:
     session = Session(client, address, keeps_samples=False)
     stack.callback(session.close, cluster)
     return session
+
+
+@contextmanager
+def _workers_leave_ctrl_c_to_us() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (they inherit it): Ctrl-C reaches the whole
+    process group, and this process then cancels the run and closes the cluster; a worker that
+    raised KeyboardInterrupt itself would print its own traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
