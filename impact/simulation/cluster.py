@@ -64,7 +64,8 @@ class Session:
 
     @property
     def workers(self) -> int:
-        return len(self.client.scheduler_info().get("workers", {}))
+        """The cluster's workers now (asked with a deadline, as between tasks)."""
+        return self._workers_now()
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
         """Submit one task (never cached by key: every task is run)."""
