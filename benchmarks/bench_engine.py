@@ -47,7 +47,9 @@ def _floor(n: int) -> None:
                 span = d.high - d.low
                 a = 1 + d.lam * (d.mode - d.low) / span
                 b = 1 + d.lam * (d.high - d.mode) / span
-                d.low + span * rng.beta(a, b, m)
+                x = rng.beta(a, b, m)
+                x *= span  # scaled in place, as impact does
+                x += d.low
             elif kind == "Uniform":
                 rng.uniform(d.low, d.high, m)
             elif kind == "Triangular":

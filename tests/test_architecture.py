@@ -132,3 +132,18 @@ def test_a_forward_import_passes(module: str, source: str) -> None:
 def test_declarations_import_nothing_from_impact(module: str) -> None:
     path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
     assert imported(path.read_text(encoding="utf-8")) == []
+
+
+def test_no_blas_in_the_per_trial_code() -> None:
+    # np.dot / @ on a block's arrays wakes threaded OpenBLAS: milliseconds a call on a busy
+    # machine, and threads that fight the worker processes for the cores (issue 13). The model
+    # and the simulation sum products with einsum instead; this keeps it that way.
+    offenders = []
+    for folder in ("model", "simulation"):
+        for path in sorted((PACKAGE / folder).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                dot = isinstance(node, ast.Attribute) and node.attr in {"dot", "matmul", "vdot"}
+                matmul = isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)
+                if dot or matmul:
+                    offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []

@@ -451,6 +451,7 @@ def test_a_task_sends_back_one_merged_sketch_per_group(
         uncertain_scenario,
         plan(uncertain_scenario),
         np.random.SeedSequence(1),
+        engine.TRACKED,
         blocks,
         3 * group * 1000,
         False,

@@ -108,7 +108,10 @@ class Pert(Distribution):
         return 1 + self.lam * (self.high - self.mode) / (self.high - self.low)
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
-        return self.low + (self.high - self.low) * rng.beta(self.alpha, self.beta, n)
+        x = rng.beta(self.alpha, self.beta, n)
+        x *= self.high - self.low  # in place: no temporaries
+        x += self.low
+        return x
 
     def ppf(self, u: ArrayLike) -> FloatArray:
         return self.low + (self.high - self.low) * beta_ppf(self.alpha, self.beta, u)

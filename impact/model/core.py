@@ -8,7 +8,7 @@ time steps. See docs/model.md for the equations, their derivation, and what chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from impact.inputs.keys import KEYS
 from impact.model import shape
-from impact.model.integrals import exp_integral, ramp_integrals
-from impact.model.outputs import OUTPUTS, PER_CREATOR
+from impact.model.integrals import exp_moments
+from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
 from impact.model.week import window_hours
 
 __all__ = [
@@ -118,28 +118,46 @@ def _state(inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None) ->
 
 
 def _after_effect_hours(s: _State) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """∫0^H of c(u), (1 − c)·ge and (1 − c)(1 − ge)·ga: hours of activity lost to each cause."""
+    """∫0^H of c(u), (1 − c)·ge and (1 − c)(1 − ge)·ga: hours of activity lost to each cause.
+
+    c(u) is p before the users' return at Tr and p·(1 − ρu) after it; ge(u) = ae·e^(−k·u);
+    ga(u) = aq·(1 − u/L) on [0, L]. Each piece is e^(−k·u)·(affine in u) between breaks, so
+    `exp_moments` gives it in closed form (see its docstring and docs/model.md §4).
+    """
     k = LN2 / s.h_e  # decay rate of the engagement gap
-    away_early = s.p  # c(u) for u < Tr
-    away_late = s.p * (1.0 - s.rho_u)  # c(u) for u ≥ Tr
+    early = s.p  # c(u) for u < Tr
+    late = s.p * (1.0 - s.rho_u)  # c(u) for u ≥ Tr
+    stay_early, stay_late = 1.0 - early, 1.0 - late
     T1 = np.minimum(s.T_r, s.H)
-    attrition = away_early * T1 + away_late * (s.H - T1)
-    zero = np.zeros_like(T1)
-    engagement = s.a_e * (
-        (1.0 - away_early) * exp_integral(k, zero, T1)
-        + (1.0 - away_late) * exp_integral(k, T1, s.H)
-    )
+    rest = s.H - T1
+    attrition = early * T1 + late * rest
+    before, _ = exp_moments(k, T1, first=False)  # ∫_0^T1 e^(−k·u) du
+    after, _ = exp_moments(k, rest, first=False)  # ∫_T1^H, shifted to start at 0
+    engagement = s.a_e * (stay_early * before + stay_late * np.exp(-k * T1) * after)
+    if not np.any(s.a_q):  # no quality loss in any trial (a scenario without latency)
+        latency = np.zeros(np.shape(engagement))
+        return np.maximum(attrition, 0.0), np.maximum(engagement, 0.0), latency
     # ga(u) = aq·(1 − u/L) on [0, L]; only [0, min(L, H)] lies inside the horizon. A subnormal
     # L (< 2.2e-308 h) would overflow 1/L; its loss is below any double, so it counts as none.
     has_latency = np.greater_equal(s.L, np.finfo(np.float64).tiny)
-    inv_l = np.where(has_latency, 1.0 / np.where(has_latency, s.L, 1.0), 0.0)
-    L_h = np.where(has_latency, np.minimum(s.L, s.H), 0.0)
+    if np.all(has_latency):
+        inv_l = 1.0 / s.L
+        L_h = np.minimum(s.L, s.H)
+    else:
+        inv_l = np.where(has_latency, 1.0 / np.where(has_latency, s.L, 1.0), 0.0)
+        L_h = np.where(has_latency, np.minimum(s.L, s.H), 0.0)
     T1_l = np.minimum(s.T_r, L_h)
-    plain_1, damped_1 = ramp_integrals(k, inv_l, zero, T1_l)
-    plain_2, damped_2 = ramp_integrals(k, inv_l, T1_l, L_h)
+    w2 = L_h - T1_l
+    m0_1, m1_1 = exp_moments(k, T1_l)
+    m0_2, m1_2 = exp_moments(k, w2)
+    assert m1_1 is not None and m1_2 is not None
+    # ∫ (1 − u/L) du and ∫ e^(−k·u)·(1 − u/L) du over [0, T1_l] and over [T1_l, L_h]
+    plain_1 = T1_l * (1.0 - 0.5 * T1_l * inv_l)
+    plain_2 = w2 * (1.0 - 0.5 * (T1_l + L_h) * inv_l)
+    damped_1 = m0_1 - inv_l * m1_1
+    damped_2 = np.exp(-k * T1_l) * ((1.0 - T1_l * inv_l) * m0_2 - inv_l * m1_2)
     latency = s.a_q * (
-        (1.0 - away_early) * (plain_1 - s.a_e * damped_1)
-        + (1.0 - away_late) * (plain_2 - s.a_e * damped_2)
+        stay_early * (plain_1 - s.a_e * damped_1) + stay_late * (plain_2 - s.a_e * damped_2)
     )
     # Closed forms can land a few ulps below zero where a part is exactly zero.
     return np.maximum(attrition, 0.0), np.maximum(engagement, 0.0), np.maximum(latency, 0.0)
@@ -158,14 +176,19 @@ def _creators_churn(inputs: Mapping[str, ArrayLike], s: _State) -> FloatArray:
     )
 
 
-def _outputs(inputs: Mapping[str, ArrayLike], s: _State) -> dict[str, FloatArray]:
+_USERS = frozenset({"users_churned", "users_lost", "users_to_rivals"})
+_EARNINGS = frozenset({"creator_earnings_loss_usd", PER_CREATOR})
+
+
+def _outputs(
+    inputs: Mapping[str, ArrayLike], s: _State, names: frozenset[str] | None = None
+) -> dict[str, FloatArray]:
+    """The outputs: every one, or (with `names`) the revenue parts and those named."""
     attrition_h, engagement_h, latency_h = _after_effect_hours(s)
     # Revenue lost while down follows the profile; after-effects use its mean, 1 (docs/model.md).
     outage_h = s.S * s.W
     loss_hours = outage_h + attrition_h + engagement_h + latency_h  # v2: without R
-    N = _get(inputs, "users.count")
-    rho_c = _get(inputs, "creators.return_share")
-    return {
+    out = {
         "outage_hours": s.D * 1.0,
         "direct_revenue_loss_usd": s.R * outage_h,
         "attrition_revenue_loss_usd": s.R * attrition_h,
@@ -173,14 +196,22 @@ def _outputs(inputs: Mapping[str, ArrayLike], s: _State) -> dict[str, FloatArray
         "latency_revenue_loss_usd": s.R * latency_h,
         "total_revenue_loss_usd": s.R * loss_hours,
         "loss_hours": loss_hours,
-        "users_churned": N * s.p,
-        "users_lost": N * s.p * (1.0 - s.rho_u),
-        "users_to_rivals": N * s.p * _get(inputs, "users.rival_share"),
-        "creators_lost": _get(inputs, "creators.count")
-        * _creators_churn(inputs, s)
-        * (1.0 - rho_c),
-        "creator_earnings_loss_usd": _get(inputs, "creators.earnings_per_hour") * loss_hours,
     }
+    if names is None or not names.isdisjoint(_USERS):
+        N = _get(inputs, "users.count")
+        out["users_churned"] = N * s.p
+        out["users_lost"] = N * s.p * (1.0 - s.rho_u)
+        out["users_to_rivals"] = N * s.p * _get(inputs, "users.rival_share")
+    if names is None or "creators_lost" in names:
+        rho_c = _get(inputs, "creators.return_share")
+        out["creators_lost"] = (
+            _get(inputs, "creators.count") * _creators_churn(inputs, s) * (1.0 - rho_c)
+        )
+    if names is None or not names.isdisjoint(_EARNINGS):
+        earnings = _get(inputs, "creators.earnings_per_hour") * loss_hours
+        out["creator_earnings_loss_usd"] = earnings
+        out[PER_CREATOR] = loss_per_creator(inputs, out)
+    return {name: out[name] for name in (*OUTPUTS, PER_CREATOR) if name in out}
 
 
 def _gap(s: _State, u: float) -> FloatArray:
@@ -223,18 +254,24 @@ def evaluate(
     >>> float(evaluate(x)["total_revenue_loss_usd"])
     1000000.0
     """
-    return _outputs(inputs, _state(inputs, profile))
+    out = _outputs(inputs, _state(inputs, profile))
+    return {name: out[name] for name in OUTPUTS}
 
 
 def evaluate_all(
-    inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None
+    inputs: Mapping[str, ArrayLike],
+    profile: ArrayLike | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, FloatArray]:
     """Every registered quantity (`impact.model.outputs.TRACKED`): outputs, the creator loss per
-    creator and the implied observables, from one evaluation."""
+    creator and the implied observables, from one evaluation. With `names`, the revenue parts
+    and the named quantities only (the others are not computed): the same values, bit for bit.
+    """
     s = _state(inputs, profile)
-    out = _outputs(inputs, s)
-    out[PER_CREATOR] = loss_per_creator(inputs, out)
-    out.update(_observables(s))
+    wanted = None if names is None else frozenset(names)
+    out = _outputs(inputs, s, wanted)
+    if wanted is None or not wanted.isdisjoint(OBSERVABLES):
+        out.update(_observables(s))
     return out
 
 

@@ -1,7 +1,8 @@
 """Closed-form integrals of the recovery shape's pieces, accurate for every rate and width.
 
-Each integrand of the model is a sum of terms e^(−k·u) · (affine in u) between breaks, so
-these two primitives give every integral over the horizon with no numerical quadrature.
+Each integrand of the model is a sum of terms e^(−k·u) · (affine in u) between breaks, so the
+two moments below, shifted by e^(−k·a), give every integral over the horizon with no numerical
+quadrature: ∫_a^b e^(−k·u)·(c + d·u) du = e^(−k·a)·((c + d·a)·m0(b − a) + d·m1(b − a)).
 """
 
 from __future__ import annotations
@@ -11,47 +12,49 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["exp_integral", "ramp_integrals"]
+__all__ = ["exp_moments"]
 
 FloatArray = NDArray[np.float64]
-# Σ_{n≥2} (n−1)/n! · (−x)^(n−2), truncated after n = 10: error below 1e-15 for x < 0.05.
+# φ1(x) = Σ_{n≥2} (n−1)/n! · (−x)^(n−2), truncated after n = 10: error below 1e-15 for x < 0.05.
 _PHI1_SERIES = tuple((n - 1) / math.factorial(n) for n in range(10, 1, -1))
+PHI1_CUT = 0.05  # below it φ1 comes from its series; above, the direct form loses < 1e-14
 
 
-def exp_integral(k: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
-    """∫_a^b exp(−k·u) du for 0 ≤ a ≤ b, accurate for any k ≥ 0 (written with expm1)."""
-    w = b - a
+def exp_moments(
+    k: FloatArray, w: FloatArray, first: bool = True
+) -> tuple[FloatArray, FloatArray | None]:
+    """m0 = ∫_0^w e^(−k·s) ds and m1 = ∫_0^w s·e^(−k·s) ds (None unless `first`), k > 0, w ≥ 0.
+
+    With x = k·w and one expm1: m0 = (1 − e^(−x))/k and m1 = (1 − e^(−x)·(1 + x))/k², exact
+    to rounding for every x (expm1 keeps the small-x digits), except m1 for 0 < x < 0.05, where
+    the direct form cancels and w²·φ1(x) is taken from φ1's Taylor series instead. w = 0 gives
+    0 for both with no special case. About a dozen passes over the trials: the earlier version
+    (an expm1, an exp and three np.where per moment) took 2.5 times as long in the engine.
+
+    >>> m0, m1 = exp_moments(np.array([1e-9, 1.0]), np.array([2.0, 2.0]))
+    >>> m0.round(6).tolist(), m1.round(6).tolist()
+    ([2.0, 0.864665], [2.0, 0.593994])
+    """
+    shape = np.shape(k * w)
+    k, w = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (k, w))
     x = k * w
-    small = x < 1e-12
-    phi0 = np.where(small, 1.0 - 0.5 * x, -np.expm1(-x) / np.where(small, 1.0, x))
-    return np.exp(-k * a) * w * phi0
-
-
-def _phi1(x: FloatArray) -> FloatArray:
-    """(1 − e^(−x)·(1 + x)) / x², by its Taylor series near 0 where the direct form cancels."""
-    small = x < 0.05
-    xs = np.where(small, 1.0, x)
-    direct = (-np.expm1(-xs) - xs * np.exp(-xs)) / (xs * xs)
-    if not small.any():
-        return direct
-    # The series only where it is used: over the whole array it cost nine passes per call.
-    near = -x[small]
-    series = np.zeros_like(near)
-    for coef in _PHI1_SERIES:
-        series = coef + near * series
-    if np.ndim(direct) == 0:  # scalar inputs (point evaluations)
-        return series[0]
-    direct[small] = series
-    return direct
-
-
-def ramp_integrals(
-    k: FloatArray, inv_l: FloatArray, a: FloatArray, b: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """∫_a^b (1 − u/L) du and ∫_a^b e^(−k·u)·(1 − u/L) du, for 0 ≤ a ≤ b ≤ L."""
-    w = b - a
-    plain = w * (1.0 - (a + b) * 0.5 * inv_l)
-    e0 = exp_integral(k, np.zeros_like(a), w)  # ∫_0^w e^(−k·s) ds
-    e1 = w * w * _phi1(k * w)  # ∫_0^w s·e^(−k·s) ds
-    damped = np.exp(-k * a) * ((1.0 - a * inv_l) * e0 - inv_l * e1)
-    return plain, damped
+    em = np.expm1(-x)  # e^(−x) − 1, exact near 0
+    m0 = em / k
+    np.negative(m0, out=m0)
+    if not first:
+        return m0.reshape(shape), None
+    m1 = 1.0 + em  # e^(−x)
+    m1 *= x
+    m1 += em
+    np.negative(m1, out=m1)
+    m1 /= k  # twice, not by k²: k² underflows for k < 1e-154
+    m1 /= k
+    small = (x < PHI1_CUT) & (x > 0.0)  # x = 0 (w = 0) is exact above: 0
+    if small.any():
+        near = np.broadcast_to(-x, small.shape)[small]
+        series = np.zeros_like(near)
+        for coef in _PHI1_SERIES:
+            series = coef + near * series
+        m1 = np.broadcast_to(m1, small.shape).copy()
+        m1[small] = series * np.broadcast_to(w, small.shape)[small] ** 2
+    return m0.reshape(shape), m1.reshape(shape)

@@ -40,6 +40,8 @@ def expectation_table(result: SimulationResult) -> pd.DataFrame:
     """One row per [expect] band: the band, p05/p50/p95 and the shares of trials below/above it."""
     rows = []
     for band in result.scenario.expect:
+        if band.quantity not in result.sketches:  # a run that summarised only some outputs
+            continue
         sketch = result.sketches[band.quantity]
         below = sketch.share_below(band.low)
         above = float(sketch.exceedance(np.array([band.high]))[0])

@@ -185,7 +185,7 @@ def iman_conover(
         inverse = np.linalg.inv(np.linalg.cholesky(_pearson(matrix)))
     except np.linalg.LinAlgError:  # pragma: no cover - a few rows only: skip the correction
         inverse = np.eye(k)
-    matrix = np.einsum("nk,jk->nj", matrix, plan.factor @ inverse)
+    matrix = np.einsum("nk,jk->nj", matrix, np.einsum("ij,jk->ik", plan.factor, inverse))
     out = np.empty_like(columns)
     ranks = np.empty((n, k), dtype=float)
     positions = np.arange(n, dtype=float)

@@ -26,7 +26,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -45,6 +45,7 @@ from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
 from impact.simulation.finite import check_inputs, check_outputs
+from impact.simulation.memory import keep_blocks_in_heap
 from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
@@ -119,11 +120,14 @@ def _run_task(
     scenario: Scenario,
     sampling: SamplingPlan,
     root: np.random.SeedSequence,
+    tracked: tuple[str, ...],
     blocks: range,
     end: int,
     keep_samples: bool,
 ) -> _TaskResult:
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
+    keep_blocks_in_heap()  # in whichever process runs the task (see impact.simulation.memory)
+    needed = {*tracked, *(e.quantity for e in scenario.evidence)}
     result = _TaskResult(0, [], None, 0, None)
     folding = False  # whether the last piece started a group, so later blocks fold into it
     frames: list[pd.DataFrame] = []
@@ -135,11 +139,14 @@ def _run_task(
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
             inputs, achieved = draw_block(scenario, sampling, n, child(root, block))
             check_inputs(scenario, inputs)
-            outputs = evaluate_all(inputs, scenario.profile_weights)
+            # Block 0 feeds the pilot and kept samples need every output; otherwise only what
+            # is sketched and what the evidence observes is computed (all of it by default).
+            names = None if block == 0 or keep_samples else needed
+            outputs = evaluate_all(inputs, scenario.profile_weights, names)
         check_outputs(scenario, inputs, outputs)
-        sketches = {name: Sketch.of(outputs[name]) for name in TRACKED}
+        sketches = {name: Sketch.of(outputs[name]) for name in tracked}
         if folding and block % MERGE_BLOCKS:
-            for name in TRACKED:
+            for name in tracked:
                 result.pieces[-1].sketches[name].merge(sketches[name])
         else:
             result.pieces.append(_Piece(block, sketches))
@@ -148,7 +155,7 @@ def _run_task(
         if scenario.evidence:  # the unweighted sketches above stay: they are the prior
             # Kept per block and merged in block order by the parent, so the weighted sums are
             # the same for any workers or task size (a little more traffic, only with evidence).
-            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs)
+            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
             result.conditioned = [*(result.conditioned or []), conditioned]
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
@@ -183,8 +190,9 @@ class _Runner:
         workers: int,
         stack: ExitStack,
         scheduler: str | Client | None = None,
+        tracked: tuple[str, ...] = TRACKED,
     ) -> None:
-        self.args = (scenario, sampling, root)
+        self.args = (scenario, sampling, root, tracked)
         self.samples = samples
         self.workers = workers
         self.session = cluster.connect(scheduler, stack) if scheduler else None
@@ -275,19 +283,19 @@ class _Totals:
         """Every tracked output's sketch of the trials so far (as a run of that many gives)."""
         if self.open is None:
             return self.closed
-        return {name: self.closed[name].copy().merge(self.open[name]) for name in TRACKED}
+        return {name: self.closed[name].copy().merge(self.open[name]) for name in self.closed}
 
     def add(self, part: _TaskResult) -> None:
         for piece in part.pieces:
             if piece.first_block % MERGE_BLOCKS == 0:
                 if self.open is not None:
-                    for name in TRACKED:
+                    for name in self.closed:
                         self.closed[name].merge(self.open[name])
                 self.open = piece.sketches
             else:
                 if self.open is None:
                     raise RuntimeError("a merge group continued before it started")
-                for name in TRACKED:
+                for name in self.closed:
                     self.open[name].merge(piece.sketches[name])
         for conditioned in part.conditioned or []:
             if self.conditioned is None:
@@ -347,6 +355,21 @@ def _check_evidence(scenario: Scenario, conditioned: Conditioned | None, trials:
         )
 
 
+def _check_outputs(outputs: Sequence[str] | None) -> tuple[str, ...]:
+    """The quantities to sketch, in registry order: every one, or those asked for and TOTAL."""
+    if outputs is None:
+        return TRACKED
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    unknown = [name for name in outputs if name not in TRACKED]
+    if unknown:
+        raise InputError(
+            f"`outputs`: {unknown[0]!r}: not an output; choose from {', '.join(TRACKED)}"
+        )
+    wanted = {*outputs, TOTAL}
+    return tuple(name for name in TRACKED if name in wanted)
+
+
 def _check_precision(target: float | None) -> float | None:
     if target is None:
         return None
@@ -403,6 +426,7 @@ def simulate(
     max_trials: int = DEFAULT_MAX_TRIALS,
     evidence: Mapping[str, str | float | int] | None = None,
     scheduler: str | Client | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
@@ -431,6 +455,11 @@ def simulate(
     the local frame once computed), valid while that Client is open; `write_report(...,
     samples_format="parquet")` has the workers write it in parallel. A cluster that fails
     mid-run is a ClusterError within seconds.
+    `outputs` (names from `impact.model.outputs.TRACKED`) summarises only those, and the total
+    loss, which the headline and the precision target read: for a long run that needs one
+    number (an insurer's 1e10 trials of total loss), the implied observables are then not
+    evaluated and the other outputs not sketched. The numbers of what is summarised are the
+    same as in a full run. The CLI's reports need every output, so only the library has it.
 
     >>> import impact
     >>> result = impact.simulate(impact.load_scenario("meta-2024"), n_trials=2_000, rng=1)
@@ -448,11 +477,12 @@ def simulate(
     most = max(cap, n_trials) if target is not None else n_trials
     workers = min(workers, math.ceil(most / (BLOCK_SIZE * BLOCKS_PER_TASK)), os.cpu_count() or 1)
     started = time.perf_counter()
-    totals = _Totals({name: Sketch() for name in TRACKED}, [])
+    tracked = _check_outputs(outputs)
+    totals = _Totals({name: Sketch() for name in tracked}, [])
     converged: bool | None = None
     ends: list[int] = []
     with ExitStack() as stack:
-        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler)
+        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler, tracked)
         if target is None:
             for part in runner.run(0, n_trials):
                 totals.add(part)

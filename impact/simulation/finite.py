@@ -27,6 +27,15 @@ def _bad(values: np.ndarray) -> np.ndarray:
     return ~(np.abs(values) < LIMIT)
 
 
+def _all_fine(values: np.ndarray) -> bool:
+    """Whether every value is finite and within ±LIMIT: two reductions, no temporary array (a
+    NaN makes both the min and the max NaN, so the comparison fails)."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1 and values.strides == (0,):  # a fixed input: one value, n times
+        values = values[:1]
+    return values.size == 0 or bool(values.min() > -LIMIT and values.max() < LIMIT)
+
+
 def _spec(scenario: Scenario, key: str) -> str:
     return scenario.specs.get(key) or scenario.distributions[key].spec()
 
@@ -34,6 +43,11 @@ def _spec(scenario: Scenario, key: str) -> str:
 def check_inputs(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> None:
     """Refuse a block in which some key's draws are not finite or beyond ±1e100."""
     for key, values in inputs.items():
+        low, high = scenario.distributions[key].support()
+        if low > -LIMIT and high < LIMIT:  # bounded (PERT, uniform, beta…): draws stay inside
+            continue
+        if _all_fine(values):
+            continue
         bad = _bad(np.asarray(values, dtype=float))
         if bad.any():
             first = float(np.asarray(values, dtype=float)[np.argmax(bad)])
@@ -57,6 +71,8 @@ def check_outputs(
     rows: np.ndarray | None = None
     culprit = ""
     for name, values in outputs.items():
+        if _all_fine(values):
+            continue
         bad = _bad(np.asarray(values, dtype=float))
         if bad.any():
             rows = bad if rows is None else rows | bad

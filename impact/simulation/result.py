@@ -61,7 +61,7 @@ def _headline_line(sketch: Sketch, metric: str) -> str:
 
 def _summary_of(sketches: dict[str, Sketch]) -> pd.DataFrame:
     rows = []
-    for name in OUTPUTS:
+    for name in (name for name in OUTPUTS if name in sketches):  # all but with `outputs`
         s = sketches[name]
         rows.append(
             {
@@ -155,7 +155,7 @@ class SimulationResult:
         after 7 and 30 days, direct loss per hour, the share of users lost), one row each.
         """
         rows = []
-        for name in OBSERVABLES:
+        for name in (name for name in OBSERVABLES if name in self.sketches):
             s = self.sketches[name]
             rows.append(
                 {
@@ -199,6 +199,12 @@ class SimulationResult:
         loss per creator is the loss per active creator times earnings share / creator share.
         Both are exact rescalings of tracked outputs, so their percentiles are exact too.
         """
+        missing = {"creator_earnings_loss_usd", PER_CREATOR} - set(self.sketches)
+        if missing:
+            raise InputError(
+                f"`outputs`: {sorted(missing)[0]!r}: not summarised in this run; "
+                "simulate with it among `outputs` (or all of them) for the tiers"
+            )
         total = self.sketches["creator_earnings_loss_usd"]
         per = self.sketches[PER_CREATOR]
         creators = self.scenario.distributions["creators.count"].mean()

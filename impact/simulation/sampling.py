@@ -120,8 +120,8 @@ def draw_block(
     out: dict[str, FloatArray] = {}
     for info in KEYS:
         dist = scenario.distributions[info.key]
-        if dist.is_fixed:
-            out[info.key] = np.full(n, dist.support()[0])
+        if dist.is_fixed:  # one value seen n times (read-only): nothing to fill or to read
+            out[info.key] = np.broadcast_to(np.float64(dist.support()[0]), (n,))
         elif info.key in uniforms:
             out[info.key] = dist.ppf(uniforms[info.key])
         else:

@@ -120,30 +120,36 @@ class Sketch:
     @classmethod
     def of(cls, values: NDArray[np.float64]) -> Sketch:
         """Summarise one block of values (negative values are counted as 0)."""
-        x = np.maximum(np.asarray(values, dtype=np.float64).ravel(), 0.0) + 0.0  # no -0.0
+        x = np.asarray(values, dtype=np.float64).ravel()
         n = int(x.size)
         if n == 0:
             return cls()
+        low = float(x.min())
+        if not low > 0.0:  # zeros, negatives (counted as 0), -0.0 or NaN: take them out first
+            x = np.maximum(x, 0.0) + 0.0  # + 0.0: no -0.0
+            low = float(x.min())
         mean = float(x.mean())
-        dev = x - mean
+        work = np.subtract(x, mean)  # the deviations, then (same buffer) the bucket indices
         # einsum, not np.dot: a BLAS dot on 65,536 values wakes threaded OpenBLAS, which costs
         # milliseconds a call on a busy machine (and fights the worker processes for the cores)
-        m2 = float(np.einsum("i,i->", dev, dev))
-        sketch = cls(n=n, mean=mean, m2=m2, min=float(x.min()), max=float(x.max()))
-        idx = x.view(np.int64) >> _SHIFT
-        tiny = idx <= _TINY_INDEX
-        if tiny.any():
+        m2 = float(np.einsum("i,i->", work, work))
+        sketch = cls(n=n, mean=mean, m2=m2, min=low, max=float(x.max()))
+        idx = np.right_shift(x.view(np.int64), _SHIFT, out=work.view(np.int64))
+        # Non-negative doubles order like their bits, so the smallest value has the lowest index.
+        lowest = int(np.array([low]).view(np.int64)[0] >> _SHIFT)
+        if lowest <= _TINY_INDEX:  # zeros or values below TINY: counted apart
+            tiny = idx <= _TINY_INDEX
             sketch.zero_count = int(np.count_nonzero(x[tiny] == 0.0))
-            sketch.tiny_count = int(tiny.sum()) - sketch.zero_count
+            sketch.tiny_count = int(np.count_nonzero(tiny)) - sketch.zero_count
             sketch.tiny_sum = float(x[tiny].sum())
             keep = ~tiny
             idx, x = idx[keep], x[keep]
+            lowest = int(idx.min()) if idx.size else 0
         if idx.size:
-            lo = int(idx.min())
-            rel = idx - lo
-            sketch.offset = lo
-            sketch.counts = np.bincount(rel).astype(np.int64)
-            sketch.sums = np.asarray(np.bincount(rel, weights=x), dtype=np.float64)
+            idx -= lowest
+            sketch.offset = lowest
+            sketch.counts = np.bincount(idx).astype(np.int64, copy=False)
+            sketch.sums = np.asarray(np.bincount(idx, weights=x), dtype=np.float64)
         return sketch
 
     def merge(self, other: Sketch) -> Sketch:
@@ -273,7 +279,7 @@ class Sketch:
         i = int(np.searchsorted(above_rank, k))
         take = counts[: i + 1].astype(np.float64)
         take[i] -= above_rank[i] - k  # only part of the bucket holding the k-th largest
-        hill = float(np.dot(take, np.log(values[: i + 1] / threshold))) / k
+        hill = float(np.einsum("i,i->", take, np.log(values[: i + 1] / threshold))) / k
         return 1.0 / hill if hill > 0 else math.inf
 
     def tail_mean(self, q: float = 0.95) -> float:

@@ -52,17 +52,18 @@ class Conditioned:
         scenario: Scenario,
         inputs: Mapping[str, NDArray[np.float64]],
         outputs: Mapping[str, NDArray[np.float64]],
+        names: tuple[str, ...] = TRACKED,
     ) -> tuple[Conditioned, NDArray[np.float64]]:
-        """The block's weighted sketches, and its trials' weights."""
+        """The block's weighted sketches (of `names`), and its trials' weights."""
         weights, own = evidence_weights(scenario.evidence, outputs)
         keys = scenario.uncertain_keys
         block = cls(
-            sketches={name: WeightedSketch.of_weighted(outputs[name], weights) for name in TRACKED},
+            sketches={name: WeightedSketch.of_weighted(outputs[name], weights) for name in names},
             inputs_prior={key: Sketch.of(inputs[key]) for key in keys},
             inputs_posterior={
                 key: WeightedSketch.of_weighted(inputs[key], weights) for key in keys
             },
-            own=np.array([[w.sum(), np.dot(w, w)] for w in own], dtype=np.float64),
+            own=np.array([[w.sum(), np.einsum("i,i->", w, w)] for w in own], dtype=np.float64),
             kept=int(np.count_nonzero(weights > 0)),
         )
         return block, weights
@@ -81,7 +82,7 @@ class Conditioned:
 
     @property
     def ess(self) -> float:
-        return self.sketches[TRACKED[0]].ess
+        return next(iter(self.sketches.values())).ess
 
     def own_ess(self, evidence: tuple[Evidence, ...]) -> dict[str, float]:
         """Each observation's effective sample size were it the only one."""

@@ -1,0 +1,125 @@
+"""The engine's fast paths give what the plain computation gives.
+
+- `exp_moments` (the after-effect integrals from one expm1) against numerical quadrature;
+- `simulate(outputs=...)`: the sketches it keeps are bit for bit those of a full run;
+- the allocator setting (`impact.simulation.memory`) applies on glibc, and not when the user
+  has tuned the allocator through the environment.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+import impact
+from impact.model.integrals import PHI1_CUT, exp_moments
+from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
+
+
+@pytest.mark.parametrize("x", [1e-300, 1e-12, 1e-6, 0.01, PHI1_CUT * 0.999, PHI1_CUT,
+                               PHI1_CUT * 1.001, 0.5, 1.0, 7.0, 40.0, 700.0, 1e4])  # fmt: skip
+@pytest.mark.parametrize("w", [0.0, 1.0, 336.0])
+def test_exp_moments_match_quadrature(x: float, w: float) -> None:
+    # k > 0 (it is ln 2 / half-life) chosen so that k·w = x; for w = 0 both moments are 0.
+    k = x / w if w else max(x, 1e-3)
+    m0, m1 = exp_moments(np.array([k]), np.array([w]))
+    assert m1 is not None
+    # Independent values: adaptive quadrature of the integrands (its error estimate is far
+    # below the 1e-10 relative tolerance asked of the closed forms, which are exact to
+    # rounding), with the decay's scale 1/k as a break point when it falls inside [0, w].
+    points = [1 / k] if 0 < 1 / k < w else None
+    q0 = integrate.quad(lambda s: math.exp(-k * s), 0, w, points=points, epsabs=0, limit=200)[0]
+    q1 = integrate.quad(lambda s: s * math.exp(-k * s), 0, w, points=points, epsabs=0, limit=200)[0]
+    assert m0[0] == pytest.approx(q0, rel=1e-10, abs=0.0 if w else 1e-300)
+    assert m1[0] == pytest.approx(q1, rel=1e-10, abs=0.0 if w else 1e-300)
+
+
+def test_exp_moments_broadcast_and_scalars() -> None:
+    m0, m1 = exp_moments(np.log(2.0), 1.0)
+    assert np.shape(m0) == () and np.shape(m1) == ()
+    assert float(m0) == pytest.approx(0.5 / math.log(2.0), rel=1e-15)  # ∫0^1 2^-s ds
+    m0, _ = exp_moments(np.array([1.0, 2.0]), 3.0, first=False)
+    assert m0.shape == (2,)
+    assert m0.tolist() == pytest.approx([1 - math.exp(-3.0), (1 - math.exp(-6.0)) / 2], rel=1e-15)
+
+
+@pytest.fixture(scope="module")
+def runs() -> tuple[impact.SimulationResult, impact.SimulationResult]:
+    scenario = impact.load_scenario("tiktok-us-2026")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = impact.simulate(scenario, 150_000, rng=5)
+        part = impact.simulate(scenario, 150_000, rng=5, outputs=["users_lost", "activity_gap_7d"])
+    return full, part
+
+
+def test_outputs_keeps_what_was_asked_and_the_total(runs) -> None:  # type: ignore[no-untyped-def]
+    full, part = runs
+    assert list(part.sketches) == [TOTAL, "users_lost", "activity_gap_7d"]  # registry order
+    assert part.summary.index.tolist() == [TOTAL, "users_lost"]
+    assert part.observables.index.tolist() == ["activity_gap_7d"]
+    assert list(full.sketches) == list(TRACKED)
+
+
+def test_outputs_sketches_are_those_of_a_full_run(runs) -> None:  # type: ignore[no-untyped-def]
+    full, part = runs
+    for name, sketch in part.sketches.items():  # evidence on: the weighted sketches
+        other = full.sketches[name]
+        assert (sketch.n, sketch.mean, sketch.m2) == (other.n, other.mean, other.m2), name
+        assert sketch.quantile(0.95) == other.quantile(0.95), name
+    assert part.prior_sketches is not None and full.prior_sketches is not None
+    for name, sketch in part.prior_sketches.items():
+        other = full.prior_sketches[name]
+        assert (sketch.mean, sketch.m2, sketch.offset) == (other.mean, other.m2, other.offset)
+        assert np.array_equal(sketch.counts, other.counts) and np.array_equal(
+            sketch.sums, other.sums
+        )
+
+
+def test_outputs_bad_names_and_missing_tiers(runs) -> None:  # type: ignore[no-untyped-def]
+    _, part = runs
+    scenario = impact.load_scenario("meta-2024")
+    with pytest.raises(impact.InputError, match=r"`outputs`: 'nope': not an output"):
+        impact.simulate(scenario, 1000, rng=1, outputs=["nope"])
+    with pytest.raises(impact.InputError, match=r"creator_earnings_loss"):
+        part.tiers()
+    alone = impact.simulate(scenario, 3000, rng=1, outputs=TOTAL)  # one name as a string
+    assert list(alone.sketches) == [TOTAL]
+
+
+def _allocator(env: dict[str, str]) -> str:
+    code = "from impact.simulation.memory import keep_blocks_in_heap as k; print(k(), k())"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_allocator_setting_applies_once_unless_tuned_by_the_user() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
+    assert _allocator(env) == "True True"
+    assert _allocator({**env, "MALLOC_MMAP_THRESHOLD_": "131072"}) == "False False"
+
+
+@pytest.mark.parametrize(
+    "names", [[TOTAL], ["users_to_rivals"], ["creators_lost", "activity_gap_30d"], [PER_CREATOR]]
+)
+def test_evaluate_all_with_names_computes_the_same_values(names: list[str]) -> None:
+    from impact.model.core import evaluate_all
+    from impact.simulation.engine import draw_inputs
+
+    scenario = impact.load_scenario("tiktok-us-2026")
+    inputs = draw_inputs(scenario, 5000, np.random.SeedSequence(3))
+    full = evaluate_all(inputs, scenario.profile_weights)
+    some = evaluate_all(inputs, scenario.profile_weights, names)
+    assert set(names) <= set(some) < set(full)
+    for name, values in some.items():
+        assert np.array_equal(values, full[name]), name
