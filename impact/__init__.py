@@ -14,6 +14,7 @@ from impact._version import __version__
 if TYPE_CHECKING:
     from impact.api import estimate, write_report
     from impact.exceptions import (
+        ClusterError,
         ConvergenceWarning,
         CorrelationWarning,
         ExpectationWarning,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "estimate": "impact.api",
     "write_report": "impact.api",
+    "ClusterError": "impact.exceptions",
     "ConvergenceWarning": "impact.exceptions",
     "CorrelationWarning": "impact.exceptions",
     "ExpectationWarning": "impact.exceptions",
@@ -89,6 +91,7 @@ __all__ = [
     "KEYS",
     "OUTPUTS",
     "AnnualResult",
+    "ClusterError",
     "ConvergenceWarning",
     "CorrelationWarning",
     "Distribution",

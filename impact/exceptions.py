@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ClusterError",
     "ConvergenceWarning",
     "CorrelationWarning",
     "EvidenceWarning",
@@ -19,6 +20,11 @@ class ImpactError(Exception):
 
 class InputError(ImpactError, ValueError):
     """Bad input: a flag, spec, key, scenario file or data file. The CLI exits with status 2."""
+
+
+class ClusterError(ImpactError):
+    """The dask cluster of a run (`scheduler`) failed mid-run: its scheduler went away or stopped
+    answering, or it had no workers left. The CLI exits with status 1 and writes nothing."""
 
 
 class ImpactWarning(UserWarning):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -105,3 +111,322 @@ def test_every_simulating_command_takes_the_flag() -> None:
     for command in ("simulate", "sensitivity", "annual", "compare", "resilience"):
         text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
         assert "--scheduler" in text, command
+
+
+# --- --samples on a cluster: a dask DataFrame the workers write to Parquet ----------------------
+
+
+@pytest.fixture
+def small_tasks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """One block per task, so a few blocks make several partitions (tasks are cut client-side;
+    the block size, which the workers use, is unchanged)."""
+    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    return engine.BLOCK_SIZE
+
+
+def test_samples_on_your_own_client_stay_on_the_workers_as_a_dask_frame(
+    scheduler: str, scenario: Scenario, small_tasks: int, tmp_path
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("pyarrow")
+    import impact
+
+    n = 3 * small_tasks + 17  # four tasks, the last one of 17 trials
+    local = simulate(scenario, n, rng=5, samples=True)
+    impact.write_report(local, tmp_path / "local", samples_format="parquet")
+    with distributed.Client(scheduler, timeout=10) as client:
+        remote = simulate(scenario, n, rng=5, samples=True, scheduler=client)
+        frame = remote.samples
+        assert type(frame).__module__.startswith("dask.")
+        assert frame.npartitions == 4
+        assert frame.divisions == (0, small_tasks, 2 * small_tasks, 3 * small_tasks, n - 1)
+        # Computed, it is the local frame, index included; the sketches are the local ones too.
+        pd.testing.assert_frame_equal(frame.compute(), local.samples, check_exact=True)
+        pd.testing.assert_frame_equal(remote.summary, local.summary, check_exact=True)
+        with pytest.raises(InputError, match="Parquet only"):
+            impact.write_report(remote, tmp_path / "csv", samples_format="csv")
+        assert not (tmp_path / "csv").exists()
+        impact.write_report(remote, tmp_path / "remote", samples_format="parquet")
+    dataset = tmp_path / "remote" / "samples.parquet"
+    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(4)]
+    parts = [pd.read_parquet(dataset / f"part.{i}.parquet") for i in range(4)]
+    assert [len(p) for p in parts] == [small_tasks] * 3 + [17]
+    written = pd.read_parquet(dataset)  # the whole dataset: parts in name order = trial order
+    pd.testing.assert_frame_equal(written, pd.concat(parts, ignore_index=True), check_exact=True)
+    pd.testing.assert_frame_equal(
+        written, pd.read_parquet(tmp_path / "local" / "samples.parquet"), check_exact=True
+    )
+    pd.testing.assert_frame_equal(written, local.samples, check_exact=True)
+    assert not [p for p in (tmp_path / "remote").iterdir() if p.name.startswith(".impact-tmp")]
+
+
+def test_an_address_brings_the_samples_back_as_a_pandas_frame(
+    scheduler: str, scenario: Scenario, small_tasks: int
+) -> None:
+    n = 2 * small_tasks + 5
+    local = simulate(scenario, n, rng=6, samples=True)
+    remote = simulate(scenario, n, rng=6, samples=True, scheduler=scheduler)
+    assert isinstance(remote.samples, pd.DataFrame)
+    pd.testing.assert_frame_equal(remote.samples, local.samples, check_exact=True)
+
+
+def test_the_cli_writes_a_clusters_samples_as_parquet_parts_equal_to_a_local_run(
+    scheduler: str, small_tasks: int, tmp_path, capsys
+) -> None:
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "rep"
+    common = ["simulate", "--trials", str(2 * small_tasks + 100), "--seed", "9", "-q"]
+    local = tmp_path / "local"
+    assert main([*common, "--samples-format", "parquet", "--out", str(local)]) == 0
+    # Into a folder that holds a local run's samples.parquet file: the dataset folder replaces it.
+    assert main([*common, "--samples-format", "parquet", "--out", str(out)]) == 0
+    assert (out / "samples.parquet").is_file()
+    assert main([*common, "--scheduler", scheduler, "--samples", "--out", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    dataset = out / "samples.parquet"
+    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(3)]
+    expected = pd.read_parquet(local / "samples.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(dataset), expected, check_exact=True)
+    assert (out / "summary.csv").read_bytes() == (local / "summary.csv").read_bytes()
+    assert "--samples-format parquet" in (out / "report.md").read_text()
+    assert not [p for p in out.iterdir() if p.name.startswith(".impact-tmp")]
+    # Again over the dataset folder, then a local csv run, which removes the folder.
+    assert main([*common, "--scheduler", scheduler, "--samples", "--out", str(out)]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(dataset), expected, check_exact=True)
+    assert main([*common, "--samples", "--out", str(out)]) == 0
+    assert not dataset.exists() and (out / "samples.csv").is_file()
+
+
+def test_csv_samples_with_a_scheduler_exit_2_before_anything_runs(tmp_path, capsys) -> None:
+    out = tmp_path / "rep"
+    argv = ["simulate", "--scheduler", "tcp://127.0.0.1:9", "--samples-format", "csv"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: --samples-format csv: with --scheduler the workers write the samples, as "
+        "Parquet only (samples.parquet/); use --samples-format parquet\n"
+    )
+    assert not out.exists()
+
+
+# --- a cluster that fails under a run ------------------------------------------------------------
+
+
+def test_a_scheduler_gone_between_runs_is_a_cluster_error_in_seconds(scenario: Scenario) -> None:
+    distributed = pytest.importorskip("distributed")
+    from impact.exceptions import ClusterError
+
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    with distributed.Client(cluster.scheduler_address, timeout=5) as client:
+        simulate(scenario, 2_000, rng=1, scheduler=client)  # the cluster works
+        address = cluster.scheduler_address
+        cluster.close()
+        started = time.perf_counter()
+        with pytest.raises(ClusterError) as caught:
+            simulate(scenario, 2_000, rng=1, scheduler=client)
+        assert time.perf_counter() - started < 30
+    assert str(caught.value).startswith(f"`scheduler`: {address!r}: the dask cluster went away")
+
+
+def test_a_cluster_without_workers_is_a_cluster_error_not_a_hang(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from impact.exceptions import ClusterError
+    from impact.simulation import cluster as dask_cluster
+
+    monkeypatch.setattr(dask_cluster, "NO_WORKERS_SECONDS", 2)
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None
+    ) as cluster:  # a scheduler whose workers are all gone
+        started = time.perf_counter()
+        with pytest.raises(ClusterError, match="the dask cluster has had no worker for 2 s"):
+            simulate(scenario, 2_000, rng=1, scheduler=cluster.scheduler_address)
+        assert time.perf_counter() - started < 30
+
+
+_CLUSTER = """
+import time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+print(cluster.scheduler_address, flush=True)
+while True:
+    time.sleep(60)
+"""
+_QUIET = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+@contextmanager
+def _cluster_process() -> Iterator[tuple[int, str]]:
+    """A LocalCluster (2 single-threaded worker processes) in a process group of its own, so
+    that a test can kill or freeze all of it; killed at the end whatever happened."""
+    pytest.importorskip("distributed")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CLUSTER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_QUIET,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 90)
+        assert ready, "the cluster did not start within 90 s"
+        yield proc.pid, proc.stdout.readline().strip()
+    finally:
+        for sig in (signal.SIGCONT, signal.SIGKILL):
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+
+def _wait_for_tasks(address: str) -> None:
+    """Until the cluster is running tasks (the run is under way)."""
+    import distributed
+
+    with distributed.Client(address, timeout=10) as watcher:
+        deadline = time.monotonic() + 120
+        while not any(watcher.processing().values()):
+            assert time.monotonic() < deadline, "no task started within 120 s"
+            time.sleep(0.1)
+
+
+def _wait_for_samples_writing(out: Path) -> None:
+    """Until the workers are writing samples.parquet into the report's staging folder."""
+    deadline = time.monotonic() + 180
+    while not (out.is_dir() and any(out.glob(".impact-tmp-*/samples.parquet"))):
+        assert time.monotonic() < deadline, "the samples were not being written within 180 s"
+        time.sleep(0.02)
+
+
+def _simulate(address: str, out: Path, *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
+    return subprocess.Popen(
+        [*command, "--scheduler", address, *extra, "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_QUIET,
+    )
+
+
+@pytest.mark.slow  # about 20 s each: a cluster of its own, and a run of the installed command
+@pytest.mark.parametrize(
+    ("extra", "when"),
+    [(["--trials", "6M"], "running"), (["--trials", "1.5M", "--samples"], "writing samples")],
+    ids=["running", "writing-samples"],
+)
+def test_a_cluster_that_dies_mid_run_exits_1_with_one_line_and_writes_nothing(
+    extra: list[str], when: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "rep"
+    with _cluster_process() as (group, address):
+        run = _simulate(address, out, *extra)
+        if when == "running":
+            _wait_for_tasks(address)
+        else:
+            _wait_for_samples_writing(out)
+        assert run.poll() is None, "the run ended before the cluster could be killed"
+        os.killpg(group, signal.SIGKILL)  # scheduler, nannies and workers at once
+        killed = time.monotonic()
+        _, err = run.communicate(timeout=120)
+    assert run.returncode == 1, err
+    assert err == (
+        f"error: --scheduler: {address!r}: the dask cluster went away (the connection to the "
+        "scheduler closed) mid-run; the run is stopped (run again with --debug for details)\n"
+    )
+    assert time.monotonic() - killed < 30
+    assert not out.exists()  # no report, no staging folder, not even the folder it made
+
+
+@pytest.mark.slow  # about 25 s: a cluster of its own, frozen mid-run
+def test_a_scheduler_that_stops_answering_mid_run_ends_it_within_seconds(tmp_path: Path) -> None:
+    from impact.simulation.cluster import ANSWER_TIMEOUT_SECONDS
+
+    out = tmp_path / "rep"
+    with _cluster_process() as (group, address):
+        run = _simulate(address, out, "--trials", "6M")
+        _wait_for_tasks(address)
+        os.killpg(group, signal.SIGSTOP)  # alive, connections open, but silent
+        stopped = time.monotonic()
+        _, err = run.communicate(timeout=120)
+        waited = time.monotonic() - stopped
+    assert run.returncode == 1, err
+    assert err == (
+        f"error: --scheduler: {address!r}: the dask cluster stopped answering (no reply within "
+        f"{ANSWER_TIMEOUT_SECONDS} s) mid-run; the run is stopped (run again with --debug for "
+        "details)\n"
+    )
+    # A check sent just before the stop times out a little sooner than 10 s after it.
+    assert ANSWER_TIMEOUT_SECONDS - 2 < waited < ANSWER_TIMEOUT_SECONDS + 20
+    assert not out.exists()
+
+
+@pytest.mark.slow  # about 20 s: a cluster of its own, and a run of the installed command
+def test_ctrl_c_while_the_workers_write_samples_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    with _cluster_process() as (_, address):
+        run = _simulate(address, out, "--trials", "1.5M", "--samples")
+        _wait_for_samples_writing(out)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert err == "error: interrupted; no output file was changed\n"
+    time.sleep(1)  # a part a worker had begun would have landed by now
+    assert not out.exists()
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with suppress(OSError):
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            if entry.name.isdigit() and int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow  # about 15 s: a LocalCluster started by the command itself
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_ctrl_c_on_a_local_cluster_is_one_line_from_the_whole_process_group(
+    tmp_path: Path,
+) -> None:
+    # A terminal's Ctrl-C reaches every process of the group, the cluster's workers included:
+    # they leave it to the run, which cancels, closes the cluster and says one line.
+    pytest.importorskip("distributed")
+    out = tmp_path / "rep"
+    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
+    run = subprocess.Popen(
+        [*command, "--scheduler", "local", "--trials", "6M", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_QUIET,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(workers := _children(run.pid)) < 3:  # the resource tracker and two workers
+        assert run.poll() is None and time.monotonic() < deadline, "no cluster within 120 s"
+        time.sleep(0.1)
+    time.sleep(3)  # let the workers take their first tasks
+    assert run.poll() is None, "the run ended before Ctrl-C"
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert err == "error: interrupted; no output file was changed\n"
+    assert not out.exists()
+    deadline = time.monotonic() + 10  # the resource tracker notices its parent's exit, then goes
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "the cluster's processes outlived the run"

@@ -31,6 +31,7 @@ from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 from impact.model.core import OUTPUTS, evaluate
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.simulation import cluster
 from impact.simulation.correlation import rank_correlation
 from impact.simulation.engine import PILOT_TRIALS, simulate
 from impact.simulation.result import SimulationResult
@@ -154,12 +155,13 @@ def sobol(
 def drivers(result: SimulationResult, metric: str = DEFAULT_METRIC, top: int = 5) -> pd.DataFrame:
     """The `top` inputs most rank-correlated with `metric` in a simulation: key, spearman.
 
-    From the per-trial samples when the run kept them, else from the first block of trials the
-    engine keeps (`impact.analysis.pilot`); empty if neither is there.
+    From the per-trial samples when the run kept them here, else from the first block of trials
+    the engine keeps (`impact.analysis.pilot`), as for samples kept on a dask cluster (ranks
+    over all of them would bring them back); empty if neither is there.
     """
     _check_metric(metric)
     keys = result.scenario.uncertain_keys
-    if result.samples is not None:
+    if result.samples is not None and not cluster.is_dask_frame(result.samples):
         frame = rank_correlations(result.samples, keys, metric)[["key", "spearman"]]
         trials = len(result.samples)
     elif (ranks := input_rank_correlations(result)) is not None:

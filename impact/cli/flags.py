@@ -13,6 +13,7 @@ __all__ = ["PARAMETER_FLAGS", "as_flags"]
 PARAMETER_FLAGS = {
     "n_trials": "--trials",
     "workers": "--workers",
+    "scheduler": "--scheduler",
     "max_trials": "--max-trials",
     "target_precision": "--target-precision",
     "out_dir": "--out",

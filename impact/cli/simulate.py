@@ -3,8 +3,9 @@
 import json
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,6 +34,7 @@ from impact.reports.folder import SamplesFormat, check_samples_format, write_rep
 from impact.reports.headline import evidence_line, headline
 from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
+from impact.simulation import cluster
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 
 
@@ -75,11 +77,19 @@ def simulate_command(
         typer.Option("--max-trials", metavar="N", help="cap for --target-precision (default 10M)"),
     ] = None,
     samples: Annotated[
-        bool, typer.Option("--samples", help="also write per-trial samples.csv")
+        bool,
+        typer.Option(
+            "--samples",
+            help="also write per-trial samples.csv (with --scheduler: samples.parquet/, one "
+            "part per task, written by the workers)",
+        ),
     ] = False,
     samples_format: Annotated[
         SamplesFormat | None,
-        typer.Option("--samples-format", help="samples as csv or parquet (implies --samples)"),
+        typer.Option(
+            "--samples-format",
+            help="samples as csv or parquet (implies --samples; with --scheduler, parquet only)",
+        ),
     ] = None,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
@@ -95,7 +105,14 @@ def simulate_command(
         root_seed = scenario.seed if scenario.seed is not None else DEFAULT_SEED
     out_dir = out if out is not None else options.default_out(scenario)
     if samples or samples_format is not None:
-        samples_format = samples_format or SamplesFormat.csv
+        if scheduler and samples_format is SamplesFormat.csv:
+            raise InputError(
+                "--samples-format csv: with --scheduler the workers write the samples, as "
+                "Parquet only (samples.parquet/); use --samples-format parquet"
+            )
+        samples_format = samples_format or (
+            SamplesFormat.parquet if scheduler else SamplesFormat.csv
+        )
         most = max(n_trials, cap or DEFAULT_MAX_TRIALS) if target_precision else n_trials
         if most > MAX_KEPT_TRIALS:
             raise InputError(
@@ -106,13 +123,18 @@ def simulate_command(
     extra = ["--samples-format", samples_format.value] if samples_format is not None else []
     extra += ["--method", method.value] if method is not None else []
     bar = DelayedProgress(n_trials, enabled=wants_progress(quiet=quiet, json_output=json_output))
-    with bar:
+    with bar, ExitStack() as stack:
+        on: Any = scheduler  # an address, or the Client opened just below
+        if scheduler and samples_format is not None:
+            # The run's own client, open until the report is written: the samples stay on the
+            # workers, which then write them into the report's staging folder.
+            on = cluster.connect(scheduler, stack).client
         result = simulate(
             scenario,
             n_trials,
             root_seed,
             workers=workers,
-            scheduler=scheduler,
+            scheduler=on,
             samples=samples_format is not None,
             progress=bar.simulated,
             method=method,

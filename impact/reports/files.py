@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def write_files(
     An error or Ctrl-C before the move leaves `out_dir` exactly as it was (a folder this call
     created is removed again); each move is an atomic rename within one file system (the
     temporary folder lives inside `out_dir`, so a mounted `out_dir` works), so every file in
-    `out_dir` is always either its earlier or its new complete version. `writers` maps a relative
+    `out_dir` is always either its earlier or its new complete version (a folder, such as the
+    Parquet dataset a cluster writes, takes two renames: for an instant it is absent, never
+    half-written). `writers` maps a relative
     file name to a function that writes that file at the path it is given. Names in `remove` that
     were not written this time (say, samples of an earlier run) are deleted from `out_dir` once
     every new file is in place, so the folder holds one run. A folder that cannot be written is
@@ -54,15 +57,50 @@ def write_files(
         for name in writers:
             final = out_dir / name
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, final)
+            _move(staging / name, final, staging)
             written.append(final)
         for name in remove:
             if name not in writers:
-                (out_dir / name).unlink(missing_ok=True)
+                _delete(out_dir / name)
         return written
     except OSError as exc:
         raise _cannot(out_dir, exc) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging)
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()
+
+
+def _move(source: Path, final: Path, staging: Path) -> None:
+    """Move a written file or folder into place. A rename replaces a file at once; a folder (a
+    Parquet dataset) cannot replace a folder or a file in one rename, so the earlier one is
+    first moved aside into the staging folder (and removed with it), and moved back if the
+    new one cannot take its place."""
+    if not (final.is_dir() or (source.is_dir() and final.exists())):
+        os.replace(source, final)
+        return
+    aside = staging / ".replaced" / final.name
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(final, aside)
+    try:
+        os.replace(source, final)
+    except OSError:
+        os.replace(aside, final)
+        raise
+
+
+def _delete(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _remove_tree(path: Path, attempts: int = 20) -> None:
+    """Remove the staging folder, even while a late writer (a dask worker whose write was
+    cancelled but had begun) adds a file to it: retry for up to about 2 s."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.1)

@@ -21,10 +21,17 @@ from impact.reports.markdown import render_report
 from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
 from impact.reports.provenance import Provenance, docs_link
 from impact.reports.tables import write_csv, write_summary_csv
+from impact.simulation import cluster
 from impact.simulation.checks import observables_table
 from impact.simulation.engine import SimulationResult
 
-__all__ = ["SamplesFormat", "check_samples_format", "report_writers", "write_report"]
+__all__ = [
+    "SamplesFormat",
+    "check_samples_format",
+    "check_samples_on_cluster",
+    "report_writers",
+    "write_report",
+]
 
 Progress = Callable[[int, int], None]
 
@@ -49,11 +56,24 @@ def check_samples_format(fmt: SamplesFormat | str | None) -> None:
         )
 
 
+def check_samples_on_cluster(result: SimulationResult, fmt: SamplesFormat | str | None) -> None:
+    """Samples kept on a dask cluster are written by its workers, as Parquet only."""
+    if fmt is None or SamplesFormat(fmt) is SamplesFormat.parquet:
+        return
+    if cluster.is_dask_frame(result.samples):
+        raise InputError(
+            f"`samples_format` {SamplesFormat(fmt).value}: samples kept on a dask cluster are "
+            "written by its workers as Parquet only; use parquet (or compute() them first)"
+        )
+
+
 def _write_samples(data: ReportData, fmt: SamplesFormat, path: Path) -> None:
     frame = data.result.samples
     if frame is None:
         raise ValueError("the result has no samples; simulate with samples=True")
-    if fmt is SamplesFormat.parquet:
+    if cluster.is_dask_frame(frame):  # a folder of parts, each written by a worker
+        cluster.write_parquet(frame, path.resolve())
+    elif fmt is SamplesFormat.parquet:
         frame.to_parquet(path, index=False)
     else:
         write_csv(frame, path)
@@ -147,8 +167,11 @@ def write_report(
     holds the command that regenerates it; by default the report names none (the seed,
     trials and scenario still appear).
     `samples_format` ('csv' or 'parquet') adds the per-trial samples, which the result must
-    hold; samples of an earlier run in another format are removed. `progress(done, total)` is
-    called after each file is written.
+    hold; samples of an earlier run in another format are removed. Samples kept on a dask
+    cluster (a dask DataFrame, see `impact.simulate`) are written as the Parquet dataset
+    `samples.parquet/part.NN.parquet`, one part per task, by the workers in parallel (they must
+    see `out_dir`); csv is refused for them. `progress(done, total)` is called after each file
+    is written.
     """
     check_samples_format(samples_format)
     if not result.complete:
@@ -156,6 +179,7 @@ def write_report(
             f"`outputs`: {', '.join(result.outputs_summarised)}: a report needs every output; "
             "simulate without `outputs`"
         )
+    check_samples_on_cluster(result, samples_format)
     out_dir = Path(out_dir)
     if provenance is None:
         provenance = Provenance(_python_command(result, out_dir))

@@ -88,14 +88,12 @@ def _on_cluster(
     size: int,
 ) -> Iterator[T]:
     with ExitStack() as stack:
-        client = cluster.connect(scheduler, stack)
-        window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+        session = cluster.connect(scheduler, stack)
+        window = 2 * max(1, session.workers)
         futures: list[Any] = []
-        stack.callback(cluster.cancel, client, futures)  # on Ctrl-C or an error
+        stack.callback(session.cancel, futures)  # on Ctrl-C or an error
         for index in range(len(tasks)):
             while len(futures) < len(tasks) and len(futures) - index < window:
-                futures.append(
-                    cluster.submit(client, _task, block, root, tasks[len(futures)], total, size)
-                )
-            yield from futures[index].result()
+                futures.append(session.submit(_task, block, root, tasks[len(futures)], total, size))
+            yield from session.result(futures[index])
             futures[index] = None

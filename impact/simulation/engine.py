@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 from impact.simulation.weights import Conditioned
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = [
     "BLOCKS_PER_TASK",
@@ -186,15 +189,25 @@ class _Runner:
         samples: bool,
         workers: int,
         stack: ExitStack,
-        scheduler: str | None = None,
+        scheduler: str | Client | None = None,
         tracked: tuple[str, ...] = TRACKED,
     ) -> None:
         self.args = (scenario, sampling, root, tracked)
         self.samples = samples
         self.workers = workers
-        self.client = cluster.connect(scheduler, stack) if scheduler else None
+        self.session = cluster.connect(scheduler, stack) if scheduler else None
         self.stack = stack
-        self.pool = make_pool(workers) if workers > 1 and self.client is None else None
+        self.pool = make_pool(workers) if workers > 1 and self.session is None else None
+        self.kept: list[Any] = []  # samples left on the cluster: one future per task, in order
+        self.kept_starts: list[int] = []  # each one's first trial
+        if self.session is not None and samples and self.session.keeps_samples:
+            session = self.session
+
+            def forget(kind: object, *_: object) -> None:  # on success they are the samples
+                if kind is not None:
+                    session.cancel(self.kept)
+
+            stack.push(forget)
         if self.pool is not None:
             pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
             stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
@@ -205,7 +218,7 @@ class _Runner:
         tasks = [
             range(b, min(b + BLOCKS_PER_TASK, last)) for b in range(first, last, BLOCKS_PER_TASK)
         ]  # a task may span merge groups: pieces are cut at group starts (see _run_task)
-        if self.client is not None:
+        if self.session is not None:
             yield from self._run_on_cluster(tasks, end)
             return
         if self.pool is None:
@@ -223,19 +236,33 @@ class _Runner:
             yield pending.pop(index).result()
 
     def _run_on_cluster(self, tasks: list[range], end: int) -> Iterator[_TaskResult]:
-        """The same tasks on a dask cluster, a bounded number in flight, yielded in order."""
-        window = 2 * max(1, len(self.client.scheduler_info().get("workers", {})))  # type: ignore[union-attr]
+        """The same tasks on a dask cluster, a bounded number in flight, yielded in order.
+
+        With samples on a caller's own Client, each task's samples stay on the workers as a
+        future of their own (`self.kept`); only the rest of its result comes back."""
+        session = self.session
+        assert session is not None
+        keep = self.samples and session.keeps_samples
+        window = 2 * max(1, session.workers)
         futures: list[Any] = []
-        self.stack.callback(cluster.cancel, self.client, futures)  # on Ctrl-C or an error
+        self.stack.callback(session.cancel, futures)  # on Ctrl-C or an error
         for index in range(len(tasks)):
             while len(futures) < len(tasks) and len(futures) - index < window:
-                futures.append(
-                    cluster.submit(
-                        self.client, _run_task, *self.args, tasks[len(futures)], end, self.samples
-                    )
-                )
-            yield futures[index].result()
+                blocks = tasks[len(futures)]
+                future = session.submit(_run_task, *self.args, blocks, end, self.samples)
+                if keep:
+                    future, frame = session.split(future, blocks.start * BLOCK_SIZE)
+                    self.kept.append(frame)
+                    self.kept_starts.append(blocks.start * BLOCK_SIZE)
+                futures.append(future)
+            yield session.result(futures[index])
             futures[index] = None  # what came back is merged; let the cluster forget it
+
+    def kept_samples(self, end: int) -> Any:
+        """The samples kept on the cluster as one dask DataFrame (None if none were kept)."""
+        if not self.kept or self.session is None:
+            return None
+        return cluster.samples_frame(self.session, self.kept, self.kept_starts, end)
 
 
 @dataclass
@@ -399,7 +426,7 @@ def simulate(
     target_precision: float | None = None,
     max_trials: int = DEFAULT_MAX_TRIALS,
     evidence: Mapping[str, str | float | int] | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Client | None = None,
     outputs: Sequence[str] | None = None,
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
@@ -423,6 +450,12 @@ def simulate(
     an effective sample size below 1,000 or 1% of the trials an EvidenceWarning.
     `scheduler` (a dask scheduler address, or "local" for a LocalCluster) runs the same tasks
     on a dask.distributed cluster instead of `workers` processes; the numbers are the same.
+    With an address, samples come back with each task and `result.samples` is the pandas frame
+    a local run gives. With a `distributed.Client` of your own, they stay on the workers:
+    `result.samples` is a dask DataFrame (one partition per task, indexed by trial, equal to
+    the local frame once computed), valid while that Client is open; `write_report(...,
+    samples_format="parquet")` has the workers write it in parallel. A cluster that fails
+    mid-run is a ClusterError within seconds.
     `outputs` (names from `impact.model.outputs.TRACKED`) summarises only those, with the total
     loss (the headline and the precision target read it) and what [expect] and [evidence]
     read: for a long run that needs one number (an insurer's 1e10 trials of total loss), the
@@ -459,6 +492,7 @@ def simulate(
                     progress(totals.done, n_trials)
         else:
             converged, ends = _rounds(runner, totals, n_trials, target, cap, progress)
+        kept = runner.kept_samples(totals.done)  # a dask DataFrame, with the caller's Client
     _check_evidence(scenario, totals.conditioned, totals.done)
     sketches: dict[str, Sketch] = dict(totals.sketches)
     if totals.conditioned is not None:
@@ -473,7 +507,7 @@ def simulate(
         seed=root_entropy(root),
         method=sampling.method,
         sketches=sketches,
-        samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else None,
+        samples=pd.concat(totals.frames, ignore_index=True) if totals.frames else kept,
         elapsed_seconds=time.perf_counter() - started,
         workers=workers,
         pilot=totals.pilot,
