@@ -96,6 +96,7 @@ class _Piece:
 
     first_block: int  # a group's first block: the fold starts the group; else it continues it
     sketches: dict[str, Sketch]  # one per tracked output
+    conditioned: Conditioned | None = None  # with [evidence]: the weighted side, folded alike
 
 
 @dataclass
@@ -106,7 +107,6 @@ class _TaskResult:
     correlation_weight: int
     samples: pd.DataFrame | None
     pilot: pd.DataFrame | None = None
-    conditioned: list[Conditioned] | None = None  # with [evidence]: each block's weighted side
 
 
 def _pilot(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -145,18 +145,18 @@ def _run_task(
             outputs = evaluate_all(inputs, scenario.profile_weights, names)
         check_outputs(scenario, inputs, outputs)
         sketches = {name: Sketch.of(outputs[name]) for name in tracked}
-        if folding and block % MERGE_BLOCKS:
-            for name in tracked:
-                result.pieces[-1].sketches[name].merge(sketches[name])
-        else:
-            result.pieces.append(_Piece(block, sketches))
-            folding = block % MERGE_BLOCKS == 0
-        weights = None
-        if scenario.evidence:  # the unweighted sketches above stay: they are the prior
-            # Kept per block and merged in block order by the parent, so the weighted sums are
-            # the same for any workers or task size (a little more traffic, only with evidence).
+        weights, conditioned = None, None
+        if scenario.evidence:  # the unweighted sketches stay: they are the prior
             conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
-            result.conditioned = [*(result.conditioned or []), conditioned]
+        if folding and block % MERGE_BLOCKS:
+            piece = result.pieces[-1]
+            for name in tracked:
+                piece.sketches[name].merge(sketches[name])
+            if piece.conditioned is not None and conditioned is not None:
+                piece.conditioned.merge(conditioned)
+        else:
+            result.pieces.append(_Piece(block, sketches, conditioned))
+            folding = block % MERGE_BLOCKS == 0
         if achieved is not None and n > 2 and np.all(np.isfinite(achieved)):
             result.correlation_sum = n * achieved + (
                 0.0 if result.correlation_sum is None else result.correlation_sum
@@ -276,7 +276,17 @@ class _Totals:
     correlation_weight: int = 0
     done: int = 0
     open: dict[str, Sketch] | None = None  # the fold of the last group's blocks so far
-    conditioned: Conditioned | None = None
+    closed_weighted: Conditioned | None = None  # with [evidence]: the same folds, weighted
+    open_weighted: Conditioned | None = None
+
+    @property
+    def conditioned(self) -> Conditioned | None:
+        """The weighted side of the trials so far (None without evidence)."""
+        if self.open_weighted is None:
+            return self.closed_weighted
+        if self.closed_weighted is None:
+            return self.open_weighted
+        return self.closed_weighted.copy().merge(self.open_weighted)
 
     @property
     def sketches(self) -> dict[str, Sketch]:
@@ -291,17 +301,19 @@ class _Totals:
                 if self.open is not None:
                     for name in self.closed:
                         self.closed[name].merge(self.open[name])
-                self.open = piece.sketches
+                if self.open_weighted is not None:
+                    if self.closed_weighted is None:
+                        self.closed_weighted = self.open_weighted
+                    else:
+                        self.closed_weighted.merge(self.open_weighted)
+                self.open, self.open_weighted = piece.sketches, piece.conditioned
             else:
                 if self.open is None:
                     raise RuntimeError("a merge group continued before it started")
                 for name in self.closed:
                     self.open[name].merge(piece.sketches[name])
-        for conditioned in part.conditioned or []:
-            if self.conditioned is None:
-                self.conditioned = conditioned
-            else:
-                self.conditioned.merge(conditioned)
+                if self.open_weighted is not None and piece.conditioned is not None:
+                    self.open_weighted.merge(piece.conditioned)
         if part.pilot is not None:
             self.pilot = part.pilot
         if part.samples is not None:
@@ -314,8 +326,9 @@ class _Totals:
 
     def current(self, name: str) -> Sketch:
         """The sketch summaries are read from: the weighted one when conditioned on evidence."""
-        if self.conditioned is not None:
-            return self.conditioned.sketches[name]
+        conditioned = self.conditioned
+        if conditioned is not None:
+            return conditioned.sketches[name]
         return self.sketches[name]
 
 
@@ -493,10 +506,11 @@ def simulate(
         else:
             converged, ends = _rounds(runner, totals, n_trials, target, cap, progress)
         kept = runner.kept_samples(totals.done)  # a dask DataFrame, with the caller's Client
-    _check_evidence(scenario, totals.conditioned, totals.done)
+    conditioned = totals.conditioned
+    _check_evidence(scenario, conditioned, totals.done)
     sketches: dict[str, Sketch] = dict(totals.sketches)
-    if totals.conditioned is not None:
-        sketches = dict(totals.conditioned.sketches)
+    if conditioned is not None:
+        sketches = dict(conditioned.sketches)
     correlations = None
     if sampling.correlation is not None and totals.correlation_sum is not None:
         achieved = totals.correlation_sum / totals.correlation_weight
@@ -515,8 +529,8 @@ def simulate(
         target_precision=target,
         converged=converged,
         rounds=tuple(ends),
-        conditioned=totals.conditioned,
-        prior_sketches=totals.sketches if totals.conditioned is not None else None,
+        conditioned=conditioned,
+        prior_sketches=totals.sketches if conditioned is not None else None,
     )
     warn_on_expectations(result)  # [expect] bands the inputs conflict with
     return result

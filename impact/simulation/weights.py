@@ -10,6 +10,7 @@ Blocks fold in the engine's order, so the sums do not depend on the number of wo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -67,6 +68,10 @@ class Conditioned:
             kept=int(np.count_nonzero(weights > 0)),
         )
         return block, weights
+
+    def copy(self) -> Conditioned:
+        """An independent copy (merging into it leaves this one as it is)."""
+        return copy.deepcopy(self)
 
     def merge(self, other: Conditioned) -> Conditioned:
         """Fold a later block in (in place) and return self."""
