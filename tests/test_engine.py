@@ -439,6 +439,33 @@ def test_sketches_do_not_depend_on_the_task_size(
         assert (a.n, a.mean, a.m2, a.offset) == (b.n, b.mean, b.m2, b.offset)
 
 
+@pytest.mark.parametrize("per_task", [1, 3, 40])
+def test_weighted_sketches_do_not_depend_on_the_task_size(
+    monkeypatch: pytest.MonkeyPatch, per_task: int
+) -> None:
+    # With [evidence] the weighted sketches are folded in the same fixed groups (a task sends
+    # back one weighted set per group, not one per block), so they are bit-identical too.
+    import warnings
+
+    scenario = load_scenario("tiktok-us-2026")
+    monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
+    n = 2 * engine.MERGE_BLOCKS * 1000 + 5 * 1000 + 17
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = simulate(scenario, n_trials=n, rng=4)
+        monkeypatch.setattr(engine, "BLOCKS_PER_TASK", per_task)
+        regrouped = simulate(scenario, n_trials=n, rng=4)
+    assert reference.conditioned is not None and regrouped.conditioned is not None
+    assert reference.ess == regrouped.ess
+    for name in OUTPUTS:
+        a, b = reference.sketches[name], regrouped.sketches[name]
+        np.testing.assert_array_equal(a.weights, b.weights)  # type: ignore[attr-defined]
+        assert (a.n, a.mean, a.m2, a.w_sum) == (b.n, b.mean, b.m2, b.w_sum)  # type: ignore[attr-defined]
+    for key, a in reference.conditioned.inputs_posterior.items():
+        b = regrouped.conditioned.inputs_posterior[key]
+        assert (a.mean, a.m2, a.w_sum) == (b.mean, b.m2, b.w_sum), key
+
+
 def test_a_task_sends_back_one_merged_sketch_per_group(
     uncertain_scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
