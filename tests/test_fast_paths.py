@@ -179,3 +179,30 @@ def test_a_nan_draw_of_a_bounded_family_is_named() -> None:
     )
     with pytest.raises(impact.InputError, match=r"^engagement\.max_drop: beta"):
         impact.simulate(scenario, 1000, rng=1, method="lhs")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["uniform(-1e99, 1e99)", "triangular(0, 1e-300, 5e-300)", "pert(1, 1, 2)", "pert(1, 2, 2)",
+     "pert(0, 3, 1e99)", "pert(-7, -7, 1e-9)"],
+)  # fmt: skip
+def test_families_that_skip_the_overflow_scan_draw_inside_their_support(spec: str) -> None:
+    # check_inputs skips these families (draws_in_support): every draw, by the native sampler
+    # (mc) or the inverse CDF (LHS, Sobol, correlations), must be finite and in [low, high].
+    from impact.inputs.specs import parse_spec
+
+    dist = parse_spec(spec)
+    assert dist.draws_in_support
+    low, high = dist.support()
+    u = np.array([0.0, 5e-324, 1e-300, 1e-12, 0.5, 1 - 1e-12, np.nextafter(1.0, 0.0), 1.0])
+    for values in (dist.ppf(u), dist.sample(100_000, np.random.default_rng(1))):
+        assert np.all(np.isfinite(values))
+        span = high - low
+        assert np.all(values >= low - 1e-12 * span) and np.all(values <= high + 1e-12 * span)
+
+
+def test_families_whose_inverse_cdf_can_fail_are_scanned() -> None:
+    from impact.inputs.specs import parse_spec
+
+    for spec in ("beta(2, 3)", "gamma(2, 3)", "lognormal(median=3, sigma=1)", "normal(1, 2)"):
+        assert not parse_spec(spec).draws_in_support, spec

@@ -21,6 +21,7 @@ class Uniform(Distribution):
     """Uniform on [low, high]."""
 
     name: ClassVar[str] = "uniform"
+    draws_in_support: ClassVar[bool] = True
     low: float
     high: float
 
@@ -50,6 +51,7 @@ class Triangular(Distribution):
     """Triangular with the given low, mode and high."""
 
     name: ClassVar[str] = "triangular"
+    draws_in_support: ClassVar[bool] = True
     low: float
     mode: float
     high: float
@@ -87,6 +89,7 @@ class Pert(Distribution):
     """Beta-PERT with lambda 4: low + (high - low)·Beta(α, β), α = 1 + 4(mode-low)/(high-low)."""
 
     name: ClassVar[str] = "pert"
+    draws_in_support: ClassVar[bool] = True
     low: float
     mode: float
     high: float

@@ -44,8 +44,13 @@ def exp_moments(
     with np.errstate(divide="ignore", invalid="ignore"):  # k = 0: replaced below (x = 0)
         m0 = em / k
     np.negative(m0, out=m0)
-    flat = x < _TINY  # k·w = 0 or subnormal: e^(−k·s) = 1 on [0, w] to the last bit
-    if flat.any():  # (the quotient above loses digits there, and is 0/0 for k = 0)
+    # k·w subnormal, or k = 0: e^(−k·s) = 1 on [0, w] to the last bit, and the quotient above
+    # loses digits there (0/0 for k = 0). w = 0 with k > 0 needs nothing: both moments are 0.
+    flat = (x < _TINY) & (x > 0.0)
+    zero_rate = k == 0.0
+    if zero_rate.any():
+        flat |= np.broadcast_to(zero_rate, flat.shape)
+    if flat.any():
         m0[flat] = np.broadcast_to(w, flat.shape)[flat]
     if not first:
         return m0.reshape(shape), None

@@ -43,6 +43,10 @@ def _spec(scenario: Scenario, key: str) -> str:
 def check_inputs(scenario: Scenario, inputs: Mapping[str, np.ndarray]) -> None:
     """Refuse a block in which some key's draws are not finite or beyond ±1e100."""
     for key, values in inputs.items():
+        dist = scenario.distributions[key]
+        low, high = dist.support()
+        if dist.draws_in_support and low > -LIMIT and high < LIMIT:
+            continue  # every draw lies in [low, high] (not so for beta's or gamma's ppf)
         if _all_fine(values):
             continue
         bad = _bad(np.asarray(values, dtype=float))
