@@ -55,6 +55,8 @@ def revenue_hours(
     168 hours scaled by the week factor f. Without a profile (w = 1) this is D + (f − 1)·min(D,
     168), which is D itself, to the bit, when f = 1 (the v2 direct loss)."""
     factor = _optional(inputs, "revenue.week_factor")
+    if profile is None and factor.min(initial=1.0) == 1.0 == factor.max(initial=1.0):
+        return D  # f = 1 in every trial: D + 0·min(D, 168) is D to the bit
     first = np.minimum(D, 168.0)
     if profile is None:
         return D + (factor - 1.0) * first
@@ -221,6 +223,8 @@ def _gap(s: _State, u: float) -> FloatArray:
 
 def _per_hour(s: _State) -> FloatArray:
     """Revenue-weighted hours per hour of outage (1 without a profile or a week factor)."""
+    if s.W is s.D:  # no profile and f = 1 (`revenue_hours`): W/D is 1 in every trial
+        return np.ones(np.shape(s.D))
     positive = s.D > 0
     return np.where(positive, s.W / np.where(positive, s.D, 1.0), 1.0)
 

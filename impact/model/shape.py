@@ -28,10 +28,11 @@ def latency_gap(u: ArrayLike, quality_drop: ArrayLike, latency_hours: ArrayLike)
     """
     u = np.asarray(u, dtype=float)
     L = np.asarray(latency_hours, dtype=float)
-    has = np.greater_equal(L, np.finfo(np.float64).tiny)  # subnormal L: 1/L overflows; none
+    tiny = np.finfo(np.float64).tiny  # subnormal L: 1/L overflows; it counts as none
     drop = np.asarray(quality_drop, dtype=float)
-    if np.all(has):  # the usual case, without the two passes of np.where
+    if L.min(initial=np.inf) >= tiny:  # the usual case, without the passes of np.where
         return np.asarray(drop * np.maximum(0.0, 1.0 - u / L))
+    has = np.greater_equal(L, tiny)
     ramp = np.maximum(0.0, 1.0 - u / np.where(has, L, 1.0))
     return np.where(has, drop * ramp, 0.0)
 
