@@ -229,13 +229,7 @@ class SimulationResult:
         loss per creator is the loss per active creator times earnings share / creator share.
         Both are exact rescalings of tracked outputs, so their percentiles are exact too.
         """
-        missing = {"creator_earnings_loss_usd", PER_CREATOR} - set(self.sketches)
-        if missing:
-            raise InputError(
-                f"`outputs`: {sorted(missing)[0]!r}: not summarised in this run; "
-                "simulate with it among `outputs` (or all of them) for the tiers"
-            )
-        total = self.sketches["creator_earnings_loss_usd"]
+        total = self.sketches["creator_earnings_loss_usd"]  # InputError if not summarised
         per = self.sketches[PER_CREATOR]
         creators = self.scenario.distributions["creators.count"].mean()
         rows = []
