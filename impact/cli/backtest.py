@@ -1,15 +1,13 @@
 """`impact backtest`: every built-in case from the outage catalogue, with its coverage table."""
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from impact.analysis.backtest import backtest
+from impact.cli.finish import report_console
 from impact.cli.options import DEFAULT_SEED, JsonFlag, QuietFlag, WorkersFlag, parse_whole
 from impact.reports.backtest_report import coverage_lines, write_backtest_report
 
@@ -46,12 +44,9 @@ def backtest_command(
     root = parse_whole(seed, "seed", 0)
     result = backtest(case or None, n, DEFAULT_SEED if root is None else root, workers=workers)
     written = write_backtest_report(result, out)
-    if json_output:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
+    if console is None:
         return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
     cases = Table(title=f"{n:,} trials per case, seed {result.seed}")
     for column in ("case", "published", "checks", "direct pct", "total pct", "in 50%", "in 90%"):
         cases.add_column(column, justify="left" if column in ("case", "checks") else "right")

@@ -1,6 +1,5 @@
 """`impact calibrate durations|recovery`: fit inputs to data and write calibration.toml."""
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from impact.calibration.fitted_specs import number
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import check_time_zones, read_series
 from impact.cli.commands import InTableOrder
+from impact.cli.finish import report_console
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.cli.outdir import out_folder
 from impact.reports.calibration import (
@@ -63,10 +63,6 @@ def text_file(text: str) -> Writer:
         path.write_text(text, encoding="utf-8")
 
     return write
-
-
-def console() -> Console:
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 100)
 
 
 def print_written(out: Console, written: list[Path]) -> None:
@@ -122,10 +118,9 @@ def durations_command(
             "durations.png": lambda p: durations_chart(fit, p),
         },
     )
-    if json_output:
-        sys.stdout.write(json.dumps(fit.to_json()) + "\n")
+    out_console = report_console(fit.to_json(), json_output=json_output)
+    if out_console is None:
         return
-    out_console = console()
     out_console.print(
         f"[bold]Outage durations[/bold]: {fit.n_} outages from {source} (scope {scope.value}); "
         f"{fit.confidence:.0%} bootstrap intervals, seed {fit.seed_}"
@@ -200,10 +195,9 @@ def recovery_command(
             "recovery.png": lambda p: recovery_chart(fit, p, data.metric),
         },
     )
-    if json_output:
-        sys.stdout.write(json.dumps(fit.to_json()) + "\n")
+    out_console = report_console(fit.to_json(), json_output=json_output)
+    if out_console is None:
         return
-    out_console = console()
     out_console.print(
         f"[bold]Recovery of {data.metric}[/bold] after {when(fit.restored_)} ({source}):"
     )

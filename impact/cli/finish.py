@@ -1,4 +1,5 @@
-"""The end of a report command: the JSON object, or the headline and what was written."""
+"""The end of a command that writes files: the JSON object (`--json`), nothing (`--quiet`), or
+the console the command prints its headline and what it wrote on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,25 @@ from typing import Any
 
 from rich.console import Console
 
-__all__ = ["finish"]
+__all__ = ["console", "finish", "report_console"]
+
+
+def console() -> Console:
+    """The console a command prints on: no highlighting, 100 columns when not a terminal."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 100)
+
+
+def report_console(
+    payload: dict[str, Any], *, json_output: bool, quiet: bool = False
+) -> Console | None:
+    """With `--json`, print `payload` as one line; with `--quiet`, nothing; either way None.
+    Otherwise the console to print the command's headline on."""
+    if json_output:
+        sys.stdout.write(json.dumps(payload) + "\n")
+        return None
+    if quiet:
+        return None
+    return console()
 
 
 def finish(
@@ -24,11 +43,8 @@ def finish(
 ) -> None:
     """Print `payload` as one JSON line (`--json`), nothing (`--quiet`), or the headline
     `sentence` (markdown emphasis and quote marks removed) and the files written."""
-    if json_output:
-        sys.stdout.write(json.dumps(payload) + "\n")
+    out = report_console(payload, json_output=json_output, quiet=quiet)
+    if out is None:
         return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-    console.print(sentence.replace("> ", "").replace("**", "").replace(">\n", ""))
-    console.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")
+    out.print(sentence.replace("> ", "").replace("**", "").replace(">\n", ""))
+    out.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")

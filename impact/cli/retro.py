@@ -1,7 +1,5 @@
 """`impact retro`: measure what an outage did to a metric, against a modelled counterfactual."""
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,10 +13,10 @@ from impact.cli.calibrate import (
     SeriesFlag,
     TimeColFlag,
     command_line,
-    console,
     print_written,
     text_file,
 )
+from impact.cli.finish import report_console
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.cli.outdir import out_folder
 from impact.reports.data_charts import retro_chart
@@ -82,9 +80,8 @@ def retro_command(
             "retro.png": lambda p: retro_chart(retro, p, data.metric),
         },
     )
-    if json_output:
-        sys.stdout.write(json.dumps(retro.to_json()) + "\n")
+    out_console = report_console(retro.to_json(), json_output=json_output)
+    if out_console is None:
         return
-    out_console = console()
     out_console.print(retro_headline(retro, data.metric))
     print_written(out_console, written)

@@ -1,15 +1,13 @@
 """`impact sensitivity`: which assumptions drive a metric (tornado, rank correlations, Sobol)."""
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from impact.analysis.sensitivity import DEFAULT_METRIC, analyse
+from impact.cli.finish import report_console
 from impact.cli.options import (
     DEFAULT_SEED,
     KEPT_CEILING,
@@ -91,12 +89,9 @@ def sensitivity_command(
         options, trials=n_trials, seed=result.seed, out=out_dir, extra=extra, command="sensitivity"
     )
     written = write_files(out_dir, sensitivity_writers(result, command))
-    if json_output:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
+    if console is None:
         return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
     view = Table(
         title=f"What drives {metric} in {scenario.label}: tornado swing p10 → p90, Spearman's "
         "rho, Sobol first-order and total indices",

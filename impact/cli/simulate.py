@@ -1,15 +1,13 @@
 """`impact simulate`: run the Monte Carlo model on a scenario and write its report folder."""
 
-import json
-import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from impact.cli.finish import report_console
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
@@ -153,12 +151,9 @@ def simulate_command(
             progress=bar.written,
         )
 
-    if json_output:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
+    if console is None:
         return
-    if quiet:
-        return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
     console.print(headline(scenario.label, result.summary), style="bold", markup=False)
     if result.conditioned is not None:
         line = evidence_line(result.summary, result.prior_summary, result.ess, result.n_trials)
