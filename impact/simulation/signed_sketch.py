@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from impact.simulation.sketch import Sketch
+from impact.simulation.sketch import Sketch, merged_moments
 
 __all__ = ["SignedSketch"]
 
@@ -53,11 +53,10 @@ class SignedSketch:
         """Fold `other` into this sketch (in place, in the caller's fixed order) and return it."""
         if other.n == 0:
             return self
-        n = self.n + other.n
-        delta = other.mean - self.mean
-        self.mean += delta * other.n / n
-        self.m2 += other.m2 + delta * delta * self.n * other.n / n
-        self.n = n
+        self.mean, self.m2 = merged_moments(
+            self.n, self.mean, self.m2, other.n, other.mean, other.m2
+        )
+        self.n += other.n
         self.below_zero += other.below_zero
         self.above_zero += other.above_zero
         self.positive.merge(other.positive)

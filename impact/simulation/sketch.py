@@ -35,6 +35,7 @@ __all__ = [
     "Sketch",
     "bucket_bounds",
     "bucket_edge",
+    "merged_moments",
     "order_statistic_ranks",
 ]
 
@@ -82,6 +83,21 @@ def slot_bounds(slot: int, offset: int, low: float, high: float) -> tuple[float,
     else:
         edges = (bucket_edge(offset + slot - 2), bucket_edge(offset + slot - 1))
     return (max(edges[0], low), min(edges[1], high))
+
+
+def merged_moments(
+    n_a: float, mean_a: float, m2_a: float, n_b: float, mean_b: float, m2_b: float
+) -> tuple[float, float]:
+    """The mean and Σ(x − mean)² of two streams together, from each stream's count (or total
+    weight), mean and Σ(x − mean)² (Chan et al.'s pairwise update): the one formula every
+    sketch merges with.
+
+    >>> merged_moments(2, 1.0, 0.5, 2, 3.0, 0.5)
+    (2.0, 5.0)
+    """
+    n = n_a + n_b
+    delta = mean_b - mean_a
+    return mean_a + delta * n_b / n, m2_a + (m2_b + delta * delta * n_a * n_b / n)
 
 
 @lru_cache(maxsize=256)
@@ -160,11 +176,10 @@ class Sketch:
         if self.n == 0:
             self.__dict__.update(other.copy().__dict__)
             return self
-        n = self.n + other.n
-        delta = other.mean - self.mean
-        self.mean += delta * other.n / n
-        self.m2 += other.m2 + delta * delta * self.n * other.n / n
-        self.n = n
+        self.mean, self.m2 = merged_moments(
+            self.n, self.mean, self.m2, other.n, other.mean, other.m2
+        )
+        self.n += other.n
         self.min = min(self.min, other.min)
         self.max = max(self.max, other.max)
         self.zero_count += other.zero_count

@@ -27,6 +27,7 @@ from impact.simulation.sketch import (
     HILL_MIN,
     HILL_SHARE,
     Sketch,
+    merged_moments,
     order_statistic_ranks,
     slot_bounds,
 )
@@ -105,9 +106,9 @@ class WeightedSketch(Sketch):
             return self
         w = self.w_sum + other.w_sum
         if other.w_sum > 0:
-            delta = other.mean - self.mean
-            self.mean += delta * other.w_sum / w
-            self.m2 += other.m2 + delta * delta * self.w_sum * other.w_sum / w
+            self.mean, self.m2 = merged_moments(
+                self.w_sum, self.mean, self.m2, other.w_sum, other.mean, other.m2
+            )
             self.min, self.max = min(self.min, other.min), max(self.max, other.max)
         self.w_sum, self.w2_sum = w, self.w2_sum + other.w2_sum
         self.n += other.n
