@@ -368,7 +368,7 @@ def _check_evidence(scenario: Scenario, conditioned: Conditioned | None, trials:
         )
 
 
-def _check_outputs(scenario: Scenario, outputs: Sequence[str] | None) -> tuple[str, ...]:
+def _tracked_quantities(scenario: Scenario, outputs: Sequence[str] | None) -> tuple[str, ...]:
     """The quantities to sketch, in registry order: every one, or those asked for with TOTAL
     and what the scenario's [expect] bands and [evidence] read."""
     if outputs is None:
@@ -492,7 +492,7 @@ def simulate(
     most = max(cap, n_trials) if target is not None else n_trials
     workers = min(workers, math.ceil(most / (BLOCK_SIZE * BLOCKS_PER_TASK)), os.cpu_count() or 1)
     started = time.perf_counter()
-    tracked = _check_outputs(scenario, outputs)
+    tracked = _tracked_quantities(scenario, outputs)
     totals = _Totals({name: Sketch() for name in tracked}, [])
     converged: bool | None = None
     ends: list[int] = []
