@@ -6,12 +6,14 @@ import math
 import re
 import shlex
 import time
+from functools import partial
 from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from rich.console import Console
 
 import impact
@@ -274,6 +276,70 @@ def test_interrupted_write_leaves_the_folder_as_it_was(
     assert err.count("\n") == 1 and "Traceback" not in err
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folder is left
+
+
+def test_charts_are_the_bytes_savefig_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`style.save` lays out and draws once and encodes on a background thread; the reference is
+    matplotlib's own `Figure.savefig` (two layouts around a dry-run draw), with the same figure
+    built again: every chart of a report must come out byte for byte the same."""
+    from impact.reports import style
+    from impact.reports.files import write_files
+
+    minimal = tmp_path / "minimal.toml"  # no creators: creator_tiers.png is text on no axes
+    minimal.write_text('[outage]\nhours = 24\n[revenue]\nhourly_loss = "uniform(300k, 500k)"\n')
+    results = [
+        impact.simulate(impact.load_scenario(s), 5_000, rng=3) for s in ("tiktok-us-2026", minimal)
+    ]
+    names = list(charts.CHARTS)
+
+    def savefig(fig, path: Path) -> None:
+        FigureCanvasAgg(fig)
+        fig.savefig(path, dpi=style.DPI, format="png", metadata={"Software": None})
+
+    for i, result in enumerate(results):
+        data = report_data(result)
+        ours = write_files(tmp_path / f"ours{i}", {n: partial(charts.draw, n, data) for n in names})
+        with monkeypatch.context() as patch:
+            patch.setattr(charts, "save", savefig)
+            for name in names:
+                charts.draw(name, data, tmp_path / f"{i}-{name}")
+        assert [p.name for p in ours] == names
+        for path in ours:
+            assert path.read_bytes() == (tmp_path / f"{i}-{path.name}").read_bytes(), path.name
+
+
+def test_a_background_step_finishes_before_the_move_and_its_error_moves_nothing(
+    tmp_path: Path,
+) -> None:
+    from impact.exceptions import InputError
+    from impact.reports.files import write_files, write_later
+
+    def slow(text: str, path: Path) -> None:
+        def finish() -> None:
+            time.sleep(0.2)  # still running when the last writer returns
+            path.write_text(text)
+
+        write_later(finish)
+
+    out = tmp_path / "r"
+    write_files(out, {"a.txt": partial(slow, "one"), "b.txt": lambda p: p.write_text("two")})
+    assert (out / "a.txt").read_text() == "one" and (out / "b.txt").read_text() == "two"
+    before = snapshot(out)
+
+    def broken(path: Path) -> None:
+        def finish() -> None:
+            raise OSError(28, "No space left on device")
+
+        write_later(finish)
+
+    with pytest.raises(InputError, match="cannot write there"):
+        write_files(out, {"a.txt": partial(slow, "new"), "c.txt": broken})
+    assert snapshot(out) == before  # a.txt is still "one": nothing was moved in
+    alone = tmp_path / "alone.txt"
+    write_later(lambda: alone.write_text("at once"))  # outside write_files: run before returning
+    assert alone.read_text() == "at once"
 
 
 def test_samples_csv_has_one_row_per_trial_and_a_later_run_removes_it(

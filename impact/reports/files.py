@@ -7,13 +7,34 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar, Token
 from pathlib import Path
 
 from impact.exceptions import InputError
 
-__all__ = ["Writer", "write_files"]
+__all__ = ["Writer", "write_files", "write_later"]
 
 Writer = Callable[[Path], None]
+_LATER: ContextVar[tuple[ThreadPoolExecutor, list[Future[None]]] | None] = ContextVar(
+    "impact_write_later", default=None
+)
+
+
+def write_later(finish: Callable[[], None]) -> None:
+    """Run `finish`, the last step of writing a file, on a background thread when called by a
+    writer inside `write_files`, which waits for it before it moves any file into place; run it
+    at once anywhere else.
+
+    The step is meant to spend its time outside the GIL, as PNG encoding in zlib does, so it
+    overlaps the next writer's work (a chart's drawing): docs/performance.md, "Charts".
+    """
+    later = _LATER.get()
+    if later is None:
+        finish()
+        return
+    pool, pending = later
+    pending.append(pool.submit(finish))
 
 
 def _cannot(out_dir: Path, exc: OSError) -> InputError:
@@ -34,8 +55,9 @@ def write_files(
     half-written). `writers` maps a relative
     file name to a function that writes that file at the path it is given. Names in `remove` that
     were not written this time (say, samples of an earlier run) are deleted from `out_dir` once
-    every new file is in place, so the folder holds one run. A folder that cannot be written is
-    an InputError naming it.
+    every new file is in place, so the folder holds one run. A writer may hand its last step to
+    `write_later`; every such step has finished (or failed, which counts as the writer failing)
+    before the first move. A folder that cannot be written is an InputError naming it.
     """
     if not str(out_dir).strip():
         raise InputError("`out_dir`: '': empty path; give a folder, e.g. reports/mine")
@@ -48,11 +70,19 @@ def write_files(
         staging = Path(tempfile.mkdtemp(prefix=".impact-tmp-", dir=out_dir))
     except OSError as exc:
         raise _cannot(out_dir, exc) from None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="impact-write")
+    pending: list[Future[None]] = []
+    token: Token[tuple[ThreadPoolExecutor, list[Future[None]]] | None] | None
+    token = _LATER.set((pool, pending))
     try:
         for name, write in writers.items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             write(target)
+        _LATER.reset(token)
+        token = None
+        for future in pending:
+            future.result()  # a background step's error is raised here, before any move
         written = []
         for name in writers:
             final = out_dir / name
@@ -66,6 +96,9 @@ def write_files(
     except OSError as exc:
         raise _cannot(out_dir, exc) from None
     finally:
+        if token is not None:
+            _LATER.reset(token)
+        pool.shutdown(wait=True, cancel_futures=True)  # nothing writes into staging after this
         _remove_tree(staging)
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()
