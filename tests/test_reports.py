@@ -10,6 +10,7 @@ from functools import partial
 from io import StringIO
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -298,6 +299,8 @@ def test_charts_are_the_bytes_savefig_writes(
         FigureCanvasAgg(fig)
         fig.savefig(path, dpi=style.DPI, format="png", metadata={"Software": None})
 
+    # A user's own defaults must not reach the file: savefig passes origin="upper" to imsave.
+    monkeypatch.setitem(matplotlib.rcParams, "image.origin", "lower")
     for i, result in enumerate(results):
         data = report_data(result)
         ours = write_files(tmp_path / f"ours{i}", {n: partial(charts.draw, n, data) for n in names})

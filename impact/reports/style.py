@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import imsave
@@ -84,7 +83,10 @@ def save(fig: Figure, path: Path) -> None:
             layout.execute(fig)
         fig.set_layout_engine(None)
     canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    # imsave drops a key set to None, as savefig does (matplotlib's stub types the values str).
+    # The call savefig ends in (FigureCanvasAgg._print_pil), with the same arguments; a None
+    # value drops the key (matplotlib's stub types the values str).
     no_stamp: dict[str, Any] = {"Software": None}
-    write_later(partial(imsave, path, rgba, format="png", dpi=DPI, metadata=no_stamp))
+    pixels = canvas.buffer_rgba()
+    write_later(
+        partial(imsave, path, pixels, format="png", origin="upper", dpi=DPI, metadata=no_stamp)
+    )
