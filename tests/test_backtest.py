@@ -104,6 +104,11 @@ def test_backtest_json_is_the_interface(tmp_path: Path, capsys: pytest.CaptureFi
             "loss_usd",
         ),
         (
+            "name = 'x'\nscenario = 'meta-2024'\n[published]\nbasis = 'company figure'\n"
+            "source = 's'\n",
+            "published.loss_usd: missing: must be a positive amount in USD",
+        ),
+        (
             "name = 'x'\nscenario = 'meta-2024'\n[set]\n'outage.hours' = 'pert(3, 1, 2)'\n"
             "[published]\nloss_usd = 1\nbasis = 'company figure'\nsource = 's'\n",
             "outage.hours",

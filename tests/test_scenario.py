@@ -194,11 +194,14 @@ def test_tiers_with_their_sources(tmp_path: Path) -> None:
             "creators.tiers[1].creator_share: -0.1: must lie in [0, 1]",
         ),
         ((GOOD_A, GOOD_B.replace('"b"', '"a"')), "tier name 'a' is given twice"),
-        ((GOOD_A, GOOD_B.replace('name = "b"\n', "")), "creators.tiers[1].name: None"),
+        (
+            (GOOD_A, GOOD_B.replace('name = "b"\n', "")),
+            "creators.tiers[1].name: missing: each tier needs a name",
+        ),
         ((GOOD_A, GOOD_B.replace('"b"', '"  "')), "creators.tiers[1].name: '  '"),
         (
             (GOOD_A, GOOD_B.replace("earnings_share = 0.6", "")),
-            "creators.tiers[1].earnings_share: None: must be a number",
+            "creators.tiers[1].earnings_share: missing: must be a number",
         ),
         (
             (GOOD_A, GOOD_B.replace("0.6", '"0.6"')),

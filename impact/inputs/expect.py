@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from impact.inputs.problems import shown
 from impact.inputs.specs import parse_spec
 from impact.model.outputs import OBSERVABLES, OUTPUTS
 
@@ -128,13 +129,16 @@ def parse_published(raw: Any, add: Add) -> tuple[PublishedLoss, ...]:
         basis, source = table.get("basis"), table.get("source")
         ok = True
         if loss is None or loss <= 0:
-            add(f"{where}.loss_usd: {table.get('loss_usd')!r}: must be a positive amount in USD")
+            add(f"{where}.loss_usd: {shown(table, 'loss_usd')}: must be a positive amount in USD")
             ok = False
         if basis not in BASES:
-            add(f"{where}.basis: {basis!r}: must be one of {', '.join(repr(b) for b in BASES)}")
+            bases = ", ".join(repr(b) for b in BASES)
+            add(f"{where}.basis: {shown(table, 'basis')}: must be one of {bases}")
             ok = False
         if not isinstance(source, str) or not source.strip():
-            add(f"{where}.source: {source!r}: say where the figure comes from (a URL)")
+            add(
+                f"{where}.source: {shown(table, 'source')}: say where the figure comes from (a URL)"
+            )
             ok = False
         if ok and loss is not None:
             out.append(PublishedLoss(loss, str(basis), str(source)))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from impact.exceptions import InputError
 
-__all__ = ["MAX_PROBLEMS", "Collector", "raise_all", "suggest"]
+__all__ = ["MAX_PROBLEMS", "Collector", "raise_all", "shown", "suggest"]
 
 MAX_PROBLEMS = 100  # past this many, a file is not a scenario with typos; stop looking
 
@@ -17,6 +18,15 @@ def suggest(name: str, options: Iterable[str]) -> str:
 
     hint = get_close_matches(name, list(options), n=1)
     return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+def shown(table: Mapping[str, Any], key: str) -> str:
+    """How a message shows `table[key]`: its repr, or `missing` when the key is not there.
+
+    >>> shown({"a": 1}, "a"), shown({}, "a")
+    ('1', 'missing')
+    """
+    return repr(table[key]) if key in table else "missing"
 
 
 class Collector:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from impact.inputs.problems import Collector, suggest
+from impact.inputs.problems import Collector, shown, suggest
 
 __all__ = ["DEFAULT_TIERS", "TIER_KEYS", "Tier", "parse_tiers"]
 
@@ -60,13 +60,13 @@ def parse_tiers(raw: Any, notes: Mapping[str, str], bag: Collector) -> tuple[Tie
             bag.add(f"{where}.{extra}: unknown tier key{suggest(extra, TIER_KEYS)}")
         name = table.get("name")
         if not isinstance(name, str) or not name.strip():
-            bag.add(f"{where}.name: {name!r}: each tier needs a name")
+            bag.add(f"{where}.name: {shown(table, 'name')}: each tier needs a name")
             name = f"tier {i + 1}"
         shares: dict[str, float] = {}
         for key in ("creator_share", "earnings_share"):
             value = table.get(key)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                bag.add(f"{where}.{key}: {value!r}: must be a number in [0, 1]")
+                bag.add(f"{where}.{key}: {shown(table, key)}: must be a number in [0, 1]")
             elif not 0 <= value <= 1:
                 bag.add(f"{where}.{key}: {value!r}: must lie in [0, 1]")
             else:
