@@ -253,6 +253,10 @@ def test_bad_catalogue_exits_2_and_writes_nothing(
             ["--onset 2025-03-02", "outside the series", "example_series.csv"],
         ),
         (["calibrate", "recovery", "--series", str(EXAMPLE), "--metric", "views"], ["--onset"]),
+        (  # τq only turns the latency ramp's quality drop into q: alone it would do nothing
+            [*RECOVERY, "--degrade-hours", "30"],
+            ["--degrade-hours: 30.0", "used only with --with-latency"],
+        ),
     ],
 )
 def test_other_bad_input_exits_2_and_writes_nothing(

@@ -85,6 +85,11 @@ class RecoveryFit:
     def _check(self, series: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp, str]:
         if not 0 < self.confidence < 1:
             raise InputError(f"confidence: {self.confidence!r}: must lie strictly between 0 and 1")
+        if self.degrade_hours is not None and not self.with_latency:
+            raise InputError(
+                f"`degrade_hours`: {self.degrade_hours!r}: used only with `with_latency` (it "
+                "turns the fitted quality drop into q); fit the latency ramp too, or leave it out"
+            )
         if not isinstance(series.index, pd.DatetimeIndex):
             raise InputError("the series must be indexed by time (a pandas DatetimeIndex)")
         source = str(series.attrs.get("source", "the series"))

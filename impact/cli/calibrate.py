@@ -158,8 +158,8 @@ def recovery_command(
         typer.Option(
             "--degrade-hours",
             metavar="HOURS",
-            help="τq used to turn the fitted quality drop aq into q (model v2; default the "
-            "median of algorithm.degrade_hours' generic default)",
+            help="with --with-latency: τq used to turn the fitted quality drop aq into q (model "
+            "v2; default the median of algorithm.degrade_hours' generic default)",
         ),
     ] = None,
     json_output: JsonFlag = False,
