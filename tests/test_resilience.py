@@ -108,6 +108,10 @@ def test_cli_resilience_opens_with_the_cfo_sentence(tmp_path: Path, capsys) -> N
     report = (tmp_path / "r" / "report.md").read_text()
     assert report.splitlines()[2].startswith("> **") and "pays for itself in" in report
     assert {"npv.png", "payback.png", "tornado.png"} <= {p.name for p in (tmp_path / "r").iterdir()}
+    status, out, err = _run(argv[:-1], capsys)  # the console gets the sentence as plain text
+    assert status == 0, err
+    assert out.startswith(report.splitlines()[2].removeprefix("> **").split(" ", 1)[0])
+    assert "(P(NPV > 0) = " in out.replace("\n", " ") and "**" not in out
 
 
 @pytest.mark.parametrize(

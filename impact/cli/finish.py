@@ -4,6 +4,7 @@ the console the command prints its headline and what it wrote on."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,16 @@ def report_console(
     return console()
 
 
+def plain(sentence: str) -> str:
+    r"""A markdown headline as console text: the quote marks at line starts and the bold marks
+    removed, and nothing else (a `>` inside the text, as in P(NPV > 0), stays).
+
+    >>> plain("> **P(NPV > 0) = 3%.**\n>\n> 2,000 futures.")
+    'P(NPV > 0) = 3%.\n\n2,000 futures.'
+    """
+    return re.sub(r"^> ?", "", sentence, flags=re.MULTILINE).replace("**", "")
+
+
 def finish(
     payload: dict[str, Any],
     sentence: str,
@@ -46,5 +57,5 @@ def finish(
     out = report_console(payload, json_output=json_output, quiet=quiet)
     if out is None:
         return
-    out.print(sentence.replace("> ", "").replace("**", "").replace(">\n", ""))
+    out.print(plain(sentence))
     out.print(f"wrote {out_dir / 'report.md'} and {len(written) - 1} more files")
