@@ -282,9 +282,9 @@ def test_interrupted_write_leaves_the_folder_as_it_was(
 def test_charts_are_the_bytes_savefig_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`style.save` lays out and draws once and encodes on a background thread; the reference is
-    matplotlib's own `Figure.savefig` (two layouts around a dry-run draw), with the same figure
-    built again: every chart of a report must come out byte for byte the same."""
+    """`style.save` lays out, draws once and encodes on a background thread; the reference is
+    matplotlib's own `Figure.savefig` (a dry-run draw for the layout, then the draw), with the
+    same figure built again: every chart of a report must come out byte for byte the same."""
     from impact.reports import style
     from impact.reports.files import write_files
 
@@ -343,6 +343,55 @@ def test_a_background_step_finishes_before_the_move_and_its_error_moves_nothing(
     alone = tmp_path / "alone.txt"
     write_later(lambda: alone.write_text("at once"))  # outside write_files: run before returning
     assert alone.read_text() == "at once"
+
+
+def test_save_leaves_the_figure_as_it_was(tmp_path: Path) -> None:
+    """A figure saved, changed and saved again gives what savefig gives for the changed figure:
+    `save` puts back the layout engine and resolution it set aside."""
+    from impact.reports import style
+
+    def build(label: str | None = None):  # the same figure, twice over
+        fig = style.figure()
+        ax = fig.add_subplot()
+        ax.plot([1, 2, 3])
+        if label:
+            ax.set_ylabel(label, fontsize=20)
+        return fig, ax
+
+    fig, ax = build()
+    engine, dpi = fig.get_layout_engine(), fig.get_dpi()
+    style.save(fig, tmp_path / "first.png")
+    assert fig.get_layout_engine() is engine and fig.get_dpi() == dpi
+    ax.set_ylabel("a long y label\nover two lines", fontsize=20)
+    style.save(fig, tmp_path / "second.png")
+    reference, _ = build("a long y label\nover two lines")
+    FigureCanvasAgg(reference)
+    reference.savefig(
+        tmp_path / "ref.png", dpi=style.DPI, format="png", metadata={"Software": None}
+    )
+    assert (tmp_path / "second.png").read_bytes() == (tmp_path / "ref.png").read_bytes()
+
+
+def test_a_second_interrupt_while_waiting_still_removes_the_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from impact.reports import files
+
+    class Interrupted(files.ThreadPoolExecutor):
+        def shutdown(self, *args: object, **kwargs: object) -> None:
+            super().shutdown(*args, **kwargs)  # type: ignore[arg-type]
+            raise KeyboardInterrupt  # a second Ctrl-C, while write_files waits for the thread
+
+    def fail(path: Path) -> None:
+        raise RuntimeError("first failure")
+
+    monkeypatch.setattr(files, "ThreadPoolExecutor", Interrupted)
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "kept.txt").write_text("earlier run")
+    with pytest.raises(KeyboardInterrupt):
+        files.write_files(out, {"a.txt": lambda p: p.write_text("new"), "b.txt": fail})
+    assert sorted(p.name for p in out.iterdir()) == ["kept.txt"]
 
 
 def test_samples_csv_has_one_row_per_trial_and_a_later_run_removes_it(

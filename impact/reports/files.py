@@ -98,8 +98,10 @@ def write_files(
     finally:
         if token is not None:
             _LATER.reset(token)
-        pool.shutdown(wait=True, cancel_futures=True)  # nothing writes into staging after this
-        _remove_tree(staging)
+        try:  # a second Ctrl-C while this waits must not leave the staging folder behind
+            pool.shutdown(wait=True, cancel_futures=True)  # nothing writes into staging after
+        finally:
+            _remove_tree(staging)
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()
 

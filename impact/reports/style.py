@@ -68,21 +68,28 @@ def footnote(fig: Figure, text: str) -> None:
 def save(fig: Figure, path: Path) -> None:
     """Write `fig` as a PNG with no software time stamp in it.
 
-    This is `fig.savefig(path)` in fewer steps, with the same pixels and bytes. savefig lays a
-    figure with a layout engine out twice, once in a dry-run draw and once in the real one; here
-    the constrained layout runs once, is then fixed (the engine removed) and the figure drawn
-    once. The pixels go to `imsave`, which is what savefig ends in, through `write_later`: in a
-    report folder the PNG is encoded on a background thread while the next chart is drawn.
-    Measured in docs/performance.md, "Charts".
+    This is `fig.savefig(path)` in fewer steps, with the same bytes under matplotlib's default
+    `savefig.*` settings (which it does not read: a chart looks the same whatever the user's
+    matplotlibrc). For a figure with a layout engine, savefig draws it twice: a dry run with
+    rendering disabled, which runs the layout, then the real draw with the engine off. Here the
+    layout runs on its own, then the figure is drawn once; the figure's engine and resolution
+    are put back after, so it can be changed and saved again. The pixels go to `imsave`, where
+    savefig ends, through `write_later`: in a report folder the PNG is encoded on a background
+    thread while the next chart is drawn. Measured in docs/performance.md, "Charts".
     """
     canvas = FigureCanvasAgg(fig)
+    layout, dpi = fig.get_layout_engine(), fig.get_dpi()
     fig.set_dpi(DPI)
-    layout = fig.get_layout_engine()
-    if layout is not None:
-        if fig.axes:  # as Figure.draw: a figure of text alone is not laid out
-            layout.execute(fig)
-        fig.set_layout_engine(None)
-    canvas.draw()
+    try:
+        if layout is not None:
+            if fig.axes:  # as Figure.draw: a figure of text alone is not laid out
+                layout.execute(fig)
+            fig.set_layout_engine(None)
+        canvas.draw()
+    finally:
+        fig.set_dpi(dpi)
+        if layout is not None:
+            fig.set_layout_engine(layout)
     # The call savefig ends in (FigureCanvasAgg._print_pil), with the same arguments; a None
     # value drops the key (matplotlib's stub types the values str).
     no_stamp: dict[str, Any] = {"Software": None}
