@@ -1,11 +1,12 @@
 """Benchmark: a report's charts as impact writes them against matplotlib's own `Figure.savefig`.
 
-`impact.reports.style.save` lays a chart out once, draws it once and encodes the PNG on a
+`impact.reports.style.save` runs a chart's layout, draws it once and encodes the PNG on a
 background thread while the next chart is drawn; the reference writes the same figures with
-`fig.savefig` (which, for a figure with a layout engine, lays it out twice around a dry-run draw
-and encodes in the calling thread). Both write the same bytes; the script checks that. In one
-run, alternating the two, it times `write_report` of one tiktok-us-2026 result (100,000 trials
-by default: the main job) and prints the medians and their ratio. Usage:
+`fig.savefig` (which, for a figure with a layout engine, draws it twice, a dry run for the layout
+and then the real draw, and encodes in the calling thread). Both write the same bytes; the
+script checks that. In one run, alternating the two, it times `write_report` of one
+tiktok-us-2026 result (100,000 trials by default: the main job) and prints the medians and
+their ratio. Usage:
 
     python benchmarks/bench_charts.py               # 100,000 trials, 7 repeats of each
     python benchmarks/bench_charts.py --repeats 11
