@@ -394,6 +394,55 @@ def test_a_second_interrupt_while_waiting_still_removes_the_staging_folder(
     assert sorted(p.name for p in out.iterdir()) == ["kept.txt"]
 
 
+@pytest.fixture
+def ctrl_c_at_first_move(monkeypatch: pytest.MonkeyPatch):
+    """Ctrl-C (a real SIGINT, to Python's own handler) just as the first file is moved in."""
+    import signal
+
+    from impact.reports import files
+
+    real = files._move
+    sent: list[bool] = []
+
+    def move(*args: object) -> None:
+        if not sent:
+            sent.append(True)
+            signal.raise_signal(signal.SIGINT)
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "_move", move)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield sent
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_while_files_move_in_waits_until_all_are_in(tmp_path: Path, ctrl_c_at_first_move):
+    from impact.reports.files import committed, write_files
+
+    out = tmp_path / "r"
+    out.mkdir()
+    for name in ("a.txt", "b.txt"):  # an earlier run's files
+        (out / name).write_text("old")
+    new = {name: (lambda p: p.write_text("new")) for name in ("a.txt", "b.txt", "c.txt")}
+    with pytest.raises(KeyboardInterrupt):
+        write_files(out, new)
+    assert ctrl_c_at_first_move  # the signal came before the first move, and was held
+    assert {p.name: p.read_text() for p in out.iterdir()} == {n: "new" for n in new}
+    assert committed()[-1] == out
+
+
+def test_ctrl_c_after_the_report_moved_in_says_it_was_written(
+    tmp_path: Path, capsys, ctrl_c_at_first_move
+) -> None:
+    out = tmp_path / "r"
+    # 10,000 trials: fewer leave tiktok-us-2026's [evidence] under 1,000 effective ones (a warning)
+    status, _, err = run(["simulate", "--trials", "10000", "--out", str(out)], capsys)
+    assert ctrl_c_at_first_move
+    assert status == 130 and err.count("\n") == 1
+    assert f"interrupted after writing {out}; its files are this run's, complete" in err
+    assert (out / "report.md").is_file() and not list(out.glob(".impact-tmp-*"))
+
+
 def test_samples_csv_has_one_row_per_trial_and_a_later_run_removes_it(
     tmp_path: Path, capsys
 ) -> None:

@@ -13,6 +13,7 @@ from impact.cli.commands import LazyCommands
 from impact.cli.flags import as_flags
 from impact.cli.notes import warnings_as_notes
 from impact.exceptions import ImpactError, InputError
+from impact.reports.files import committed
 
 __all__ = ["app", "main"]
 
@@ -64,16 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     if not args:
         args = ["--help"]
+    before = len(committed())
     try:
         with warnings_as_notes():
             result = command.main(args=args, prog_name="impact", standalone_mode=False)
         status = result if isinstance(result, int) else 0
         if status == 130:  # typer turns Ctrl-C into a silent exit code 130
-            status = _interrupted()
+            status = _interrupted(before)
     except InputError as exc:
         status = _fail(str(exc), 2)
     except (KeyboardInterrupt, signals.Interrupted, typer.Abort):
-        status = _interrupted()
+        status = _interrupted(before)
     except typer.Exit as exc:
         status = exc.exit_code
     except Exception as exc:  # the edge: nothing escapes as a traceback
@@ -86,8 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     return _finish(status, argv)
 
 
-def _interrupted() -> int:
+def _interrupted(before: int) -> int:
+    """The one line for Ctrl-C or SIGTERM: no file was changed, or (when the signal came while
+    or after the output moved in) which folder now holds this run's output in full."""
     name = "terminated" if signals.received() == signal.SIGTERM else "interrupted"
+    written = committed()[before:]
+    if written:
+        return _fail(
+            f"{name} after writing {written[-1]}; its files are this run's, complete",
+            signals.exit_status(),
+        )
     return _fail(f"{name}; no output file was changed", signals.exit_status())
 
 

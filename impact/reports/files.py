@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from pathlib import Path
 
 from impact.exceptions import InputError
 
-__all__ = ["Writer", "write_files", "write_later"]
+__all__ = ["Writer", "committed", "write_files", "write_later"]
 
 Writer = Callable[[Path], None]
 _LATER: ContextVar[tuple[ThreadPoolExecutor, list[Future[None]]] | None] = ContextVar(
@@ -37,6 +40,39 @@ def write_later(finish: Callable[[], None]) -> None:
     pending.append(pool.submit(finish))
 
 
+_COMMITTED: list[Path] = []
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+def committed() -> tuple[Path, ...]:
+    """Every folder `write_files` has filled in this process, in order (each with all its new
+    files in place), so that an interrupt that comes later can say the output was written."""
+    return tuple(_COMMITTED)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while files are moved into place, so that Ctrl-C cannot leave a
+    folder with some new and some earlier files; a signal that came meanwhile is raised again,
+    to the handler that was there, once they are all in. Only the main thread handles signals;
+    elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in _HELD}
+    held = [sig for sig, handler in previous.items() if handler is not None]
+    for sig in held:
+        signal.signal(sig, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for sig in held:
+            signal.signal(sig, previous[sig])
+        if caught:
+            signal.raise_signal(caught[0])
+
+
 def _cannot(out_dir: Path, exc: OSError) -> InputError:
     reason = exc.strerror or str(exc)
     return InputError(f"`out_dir`: {str(out_dir)!r}: cannot write there ({reason.lower()})")
@@ -57,7 +93,8 @@ def write_files(
     were not written this time (say, samples of an earlier run) are deleted from `out_dir` once
     every new file is in place, so the folder holds one run. A writer may hand its last step to
     `write_later`; every such step has finished (or failed, which counts as the writer failing)
-    before the first move. A folder that cannot be written is an InputError naming it.
+    before the first move. SIGINT and SIGTERM are held while the files are moved in (a few
+    renames), and acted on after. A folder that cannot be written is an InputError naming it.
     """
     if not str(out_dir).strip():
         raise InputError("`out_dir`: '': empty path; give a folder, e.g. reports/mine")
@@ -84,14 +121,16 @@ def write_files(
         for future in pending:
             future.result()  # a background step's error is raised here, before any move
         written = []
-        for name in writers:
-            final = out_dir / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            _move(staging / name, final, staging)
-            written.append(final)
-        for name in remove:
-            if name not in writers:
-                _delete(out_dir / name)
+        with _signals_held():
+            for name in writers:
+                final = out_dir / name
+                final.parent.mkdir(parents=True, exist_ok=True)
+                _move(staging / name, final, staging)
+                written.append(final)
+            for name in remove:
+                if name not in writers:
+                    _delete(out_dir / name)
+            _COMMITTED.append(out_dir)
         return written
     except OSError as exc:
         raise _cannot(out_dir, exc) from None
