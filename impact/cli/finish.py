@@ -34,13 +34,15 @@ def report_console(
 
 
 def plain(sentence: str) -> str:
-    r"""A markdown headline as console text: the quote marks at line starts and the bold marks
-    removed, and nothing else (a `>` inside the text, as in P(NPV > 0), stays).
+    r"""A markdown headline as console text: the quote marks at line starts (and the quote's
+    empty lines) and the bold marks removed, and nothing else (a `>` inside the text, as in
+    P(NPV > 0), stays).
 
     >>> plain("> **P(NPV > 0) = 3%.**\n>\n> 2,000 futures.")
-    'P(NPV > 0) = 3%.\n\n2,000 futures.'
+    'P(NPV > 0) = 3%.\n2,000 futures.'
     """
-    return re.sub(r"^> ?", "", sentence, flags=re.MULTILINE).replace("**", "")
+    unquoted = re.sub(r"^>[ \t]*(\n|$)", "", sentence, flags=re.MULTILINE)
+    return re.sub(r"^> ", "", unquoted, flags=re.MULTILINE).replace("**", "")
 
 
 def finish(
