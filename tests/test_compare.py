@@ -105,6 +105,7 @@ def test_cli_compare_json_names_every_difference_with_diff(tmp_path: Path, capsy
     assert {"mean_diff", "se_diff", "diff_p05", "diff_p50", "diff_p95"} <= set(total)
     report = (tmp_path / "c" / "report.md").read_text()
     assert "Common random numbers cut the variance" in report and "outage.hours" in report
+    assert "**Evidence not applied.**" in report  # A is tiktok-us-2026, which has [evidence]
 
 
 def test_cli_different_trial_counts_exit_2(tmp_path: Path, capsys) -> None:

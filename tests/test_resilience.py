@@ -107,6 +107,7 @@ def test_cli_resilience_opens_with_the_cfo_sentence(tmp_path: Path, capsys) -> N
     assert 0 <= payload["p_npv_positive"] <= 1 and payload["tornado"]
     report = (tmp_path / "r" / "report.md").read_text()
     assert report.splitlines()[2].startswith("> **") and "pays for itself in" in report
+    assert "**Evidence not applied.**" in report  # the designs build on tiktok-us-2026
     assert {"npv.png", "payback.png", "tornado.png"} <= {p.name for p in (tmp_path / "r").iterdir()}
     status, out, err = _run(argv[:-1], capsys)  # the console gets the sentence as plain text
     assert status == 0, err

@@ -12,6 +12,7 @@ from impact.analysis.annual_tables import AnnualReportData, annual_report_data
 from impact.model.outputs import TOTAL
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_count, format_usd, format_value
+from impact.reports.headline import evidence_not_applied
 from impact.reports.markdown import table
 from impact.reports.provenance import Provenance
 from impact.reports.risk_charts import bar_chart, exceedance_chart
@@ -130,7 +131,8 @@ def _method(data: AnnualReportData, provenance: Provenance) -> str:
         "its outages. Years come in fixed blocks with their own random streams, and the k-th "
         "outage of a year its own, so the numbers do not depend on the number of workers. "
         "Percentiles come from a streaming sketch. Formulas: `docs/model.md`, *Annual risk*.\n\n"
-        f"```sh\n{provenance.command}\n```\n\n"
+        + (f"{note}\n\n" if (note := evidence_not_applied([r.scenario])) else "")
+        + f"```sh\n{provenance.command}\n```\n\n"
         + table(
             ["", ""],
             [

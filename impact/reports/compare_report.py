@@ -10,6 +10,7 @@ from impact.analysis.compare import CompareReportData, compare_report_data
 from impact.model.outputs import TOTAL
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_value
+from impact.reports.headline import evidence_not_applied
 from impact.reports.markdown import table
 from impact.reports.provenance import Provenance
 from impact.reports.risk_charts import cdf_chart
@@ -100,6 +101,7 @@ def render_compare(data: CompareReportData, provenance: Provenance) -> str:
                 f"# Paired comparison: {r.a.label} (A) vs {r.b.label} (B)",
                 compare_headline(data),
                 _differing(data),
+                *filter(None, [evidence_not_applied([r.a, r.b])]),
                 _table(data),
                 "## How to reproduce\n\nBoth run on common random numbers: the same blocks, seeds "
                 "and per-key streams (`docs/model.md`, *Paired comparison*).\n\n"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from impact.analysis.summaries import TOTAL
+from impact.inputs.scenario import Scenario
 from impact.reports.format import format_count, format_usd
 from impact.reports.tables import stat
 
-__all__ = ["evidence_line", "headline"]
+__all__ = ["evidence_line", "evidence_not_applied", "headline"]
 
 
 def headline(label: str, summary: pd.DataFrame) -> str:
@@ -31,4 +34,20 @@ def evidence_line(summary: pd.DataFrame, prior: pd.DataFrame, ess: float, trials
         f"Conditioned on the evidence: {format_usd(after)} (effective sample size {ess:,.0f} of "
         f"{trials:,} trials, {ess / trials:.0%}); from the assumptions alone: {format_usd(p50)} "
         f"(90% interval {format_usd(p05)}–{format_usd(p95)})."
+    )
+
+
+def evidence_not_applied(scenarios: Iterable[Scenario]) -> str:
+    """The paragraph a report of many outages (annual, compare, resilience) adds when a scenario
+    it runs has `[evidence]`: those observations are of one outage and are not applied, so its
+    outages draw from the assumptions alone. Empty when no scenario has evidence."""
+    observed = sorted({e.quantity for s in scenarios for e in s.evidence})
+    if not observed:
+        return ""
+    names = ", ".join(f"`{q}`" for q in observed)
+    return (
+        f"**Evidence not applied.** The scenario's `[evidence]` ({names}) observes the one outage "
+        "it describes. It is not applied here: every outage draws its inputs from the "
+        'assumptions alone, the figures `impact simulate` prints after "from the assumptions '
+        'alone", not the conditioned ones. `docs/model.md`, *Annual risk*, says why.'
     )

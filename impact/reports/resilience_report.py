@@ -8,6 +8,7 @@ from pathlib import Path
 from impact.analysis.resilience import LOW_HIGH, ResilienceReportData
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_usd
+from impact.reports.headline import evidence_not_applied
 from impact.reports.markdown import table
 from impact.reports.provenance import Provenance
 from impact.reports.risk_charts import bar_chart, cdf_chart, tornado_chart
@@ -130,6 +131,7 @@ def render_resilience(data: ResilienceReportData, provenance: Provenance) -> str
                 _payback(data),
                 _tornado(data),
                 _designs(data),
+                *filter(None, [evidence_not_applied([r.current, r.candidate])]),
                 "## How to reproduce\n\n"
                 f"```sh\n{provenance.command}\n```\n\nseed {r.seed}, {r.n_futures:,} futures of "
                 f"{r.horizon} years on common random numbers; impact "
