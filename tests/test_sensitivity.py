@@ -133,6 +133,15 @@ def test_sensitivity_command_json_and_files(tmp_path: Path, capsys) -> None:
     assert {"tornado.png", "sobol.png"} <= names
     report = (out / "sensitivity.md").read_text(encoding="utf-8")
     assert "## Sobol indices" in report and "impact sensitivity --scenario" in report
+    assert "**Evidence not applied.**" in report  # tiktok-us-2026 has [evidence]; not weighed
+
+
+def test_sensitivity_and_annual_refuse_evidence_they_would_not_apply(tmp_path, capsys) -> None:
+    for command in ("sensitivity", "annual"):
+        argv = [command, "--evidence", "activity_gap_at_restore=uniform(0.04, 0.06)"]
+        assert main([*argv, "--out", str(tmp_path / command)]) == 2
+        err = capsys.readouterr().err
+        assert err == "error: No such option: --evidence\n" and not (tmp_path / command).exists()
 
 
 def test_sensitivity_command_rejects_an_unknown_metric(tmp_path: Path, capsys) -> None:

@@ -265,9 +265,11 @@ def analyse(
         )
     root = as_seed_sequence(rng)
     sim_seed, sobol_seed = root.spawn(2)
+    # The analysis explains the assumptions: its trials are not weighted by [evidence] (the
+    # report says so), so the simulation does not compute weights it would not use.
     result = simulate(
-        scenario, n_trials, sim_seed, method=method, workers=workers, samples=True,
-        scheduler=scheduler,
+        scenario.without_evidence(), n_trials, sim_seed, method=method, workers=workers,
+        samples=True, scheduler=scheduler,
     )  # fmt: skip
     keys = scenario.uncertain_keys
     samples = result.samples if result.samples is not None else pd.DataFrame()

@@ -64,7 +64,7 @@ def parse_thresholds(values: list[str] | None) -> tuple[float, ...]:
     return tuple(out)
 
 
-@scenario_options
+@scenario_options(evidence=False)
 def annual_command(
     options: ScenarioOptions,
     trials: TrialsFlag = None,

@@ -176,8 +176,34 @@ def _one_scenario(given: list[str] | None) -> str:
     return given[0]
 
 
-def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command the scenario flags; it receives them as `options: ScenarioOptions`."""
+EVIDENCE_FLAG = inspect.Parameter(
+    "evidence",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=typer.Option(
+        None,
+        "--evidence",
+        metavar="KEY=SPEC",
+        help="condition on an observed quantity: an output or implied observable and the "
+        "measurement's distribution, e.g. 'total_revenue_loss_usd=normal(25M, 3M)' (repeatable)",
+        rich_help_panel="Scenario inputs",
+    ),
+    annotation=list[str] | None,
+)
+
+
+def scenario_options(func: Callable[..., Any] | None = None, *, evidence: bool = True) -> Any:
+    """Give a command the scenario flags; it receives them as `options: ScenarioOptions`.
+
+    `@scenario_options(evidence=False)` leaves out `--evidence`, for commands that do not
+    condition on it (annual risk, sensitivity: docs/model.md §14), so that the flag is refused
+    there (exit 2) rather than silently doing nothing.
+    """
+    if func is None:
+        return functools.partial(_with_scenario_options, evidence=evidence)
+    return _with_scenario_options(func, evidence=evidence)
+
+
+def _with_scenario_options(func: Callable[..., Any], *, evidence: bool) -> Callable[..., Any]:
     signature = inspect.signature(func)
     own = [p for p in signature.parameters.values() if p.name != "options"]
     added = [
@@ -221,20 +247,7 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
             ),
             annotation=list[str] | None,
         ),
-        inspect.Parameter(
-            "evidence",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=typer.Option(
-                None,
-                "--evidence",
-                metavar="KEY=SPEC",
-                help="condition on an observed quantity: an output or implied observable and "
-                "the measurement's distribution, e.g. 'total_revenue_loss_usd=normal(25M, 3M)' "
-                "(repeatable)",
-                rich_help_panel="Scenario inputs",
-            ),
-            annotation=list[str] | None,
-        ),
+        *([EVIDENCE_FLAG] if evidence else []),
         inspect.Parameter(
             "overlay",
             inspect.Parameter.KEYWORD_ONLY,
@@ -257,7 +270,7 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
             sets=list(kwargs.pop("set_") or []),
             overlays=list(kwargs.pop("overlay") or []),
             profile=kwargs.pop("profile"),
-            evidence=list(kwargs.pop("evidence") or []),
+            evidence=list(kwargs.pop("evidence", None) or []),
         )
         return func(options=options, **kwargs)
 

@@ -31,7 +31,7 @@ from impact.simulation.result import METRIC_UNITS
 DEFAULT_SENSITIVITY_TRIALS = 200_000
 
 
-@scenario_options
+@scenario_options(evidence=False)
 def sensitivity_command(
     options: ScenarioOptions,
     metric: Annotated[

@@ -38,16 +38,16 @@ def evidence_line(summary: pd.DataFrame, prior: pd.DataFrame, ess: float, trials
 
 
 def evidence_not_applied(scenarios: Iterable[Scenario]) -> str:
-    """The paragraph a report of many outages (annual, compare, resilience) adds when a scenario
-    it runs has `[evidence]`: those observations are of one outage and are not applied, so its
-    outages draw from the assumptions alone. Empty when no scenario has evidence."""
+    """The paragraph the annual, compare, resilience and sensitivity reports add when a scenario
+    they run has `[evidence]`: those observations are of one outage and are not applied, so the
+    trials draw from the assumptions alone. Empty when no scenario has evidence."""
     observed = sorted({e.quantity for s in scenarios for e in s.evidence})
     if not observed:
         return ""
     names = ", ".join(f"`{q}`" for q in observed)
     return (
         f"**Evidence not applied.** The scenario's `[evidence]` ({names}) observes the one outage "
-        "it describes. It is not applied here: every outage draws its inputs from the "
-        'assumptions alone, the figures `impact simulate` prints after "from the assumptions '
-        'alone", not the conditioned ones. `docs/model.md`, *Annual risk*, says why.'
+        "it describes. It is not applied here: the trials draw their inputs from the assumptions "
+        'alone, as in what `impact simulate` prints after "from the assumptions alone", not as '
+        "in its conditioned figures. `docs/model.md`, *Annual risk*, says why."
     )

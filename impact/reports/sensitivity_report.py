@@ -18,6 +18,7 @@ from impact.analysis.sensitivity import SensitivityResult
 from impact.inputs.keys import key_info
 from impact.reports.files import Writer
 from impact.reports.format import format_count, format_hours, format_usd, format_value
+from impact.reports.headline import evidence_not_applied
 from impact.reports.labels import METRIC_LABELS
 from impact.reports.md import table
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
@@ -210,6 +211,7 @@ def render_sensitivity(result: SensitivityResult, command: str) -> str:
             if idle
             else ""
         ),
+        evidence_not_applied([result.scenario]),
         "## How to reproduce\n\n```sh\n" + command + "\n```",
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
