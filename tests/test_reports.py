@@ -404,11 +404,11 @@ def ctrl_c_at_first_move(monkeypatch: pytest.MonkeyPatch):
     real = files._move
     sent: list[bool] = []
 
-    def move(*args: object) -> None:
+    def move(*args: object) -> object:
         if not sent:
             sent.append(True)
             signal.raise_signal(signal.SIGINT)
-        real(*args)  # type: ignore[arg-type]
+        return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(files, "_move", move)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -441,6 +441,94 @@ def test_ctrl_c_after_the_report_moved_in_says_it_was_written(
     assert status == 130 and err.count("\n") == 1
     assert f"interrupted after writing {out}; its files are this run's, complete" in err
     assert (out / "report.md").is_file() and not list(out.glob(".impact-tmp-*"))
+
+
+def tree(path: Path) -> dict[str, bytes | None]:
+    """Every file and folder under `path` (a folder as None), by relative path."""
+    return {
+        str(p.relative_to(path)): None if p.is_dir() else p.read_bytes()
+        for p in sorted(path.rglob("*"))
+    }
+
+
+def test_a_move_that_fails_midway_puts_every_earlier_file_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moves are all or nothing: the third fails (as a file open in another program does on
+    Windows), so the two made before it are undone, and so is nothing else."""
+    from impact.exceptions import InputError
+    from impact.reports import files
+
+    out = tmp_path / "r"
+    (out / "d.parquet").mkdir(parents=True)
+    for name, text in [("a.txt", "old a"), ("c.txt", "old c"), ("samples.csv", "old samples")]:
+        (out / name).write_text(text)
+    (out / "d.parquet" / "part.0.parquet").write_text("old part")
+    before = tree(out)
+
+    def new_folder(path: Path) -> None:
+        path.mkdir()
+        (path / "part.0.parquet").write_text("new part")
+
+    writers = {
+        "a.txt": lambda p: p.write_text("new a"),  # replaces a file
+        "d.parquet": new_folder,  # replaces a folder
+        "b.txt": lambda p: p.write_text("new b"),  # a new file: the failing move
+        "c.txt": lambda p: p.write_text("new c"),
+    }
+    real, calls = files._move, []
+
+    def move(source: Path, final: Path, kept: Path):  # type: ignore[no-untyped-def]
+        calls.append(final.name)
+        if final.name == "b.txt":
+            raise OSError(13, "Permission denied")
+        return real(source, final, kept)
+
+    monkeypatch.setattr(files, "_move", move)
+    with pytest.raises(InputError, match="cannot write there"):
+        files.write_files(out, writers, remove=["samples.csv"])
+    assert calls == ["a.txt", "d.parquet", "b.txt"]
+    assert tree(out) == before  # a.txt and the folder are the earlier ones again
+    monkeypatch.setattr(files, "_move", real)
+    files.write_files(out, writers, remove=["samples.csv"])  # and without the failure: all new
+    assert tree(out) == {
+        "a.txt": b"new a", "b.txt": b"new b", "c.txt": b"new c", "d.parquet": None,
+        "d.parquet/part.0.parquet": b"new part",
+    }  # fmt: skip
+
+
+def test_ctrl_c_then_a_failed_move_leaves_the_earlier_report_and_says_so(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (a real SIGINT) comes at the first move and is held; the fourth move then fails,
+    so every move is undone and the line Ctrl-C prints ("no output file was changed") is true."""
+    import signal
+
+    from impact.reports import files
+
+    out = tmp_path / "r"
+    assert main(["simulate", "--trials", "2000", "--seed", "1", "-q", "--out", str(out)]) == 0
+    capsys.readouterr()  # its warning (2,000 trials leave under 1,000 effective ones)
+    before = tree(out)
+    real, calls = files._move, []
+
+    def move(source: Path, final: Path, kept: Path):  # type: ignore[no-untyped-def]
+        calls.append(final.name)
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return real(source, final, kept)
+
+    monkeypatch.setattr(files, "_move", move)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        status, _, err = run(["simulate", "--trials", "10000", "--out", str(out)], capsys)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(calls) == 4
+    assert status == 130 and err == "error: interrupted; no output file was changed\n"
+    assert tree(out) == before
 
 
 def test_samples_csv_has_one_row_per_trial_and_a_later_run_removes_it(

@@ -10,8 +10,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
+from functools import partial
 from pathlib import Path
 
 from impact.exceptions import InputError
@@ -83,18 +84,20 @@ def write_files(
 ) -> list[Path]:
     """Write each file with its writer into a temporary folder inside `out_dir`, then move them in.
 
-    An error or Ctrl-C before the move leaves `out_dir` exactly as it was (a folder this call
-    created is removed again); each move is an atomic rename within one file system (the
-    temporary folder lives inside `out_dir`, so a mounted `out_dir` works), so every file in
-    `out_dir` is always either its earlier or its new complete version (a folder, such as the
-    Parquet dataset a cluster writes, takes two renames: for an instant it is absent, never
-    half-written). `writers` maps a relative
-    file name to a function that writes that file at the path it is given. Names in `remove` that
-    were not written this time (say, samples of an earlier run) are deleted from `out_dir` once
-    every new file is in place, so the folder holds one run. A writer may hand its last step to
-    `write_later`; every such step has finished (or failed, which counts as the writer failing)
-    before the first move. SIGINT and SIGTERM are held while the files are moved in (a few
-    renames), and acted on after. A folder that cannot be written is an InputError naming it.
+    `writers` maps a relative file name to a function that writes that file at the path it is
+    given. A writer may hand its last step to `write_later`; every such step has finished (or
+    failed, which counts as the writer failing) before the first move.
+
+    An error or Ctrl-C leaves `out_dir` exactly as it was (a folder this call created is removed
+    again). Each move is an atomic rename within one file system (the temporary folder lives
+    inside `out_dir`, so a mounted `out_dir` works), so every file in `out_dir` is always either
+    its earlier or its new complete version. A folder, such as the Parquet dataset a cluster
+    writes, takes two renames: for an instant it is absent, never half-written. The moves are
+    all or nothing: a move that fails undoes those made before it (`_commit`), and SIGINT and
+    SIGTERM are held while they run (a few renames) and acted on after. Names in `remove` that
+    were not written this time (say, samples of an earlier run) leave `out_dir` with the same
+    step, so the folder holds one run. A folder that cannot be written is an InputError naming
+    it.
     """
     if not str(out_dir).strip():
         raise InputError("`out_dir`: '': empty path; give a folder, e.g. reports/mine")
@@ -120,16 +123,10 @@ def write_files(
         token = None
         for future in pending:
             future.result()  # a background step's error is raised here, before any move
-        written = []
         with _signals_held():
-            for name in writers:
-                final = out_dir / name
-                final.parent.mkdir(parents=True, exist_ok=True)
-                _move(staging / name, final, staging)
-                written.append(final)
-            for name in remove:
-                if name not in writers:
-                    _delete(out_dir / name)
+            written = _commit(
+                out_dir, staging, list(writers), [n for n in remove if n not in writers]
+            )
             _COMMITTED.append(out_dir)
         return written
     except OSError as exc:
@@ -145,22 +142,69 @@ def write_files(
             out_dir.rmdir()
 
 
-def _move(source: Path, final: Path, staging: Path) -> None:
-    """Move a written file or folder into place. A rename replaces a file at once; a folder (a
-    Parquet dataset) cannot replace a folder or a file in one rename, so the earlier one is
-    first moved aside into the staging folder (and removed with it), and moved back if the
-    new one cannot take its place."""
-    if not (final.is_dir() or (source.is_dir() and final.exists())):
-        os.replace(source, final)
-        return
-    aside = staging / ".replaced" / final.name
-    aside.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(final, aside)
+def _commit(out_dir: Path, staging: Path, names: list[str], remove: list[str]) -> list[Path]:
+    """Move the staged `names` into `out_dir` and delete `remove` from it, all or nothing: each
+    earlier version is kept aside in the staging folder until the end, and if any step fails
+    (a file open elsewhere on Windows, a full or read-only disk) the steps already done are
+    undone, in reverse, before the error is raised."""
+    kept = staging / ".replaced"
+    kept.mkdir()
+    undo: list[Callable[[], None]] = []
     try:
-        os.replace(source, final)
-    except OSError:
-        os.replace(aside, final)
+        for i, name in enumerate(names):
+            final = out_dir / name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            undo.append(_move(staging / name, final, kept / str(i)))
+        for i, name in enumerate(remove):
+            target = out_dir / name
+            if target.exists() or target.is_symlink():
+                os.replace(target, kept / f"removed-{i}")
+                undo.append(partial(os.replace, kept / f"removed-{i}", target))
+    except BaseException:
+        for step in reversed(undo):
+            with suppress(OSError):  # put back what can be; the first error is the one to report
+                step()
         raise
+    return [out_dir / name for name in names]
+
+
+def _move(source: Path, final: Path, kept: Path) -> Callable[[], None]:
+    """Move a written file or folder to `final`, keeping any earlier version at `kept`; return
+    the step that puts the earlier version back (or removes the new one if there was none).
+
+    A file replaces the earlier one in one rename, after a hard link keeps the earlier one at
+    `kept` (where hard links are not possible, it is renamed there first, and `final` is absent
+    for an instant). A folder (a Parquet dataset) cannot replace a folder or a file in one
+    rename, so the earlier one is renamed aside first.
+    """
+    earlier = final.exists() or final.is_symlink()
+    if earlier and (final.is_dir() or source.is_dir() or not _linked(final, kept)):
+        os.replace(final, kept)
+        try:
+            os.replace(source, final)
+        except OSError:
+            os.replace(kept, final)
+            raise
+    else:
+        os.replace(source, final)
+    if not earlier:
+        return partial(_delete, final)
+
+    def put_back() -> None:
+        if final.is_dir() and not final.is_symlink():
+            _delete(final)  # a folder cannot be replaced in one rename
+        os.replace(kept, final)
+
+    return put_back
+
+
+def _linked(final: Path, kept: Path) -> bool:
+    """Keep the earlier file at `kept` as a hard link; False where the file system cannot."""
+    try:
+        os.link(final, kept, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        return False
+    return True
 
 
 def _delete(path: Path) -> None:
