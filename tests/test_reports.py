@@ -531,6 +531,58 @@ def test_ctrl_c_then_a_failed_move_leaves_the_earlier_report_and_says_so(
     assert tree(out) == before
 
 
+def test_a_signal_while_the_handlers_go_back_still_puts_every_handler_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C just after SIGINT's handler is put back (but before SIGTERM's) must not leave
+    SIGTERM with the temporary recorder."""
+    import signal
+
+    from impact.reports import files
+
+    real = signal.signal
+    original = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def put(sig, handler):  # type: ignore[no-untyped-def]
+        previous = real(sig, handler)
+        if sig == signal.SIGINT and handler is original[signal.SIGINT]:
+            raise KeyboardInterrupt  # as if SIGINT's own handler ran right here
+        return previous
+
+    monkeypatch.setattr(files.signal, "signal", put)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_files(tmp_path / "r", {"a.txt": lambda p: p.write_text("x")})
+    monkeypatch.undo()
+    assert {s: signal.getsignal(s) for s in original} == original
+    assert (tmp_path / "r" / "a.txt").read_text() == "x"
+
+
+def test_a_held_sigterm_ends_a_library_process_only_after_the_clean_up(tmp_path: Path) -> None:
+    """In a process that keeps SIGTERM's default (ending the process), a SIGTERM during the moves
+    ends it once every file is in and the temporary folder is gone, not before."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys\n"
+        "from impact.reports import files\n"
+        "real = files._move\n"
+        "def move(*args):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(*args)\n"
+        "files._move = move\n"
+        "files.write_files(files.Path(sys.argv[1]), {n: (lambda p: p.write_text('x')) "
+        "for n in ('a.txt', 'b.txt')})\n"
+        "print('still running')\n"
+    )
+    out = tmp_path / "r"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == -15 and "still running" not in done.stdout, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]  # no .impact-tmp-*
+
+
 def test_samples_csv_has_one_row_per_trial_and_a_later_run_removes_it(
     tmp_path: Path, capsys
 ) -> None:

@@ -8,12 +8,13 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from impact.exceptions import InputError
 
@@ -52,15 +53,14 @@ def committed() -> tuple[Path, ...]:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while files are moved into place, so that Ctrl-C cannot leave a
-    folder with some new and some earlier files; a signal that came meanwhile is raised again,
-    to the handler that was there, once they are all in. Only the main thread handles signals;
-    elsewhere this does nothing."""
+def _signals_held(caught: list[int]) -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while files are moved into place, so that Ctrl-C cannot stop the
+    moves halfway: a signal that comes meanwhile is appended to `caught`, for the caller to
+    raise again (`signal.raise_signal`) once it has cleaned up, to the handler that was there.
+    Only the main thread handles signals; elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    caught: list[int] = []
     previous = {sig: signal.getsignal(sig) for sig in _HELD}
     held = [sig for sig, handler in previous.items() if handler is not None]
     for sig in held:
@@ -68,10 +68,17 @@ def _signals_held() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig in held:
-            signal.signal(sig, previous[sig])
-        if caught:
-            signal.raise_signal(caught[0])
+        _restore(previous, held)
+
+
+def _restore(previous: Mapping[signal.Signals, Any], signals: Sequence[signal.Signals]) -> None:
+    """Put back each signal's handler, every one even if a signal arriving meanwhile raises
+    (it is acted on by the handler already put back; the rest are put back in `finally`)."""
+    if signals:
+        try:
+            signal.signal(signals[0], previous[signals[0]])
+        finally:
+            _restore(previous, signals[1:])
 
 
 def _cannot(out_dir: Path, exc: OSError) -> InputError:
@@ -114,6 +121,7 @@ def write_files(
     pending: list[Future[None]] = []
     token: Token[tuple[ThreadPoolExecutor, list[Future[None]]] | None] | None
     token = _LATER.set((pool, pending))
+    caught: list[int] = []  # a signal held during the moves, raised once all is cleaned up
     try:
         for name, write in writers.items():
             target = staging / name
@@ -123,7 +131,7 @@ def write_files(
         token = None
         for future in pending:
             future.result()  # a background step's error is raised here, before any move
-        with _signals_held():
+        with _signals_held(caught):
             written = _commit(
                 out_dir, staging, list(writers), [n for n in remove if n not in writers]
             )
@@ -140,6 +148,8 @@ def write_files(
             _remove_tree(staging)
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def _commit(out_dir: Path, staging: Path, names: list[str], remove: list[str]) -> list[Path]:
