@@ -6,17 +6,16 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from contextvars import ContextVar, Token
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from impact.exceptions import InputError
+from impact.reports.interrupts import signals_held
 
 __all__ = ["Writer", "committed", "write_files", "write_later"]
 
@@ -43,42 +42,12 @@ def write_later(finish: Callable[[], None]) -> None:
 
 
 _COMMITTED: list[Path] = []
-_HELD = (signal.SIGINT, signal.SIGTERM)
 
 
 def committed() -> tuple[Path, ...]:
     """Every folder `write_files` has filled in this process, in order (each with all its new
     files in place), so that an interrupt that comes later can say the output was written."""
     return tuple(_COMMITTED)
-
-
-@contextmanager
-def _signals_held(caught: list[int]) -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while files are moved into place, so that Ctrl-C cannot stop the
-    moves halfway: a signal that comes meanwhile is appended to `caught`, for the caller to
-    raise again (`signal.raise_signal`) once it has cleaned up, to the handler that was there.
-    Only the main thread handles signals; elsewhere this does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in _HELD}
-    held = [sig for sig, handler in previous.items() if handler is not None]
-    for sig in held:
-        signal.signal(sig, lambda signum, _frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        _restore(previous, held)
-
-
-def _restore(previous: Mapping[signal.Signals, Any], signals: Sequence[signal.Signals]) -> None:
-    """Put back each signal's handler, every one even if a signal arriving meanwhile raises
-    (it is acted on by the handler already put back; the rest are put back in `finally`)."""
-    if signals:
-        try:
-            signal.signal(signals[0], previous[signals[0]])
-        finally:
-            _restore(previous, signals[1:])
 
 
 def _cannot(out_dir: Path, exc: OSError) -> InputError:
@@ -131,7 +100,7 @@ def write_files(
         token = None
         for future in pending:
             future.result()  # a background step's error is raised here, before any move
-        with _signals_held(caught):
+        with signals_held(caught):
             written = _commit(
                 out_dir, staging, list(writers), [n for n in remove if n not in writers]
             )
