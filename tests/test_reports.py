@@ -72,8 +72,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def snapshot(path: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
+def tree(path: Path) -> dict[str, bytes | None]:
+    """Every file and folder under `path` (a folder as None), by relative path."""
+    return {
+        str(p.relative_to(path)): None if p.is_dir() else p.read_bytes()
+        for p in sorted(path.rglob("*"))
+    }
 
 
 def cells(line: str) -> list[str]:
@@ -261,7 +265,7 @@ def test_interrupted_write_leaves_the_folder_as_it_was(
 ) -> None:
     out = tmp_path / "r"
     assert main(["simulate", "--trials", "10000", "--quiet", "--out", str(out)]) == 0
-    before = snapshot(out)
+    before = tree(out)
 
     def fail(*args: object, **kwargs: object) -> None:
         raise failure
@@ -275,7 +279,7 @@ def test_interrupted_write_leaves_the_folder_as_it_was(
     )
     assert status == (130 if isinstance(failure, KeyboardInterrupt) else 1)
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert snapshot(out) == before
+    assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folder is left
 
 
@@ -329,7 +333,7 @@ def test_a_background_step_finishes_before_the_move_and_its_error_moves_nothing(
     out = tmp_path / "r"
     write_files(out, {"a.txt": partial(slow, "one"), "b.txt": lambda p: p.write_text("two")})
     assert (out / "a.txt").read_text() == "one" and (out / "b.txt").read_text() == "two"
-    before = snapshot(out)
+    before = tree(out)
 
     def broken(path: Path) -> None:
         def finish() -> None:
@@ -339,7 +343,7 @@ def test_a_background_step_finishes_before_the_move_and_its_error_moves_nothing(
 
     with pytest.raises(InputError, match="cannot write there"):
         write_files(out, {"a.txt": partial(slow, "new"), "c.txt": broken})
-    assert snapshot(out) == before  # a.txt is still "one": nothing was moved in
+    assert tree(out) == before  # a.txt is still "one": nothing was moved in
     alone = tmp_path / "alone.txt"
     write_later(lambda: alone.write_text("at once"))  # outside write_files: run before returning
     assert alone.read_text() == "at once"
@@ -441,14 +445,6 @@ def test_ctrl_c_after_the_report_moved_in_says_it_was_written(
     assert status == 130 and err.count("\n") == 1
     assert f"interrupted after writing {out}; its files are this run's, complete" in err
     assert (out / "report.md").is_file() and not list(out.glob(".impact-tmp-*"))
-
-
-def tree(path: Path) -> dict[str, bytes | None]:
-    """Every file and folder under `path` (a folder as None), by relative path."""
-    return {
-        str(p.relative_to(path)): None if p.is_dir() else p.read_bytes()
-        for p in sorted(path.rglob("*"))
-    }
 
 
 def test_a_move_that_fails_midway_puts_every_earlier_file_back(
