@@ -1,6 +1,6 @@
 """Benchmark: impact against squigglepy's vectorised style and a hand-tuned numpy loop.
 
-All three run the same model (MODEL.md v2) on `eight_inputs.toml`: eight uncertain inputs
+All three run the same model (MODEL.md v3) on `eight_inputs.toml`: eight uncertain inputs
 (lognormal by a 90% interval, PERT with lambda 4, uniform), every other key fixed.
 
 - impact: `impact.simulate(scenario, n, rng=1, outputs=["total_revenue_loss_usd"])`, the
@@ -86,9 +86,10 @@ def total_loss(
     D: Array, S: Array, R: Array, d: Array, tau_e: Array, h_e: Array, c_u: Array, tau_u: Array
 ) -> Array:
     """total_revenue_loss_usd per trial, in plain numpy (the squigglepy side)."""
-    a_e = S * d * -np.expm1(-D / tau_e)  # engagement drop at restoration
+    ramp = -np.expm1(-D / tau_e)
+    a_e = S * d * ramp  # engagement drop at restoration
     p = c_u * -np.expm1(-S * D / tau_u)  # user churn share
-    k = LN2 / h_e
+    k = LN2 / (h_e * ramp)  # model v3: the half-life he_D = he·(1 − e^(−D/τe))
     early, late = np.exp(-k * T_R), np.exp(-k * H)
     attrition = p * T_R + p * (1 - RHO) * (H - T_R)
     engagement = a_e * ((1 - p) * (1 - early) + (1 - p * (1 - RHO)) * (early - late)) / k
@@ -108,12 +109,14 @@ def _total_in_place(
 ) -> Array:
     """The same, fused by hand: overwrites its arguments; the total goes to `out` (else R).
 
-    total = R·(S·D + p·A + ae·he/ln2·((1 − l) − p·(1 − ρ·e − (1 − ρ)·l))), where A = ∫0^H c/p,
-    e = 2^(−Tr/he) and l = 2^(−H/he) (the two engagement integrals collected).
+    total = R·(S·D + p·A + ae·he_D/ln2·((1 − l) − p·(1 − ρ·e − (1 − ρ)·l))), where A = ∫0^H c/p,
+    e = 2^(−Tr/he_D) and l = 2^(−H/he_D) (the two engagement integrals collected).
     """
     np.negative(D, out=D)
     np.divide(D, tau_e, out=tau_e)
     np.expm1(tau_e, out=tau_e)  # −(1 − e^(−D/τe))
+    np.multiply(h_e, tau_e, out=h_e)
+    np.negative(h_e, out=h_e)  # model v3: he_D = he·(1 − e^(−D/τe))
     np.multiply(D, S, out=D)  # D is now −S·D
     np.multiply(d, S, out=d)
     np.multiply(d, tau_e, out=d)  # −ae

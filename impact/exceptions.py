@@ -11,6 +11,7 @@ __all__ = [
     "ImpactError",
     "ImpactWarning",
     "InputError",
+    "WhatIfWarning",
 ]
 
 
@@ -45,3 +46,8 @@ class ExpectationWarning(ImpactWarning):
 
 class EvidenceWarning(ImpactWarning):
     """The evidence leaves few effective trials: it is in tension with the assumptions."""
+
+
+class WhatIfWarning(ImpactWarning):
+    """A what-if changed a key that another key of the scenario does not follow (zero-view
+    hours given in absolute hours while the outage's length changes)."""

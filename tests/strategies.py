@@ -57,6 +57,13 @@ def input_sets() -> st.SearchStrategy[dict[str, float]]:
         "creators.earnings_per_hour": amount,
         "horizon.hours": nonneg_hours,
         "algorithm.degrade_hours": positive_hours,
+        # Model v3: each effect off (its neutral value) often, else anywhere in its domain.
+        "outage.zero_view_share": st.one_of(st.just(0.0), log_uniform(-3, 1)),
+        "revenue.deferred_share": share,
+        "revenue.deferral_hours": positive_hours,
+        "revenue.make_good_share": st.one_of(st.just(0.0), floats(0, 2)),
+        "users.churn_shape": st.one_of(st.just(1.0), floats(1, 4)),
+        "creators.churn_shape": st.one_of(st.just(1.0), floats(1, 4)),
     }
     # The onset and the week factor are left out (the model takes them as 0 and 1, which change
     # nothing without a profile); tests/test_profile.py draws them.

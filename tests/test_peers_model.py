@@ -83,11 +83,12 @@ def test_the_hand_formula_at_one_point_by_quadrature():
     """The total from a(u) = (1 − c(u))·(1 − ge(u)) integrated numerically (q = 0: no ga)."""
     D, S, R, d, tau_e, h_e, c_u, tau_u = 150.0, 0.3, 1.6e6, 0.2, 60.0, 200.0, 0.03, 300.0
     a_e = S * d * (1 - math.exp(-D / tau_e))
+    h_e_d = h_e * (1 - math.exp(-D / tau_e))  # model v3: the half-life grows with D
     p = c_u * (1 - math.exp(-S * D / tau_u))
 
     def gap(u: float) -> float:
         away = p * ((1 - bench.RHO) + bench.RHO * (u < bench.T_R))
-        return 1 - (1 - away) * (1 - a_e * 2 ** (-u / h_e))
+        return 1 - (1 - away) * (1 - a_e * 2 ** (-u / h_e_d))
 
     hours = sum(
         integrate.quad(gap, a, b, epsabs=0, epsrel=1e-13)[0]

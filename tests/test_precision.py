@@ -79,8 +79,12 @@ def test_heavy_tail_is_flagged_in_the_result_and_the_report(tmp_path: Path, caps
     ]
     assert len(note) == 1 and "`outage_hours`" in note[0]
     capsys.readouterr()
+    # Model v3: a 2-hour outage's engagement part is ae·he_D ∝ (D/τe)², a product of two
+    # uncertain ramps, and its own tail is heavy (index 1.7 at seed 1); it is 2-3% of the
+    # total, whose tail stays light, as do the direct loss and the people counted.
     light = simulate(load_scenario("meta-2024"), 100_000, rng=1).tail_diagnostics()
-    assert light["se_mean_reliable"].all(), light
+    names = ["direct_revenue_loss_usd", "total_revenue_loss_usd", "users_lost", "creators_lost"]
+    assert light.loc[names, "se_mean_reliable"].all(), light
 
 
 SEEDS = 40

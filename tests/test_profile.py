@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -225,3 +226,73 @@ def test_cli_bad_input_exits_2_with_one_line(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and names in lines[0] and "Traceback" not in err
     assert not out.exists()
+
+
+def _made_up_by_quadrature(weights: np.ndarray, onset: float, D: float, tau: float, f: float):
+    """∫0^D w(o + t)·(1 + (f − 1)·[t < 168])·e^(−(D−t)/τ) dt by scipy's quad, hour by hour
+    (the integrand is smooth between hour boundaries), independent of the week trick."""
+    from scipy import integrate
+
+    def w(t: float) -> float:
+        return weights[math.floor((onset + t) % 168)] * (f if t < 168 else 1.0)
+
+    cuts = sorted({0.0, D, *(k - onset for k in range(math.ceil(onset), math.ceil(onset + D)))})
+    cuts = [c for c in cuts if 0 <= c <= D]
+    if D > 168:
+        cuts = sorted({*cuts, 168.0})
+    return sum(
+        integrate.quad(lambda t: w(t) * math.exp(-(D - t) / tau), a, b, epsabs=0, epsrel=1e-12)[0]
+        for a, b in itertools.pairwise(cuts)
+        if b > a
+    )
+
+
+@pytest.mark.parametrize(
+    ("onset", "hours", "tau", "factor"),
+    [
+        (10.5, 20.0, 6.0, 1.0),
+        (80.25, 10.0, 24.0, 1.0),  # across the profile's step at hour 84
+        (160.0, 400.0, 48.0, 1.3),  # over two weeks, with a week factor
+        (3.0, 30.0, 1e4, 0.7),  # demand that barely goes stale
+        (0.0, 700.0, 500.0, 1.0),  # four whole weeks and more, slow decay
+    ],
+)
+def test_deferred_demand_follows_the_profile(onset, hours, tau, factor):
+    # MODEL.md v3: F = S·ψ·∫0^D w(t)·e^(−(D−t)/τψ) dt; direct = R·(S·W − F), recovered = R·F.
+    rng = np.random.default_rng(7)
+    weights = rng.uniform(0.2, 2.0, 168)
+    weights /= weights.mean()
+    psi = 0.6
+    extra = {
+        "revenue.deferred_share": psi,
+        "revenue.deferral_hours": tau,
+        FACTOR: factor,
+    }
+    loss, out = direct(onset, hours, weights, **extra)
+    S = POINT["outage.severity"]
+    expected_F = S * psi * _made_up_by_quadrature(weights, onset, hours, tau, factor)
+    assert float(out["recovered_revenue_usd"]) == pytest.approx(
+        POINT["revenue.hourly_loss"] * expected_F, rel=1e-9
+    )
+    gross, _ = direct(onset, hours, weights, **{FACTOR: factor})
+    assert loss == pytest.approx(gross - POINT["revenue.hourly_loss"] * expected_F, rel=1e-9)
+    # The users' exposure uses hours people felt (w = 1): the same as without a profile.
+    flat = evaluate({**POINT, ONSET: onset, "outage.hours": hours, **extra})
+    assert float(out["users_churned"]) == float(flat["users_churned"])
+
+
+def test_deferred_demand_with_a_week_factor_and_no_profile():
+    # w = f for the first 168 h, then 1: F/(S·ψ) = τ(1 − e^(−D/τ)) + (f − 1)·∫0^168 e^(−(D−t)/τ).
+    D, tau, f, psi = 300.0, 100.0, 1.5, 0.4
+    x = {**POINT, "outage.hours": D, FACTOR: f, "revenue.deferred_share": psi,
+         "revenue.deferral_hours": tau}  # fmt: skip
+    out = evaluate(x)
+    made_up = tau * -math.expm1(-D / tau) + (f - 1) * tau * (
+        math.exp(-(D - 168) / tau) - math.exp(-D / tau)
+    )
+    R, S = POINT["revenue.hourly_loss"], POINT["outage.severity"]
+    assert float(out["recovered_revenue_usd"]) == pytest.approx(R * S * psi * made_up, rel=1e-12)
+    gross = S * (D + (f - 1) * 168)
+    assert float(out["direct_revenue_loss_usd"]) == pytest.approx(
+        R * (gross - S * psi * made_up), rel=1e-12
+    )

@@ -45,3 +45,26 @@ def test_a_what_if_that_leaves_the_outage_alone_keeps_the_evidence() -> None:
         assert drop_stale_evidence(what_if, base).evidence == base.evidence
     kept = drop_stale_evidence(base.with_overrides({"outage.hours": 24}), base)
     assert kept.evidence == () and kept.expect == ()
+
+
+def test_changing_the_outage_of_absolute_zero_views_warns_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MODEL.md v3: zero views as absolute hours (Z0) do not scale with the outage; a what-if
+    # that changes outage.hours then keeps them, so it says to use outage.zero_view_share.
+    scenario = tmp_path / "z.toml"
+    scenario.write_text(
+        'name = "z"\n[outage]\nhours = 10\nzero_view_hours = 48\n[revenue]\nhourly_loss = 1000\n'
+    )
+    base = ["simulate", "--scenario", str(scenario), "--trials", "1000", "--quiet"]
+    assert main([*base, "--outage-hours", "1", "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "zero_view_share" in line]
+    assert len(lines) == 1 and "outage.zero_view_hours: 48" in lines[0], err
+    assert lines[0].startswith("warning: ") and "--zero-view-share" in lines[0]
+    # Changing anything else, or giving zero views as a share, does not warn.
+    assert main([*base, "--severity", "0.5", "--out", str(tmp_path / "b")]) == 0
+    assert "zero_view_share" not in capsys.readouterr().err
+    share = ["--outage-hours", "1", "--zero-view-hours", "0", "--zero-view-share", "2"]
+    assert main([*base, *share, "--out", str(tmp_path / "c")]) == 0
+    assert "zero_view_share" not in capsys.readouterr().err

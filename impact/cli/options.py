@@ -21,7 +21,7 @@ from impact.inputs.scenario import (
     scenario_from_toml,
 )
 from impact.inputs.specs import parse_number
-from impact.inputs.whatif import drop_stale_evidence, mark_modified
+from impact.inputs.whatif import drop_stale_evidence, mark_modified, warn_fixed_zero_views
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -105,6 +105,7 @@ class ScenarioOptions:
         if overrides:
             scenario = scenario.with_overrides(overrides, source="--set on the command line")
         scenario = drop_stale_evidence(scenario, base, touched=[*named, *overrides])
+        warn_fixed_zero_views(scenario, base, touched=[*named, *overrides])
         observed: dict[str, str] = {}
         for item in self.evidence:
             key, sep, spec = item.partition("=")

@@ -322,6 +322,74 @@ KEYS: tuple[KeyInfo, ...] = (
         "e.g. 1.3 for a holiday week); applies to the direct loss only",
         "--week-factor",
     ),
+    # Model v3 (MODEL.md version 3), appended in the contract's order so every earlier key keeps
+    # its random stream. Their defaults switch each effect off (ζ = ψ = μ = 0, k = 1).
+    KeyInfo(
+        "outage.zero_view_share",
+        "ζ",
+        "h/h",
+        NONNEG,
+        "0",
+        "assumption: no zero-view effect unless stated",
+        "zero-view hours per outage hour: creators saw zero or wrong view counts for "
+        "Z = ζ·D + zero_view_hours hours (may exceed 1 when analytics lag past restoration)",
+        "--zero-view-share",
+    ),
+    KeyInfo(
+        "revenue.deferred_share",
+        "ψ",
+        "share",
+        SHARE,
+        "0",
+        "assumption: nothing wanted during the outage is made up afterwards unless stated",
+        "share of the activity wanted during a very short outage that is done after "
+        "restoration (users' retries, re-delivered ad budgets)",
+        "--deferred-share",
+    ),
+    KeyInfo(
+        "revenue.deferral_hours",
+        "τψ",
+        "h",
+        HOURS,
+        "24",
+        "assumption: deferred demand goes stale within about a day unless stated "
+        "(no effect while revenue.deferred_share is 0)",
+        "how fast deferred demand goes stale: an activity wanted D − t hours before "
+        "restoration is made up with probability ψ·e^(−(D−t)/τψ)",
+        "--deferral-hours",
+    ),
+    KeyInfo(
+        "revenue.make_good_share",
+        "μ",
+        "share",
+        NONNEG,
+        "0",
+        "assumption: no credits, refunds or make-goods unless a company reported them",
+        "credits, refunds, extensions and make-good ads paid, as a share of the gross revenue "
+        "the outage interrupted (R·S·D)",
+        "--make-good-share",
+    ),
+    KeyInfo(
+        "users.churn_shape",
+        "ku",
+        "",
+        Domain(1.0),
+        "1",
+        "model default: 1 keeps version 2's hazard-linear churn",
+        "users' tolerance: churn grows as (Eu/τu)^ku; above 1 people shrug off short outages "
+        "and leave after long ones",
+        "--churn-shape",
+    ),
+    KeyInfo(
+        "creators.churn_shape",
+        "kc",
+        "",
+        Domain(1.0),
+        "1",
+        "model default: 1 keeps version 2's hazard-linear churn",
+        "creators' tolerance: churn grows as (Ec/τc)^kc",
+        "--creator-churn-shape",
+    ),
 )
 
 # Keys of a year and of a design, not of one outage: they are not model inputs (no random stream

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 
+from impact.exceptions import WhatIfWarning
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
 
-__all__ = ["drop_stale_evidence", "mark_modified", "modified_keys"]
+__all__ = ["drop_stale_evidence", "mark_modified", "modified_keys", "warn_fixed_zero_views"]
 
 MAX_NAMED = 4  # keys named in a title before "and N more"
 # The keys that say which outage a scenario is (how long, and when it began): changing one makes
@@ -89,3 +91,24 @@ def drop_stale_evidence(
     if not changed:
         return scenario
     return replace(scenario.without_evidence(), expect=())
+
+
+ZERO_VIEW_HOURS, ZERO_VIEW_SHARE = "outage.zero_view_hours", "outage.zero_view_share"
+
+
+def warn_fixed_zero_views(scenario: Scenario, base: Scenario, touched: Iterable[str] = ()) -> None:
+    """One WhatIfWarning when a what-if changes `outage.hours` of a scenario whose zero views
+    are absolute hours (`outage.zero_view_hours` ≠ 0), which do not scale with the outage
+    (MODEL.md v3: Z = ζ·D + Z0): a 6-minute blip would keep a week's zero views."""
+    if "outage.hours" not in modified_keys(scenario, base, touched):
+        return
+    spec = str(scenario.specs.get(ZERO_VIEW_HOURS, "0")).strip()
+    if spec in {"0", "0.0"}:
+        return
+    warnings.warn(
+        f"{ZERO_VIEW_HOURS}: {spec}: absolute hours, which do not scale with the changed "
+        f"outage.hours; give zero views as a share of the outage with {ZERO_VIEW_SHARE} "
+        f"(--zero-view-share) and set {ZERO_VIEW_HOURS} to 0",
+        WhatIfWarning,
+        stacklevel=2,
+    )

@@ -1,4 +1,4 @@
-"""The impact model (MODEL.md version 2): a pure function from arrays of inputs to outputs.
+"""The impact model (MODEL.md version 3): a pure function from arrays of inputs to outputs.
 
 Every integral over the horizon is evaluated in closed form, piece by piece between the breaks
 of its integrand (the users' return at Tr, the end of algorithmic latency at L, the horizon H),
@@ -16,9 +16,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from impact.inputs.keys import KEYS
 from impact.model import shape
-from impact.model.integrals import exp_moments
+from impact.model.integrals import exp_moments, ramp_shortfall
 from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
-from impact.model.week import window_hours
+from impact.model.week import discounted_window_hours, window_hours
 
 __all__ = [
     "INPUTS",
@@ -40,8 +40,21 @@ def _get(inputs: Mapping[str, ArrayLike], key: str) -> FloatArray:
     return np.asarray(inputs[key], dtype=float)
 
 
-# Keys added after v2 that a caller's mapping may leave out: their values without effect.
-_NEUTRAL = {"outage.onset_hour_of_week": 0.0, "revenue.week_factor": 1.0}
+# Keys added after v2 that a caller's mapping may leave out: their values without effect
+# (v3's deferral time has none while ψ = 0; 24 h is its documented default).
+_NEUTRAL = {
+    "outage.onset_hour_of_week": 0.0,
+    "revenue.week_factor": 1.0,
+    "outage.zero_view_share": 0.0,
+    "revenue.deferred_share": 0.0,
+    "revenue.deferral_hours": 24.0,
+    "revenue.make_good_share": 0.0,
+    "users.churn_shape": 1.0,
+    "creators.churn_shape": 1.0,
+}
+# he_D below this counts as this (k = ln 2 / he_D stays finite): the engagement gap then lasts
+# under 1e-200 h, and its loss (≤ ae·1e-200 h of revenue) is below any figure reported.
+HALF_LIFE_FLOOR = 1e-200
 
 
 def _optional(inputs: Mapping[str, ArrayLike], key: str) -> FloatArray:
@@ -73,13 +86,63 @@ class _State:
     R: FloatArray
     W: FloatArray  # revenue-weighted hours of the outage window (D without a profile)
     H: FloatArray
-    L: FloatArray
+    L: FloatArray  # v3: the latency ramp L_D = L·(1 − e^(−D/τq))
     a_e: FloatArray  # engagement drop at restoration
     a_q: FloatArray  # quality drop at restoration (v2: builds up with the disruption)
-    h_e: FloatArray
+    h_e: FloatArray  # v3: the engagement half-life he_D = he·(1 − e^(−D/τe)), floored
     p: FloatArray  # user churn share
     rho_u: FloatArray
     T_r: FloatArray
+    F: FloatArray  # v3: made-up revenue-weighted hours of the window (deferred demand)
+    net: FloatArray  # v3: S·W − F, the weighted hours lost while down (direct / R)
+
+
+def _ramp(D: FloatArray, tau: FloatArray) -> FloatArray:
+    """1 − e^(−D/τ): how far a build-up with time constant τ has come after D hours."""
+    return np.asarray(-np.expm1(-D / tau))
+
+
+def _shaped(exposure: FloatArray, scale: FloatArray, shape_k: FloatArray) -> FloatArray:
+    """1 − exp(−(E/τ)^k), with k = 1 in every trial taking v2's one division (same bits)."""
+    x = exposure / scale
+    if shape_k.min(initial=1.0) != 1.0 or shape_k.max(initial=1.0) != 1.0:
+        x = x**shape_k
+    return np.asarray(-np.expm1(-x))
+
+
+def made_up_hours(
+    inputs: Mapping[str, ArrayLike], D: FloatArray, W: FloatArray, profile: ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Deferred demand (MODEL.md v3), before the severity S multiplies it: the made-up hours
+    ψ·∫0^D w(t)·e^(−(D−t)/τψ) dt (revenue-weighted), the weighted hours not made up, W − that,
+    and the plain hours not made up (w = 1: what people felt), D − ψ·τψ·(1 − e^(−D/τψ)).
+
+    Without a profile, w is the week factor f for the first 168 hours and 1 after, so the
+    made-up hours are ψ·τψ·[(1 − e^(−D/τψ)) + (f − 1)·(e^(−(D−m)/τψ) − e^(−D/τψ))], m = min(D,
+    168). The plain remainder is (1 − ψ)·D + ψ·τψ·g(D/τψ) (`ramp_shortfall`), which keeps its
+    digits when almost everything comes back (ψ = 1 and D ≪ τψ: it is then ≈ D²/(2τψ)).
+    """
+    psi = _optional(inputs, "revenue.deferred_share")
+    if not np.any(psi):
+        return np.zeros(np.shape(D)), W, D
+    tau = _optional(inputs, "revenue.deferral_hours")
+    plain = psi * tau * _ramp(D, tau)
+    net_plain = (1.0 - psi) * D + psi * tau * ramp_shortfall(D / tau)
+    if W is D:  # no profile and f = 1: the weighted hours are the plain ones
+        return plain, net_plain, net_plain
+    first = np.minimum(D, 168.0)
+    factor = _optional(inputs, "revenue.week_factor")
+    if profile is None:
+        late = np.exp(-(D - first) / tau) - np.exp(-D / tau)
+        weighted = plain + psi * tau * (factor - 1.0) * late
+    else:
+        onset = _optional(inputs, "outage.onset_hour_of_week")
+        weighted = psi * discounted_window_hours(profile, onset, D, tau)
+        if factor.min(initial=1.0) != 1.0 or factor.max(initial=1.0) != 1.0:
+            # the first 168 hours again, times (f − 1), discounted from the end at D
+            early = discounted_window_hours(profile, onset, first, tau)
+            weighted = weighted + psi * (factor - 1.0) * np.exp(-(D - first) / tau) * early
+    return weighted, np.maximum(W - weighted, 0.0), net_plain
 
 
 def _state(inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None) -> _State:
@@ -94,28 +157,29 @@ def _state(inputs: Mapping[str, ArrayLike], profile: ArrayLike | None = None) ->
         )
     )
     D, S, R, L, H = np.broadcast_arrays(D, S, R, L, H)
-    a_e = (
-        S
-        * _get(inputs, "engagement.max_drop")
-        * -np.expm1(-D / _get(inputs, "engagement.decay_hours"))
-    )
-    a_q = (
-        S
-        * _get(inputs, "algorithm.quality_loss")
-        * -np.expm1(-D / _get(inputs, "algorithm.degrade_hours"))
-    )
-    # v2: behaviour (who leaves) sees the whole latency ramp, whatever the accounting horizon.
-    exposure = S * D + a_q * L * 0.5
-    p = _get(inputs, "users.churn_max") * -np.expm1(
-        -exposure / _get(inputs, "users.churn_scale_hours")
-    )
+    ramp_e = _ramp(D, _get(inputs, "engagement.decay_hours"))
+    ramp_q = _ramp(D, _get(inputs, "algorithm.degrade_hours"))
+    a_e = S * _get(inputs, "engagement.max_drop") * ramp_e
+    a_q = S * _get(inputs, "algorithm.quality_loss") * ramp_q
+    # v3: a short break barely disturbs habits or the recommender, so the gaps' persistence
+    # grows with the disruption as their depth does (he_D, L_D).
+    h_e = np.maximum(_get(inputs, "engagement.recovery_half_life_hours") * ramp_e, HALF_LIFE_FLOOR)
+    L_D = L * ramp_q
     W = revenue_hours(inputs, D, profile)
+    made_up, net, net_plain = made_up_hours(inputs, D, W, profile)
+    # v2: behaviour (who leaves) sees the whole latency ramp, whatever the accounting horizon;
+    # v3: less what users made up after restoration (hours people felt, w = 1).
+    exposure = S * net_plain + a_q * L_D * 0.5
+    p = _get(inputs, "users.churn_max") * _shaped(
+        exposure, _get(inputs, "users.churn_scale_hours"), _optional(inputs, "users.churn_shape")
+    )
     return _State(
-        D, S, R, W, H, L, a_e, a_q,
-        _get(inputs, "engagement.recovery_half_life_hours"),
+        D, S, R, W, H, L_D, a_e, a_q, h_e,
         p,
         _get(inputs, "users.return_share"),
         _get(inputs, "users.return_after_hours"),
+        S * made_up,
+        S * net,
     )  # fmt: skip
 
 
@@ -167,14 +231,17 @@ def _after_effect_hours(s: _State) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 def _creators_churn(inputs: Mapping[str, ArrayLike], s: _State) -> FloatArray:
     """pc: the share of creators who stop posting, from their effective disruption Ec."""
-    Z = _get(inputs, "outage.zero_view_hours")
+    # v3: zero-view hours are mostly a share of the outage, Z = ζ·D + Z0.
+    Z = _optional(inputs, "outage.zero_view_share") * s.D + _get(inputs, "outage.zero_view_hours")
     # v2: a zero-view hour inside the outage adds only the activity the outage left, (1 − S).
     exposure_z = (1.0 - s.S) * np.minimum(Z, s.D) + np.maximum(0.0, Z - s.D)
     exposure = (
         s.S * s.D + _get(inputs, "creators.zero_view_weight") * exposure_z + s.a_q * s.L * 0.5
     )
-    return _get(inputs, "creators.churn_max") * -np.expm1(
-        -exposure / _get(inputs, "creators.churn_scale_hours")
+    return _get(inputs, "creators.churn_max") * _shaped(
+        exposure,
+        _get(inputs, "creators.churn_scale_hours"),
+        _optional(inputs, "creators.churn_shape"),
     )
 
 
@@ -188,16 +255,20 @@ def _outputs(
     """The outputs: every one, or (with `names`) the revenue parts and those named."""
     attrition_h, engagement_h, latency_h = _after_effect_hours(s)
     # Revenue lost while down follows the profile; after-effects use its mean, 1 (docs/model.md).
-    outage_h = s.S * s.W
+    interrupted = s.S * s.W  # v3: gross, before deferred demand comes back
+    outage_h = s.net
     loss_hours = outage_h + attrition_h + engagement_h + latency_h  # v2: without R
+    make_good_h = _optional(inputs, "revenue.make_good_share") * interrupted
     out = {
         "outage_hours": s.D * 1.0,
         "direct_revenue_loss_usd": s.R * outage_h,
         "attrition_revenue_loss_usd": s.R * attrition_h,
         "engagement_revenue_loss_usd": s.R * engagement_h,
         "latency_revenue_loss_usd": s.R * latency_h,
-        "total_revenue_loss_usd": s.R * loss_hours,
+        "total_revenue_loss_usd": s.R * (loss_hours + make_good_h),
         "loss_hours": loss_hours,
+        "make_good_cost_usd": s.R * make_good_h,
+        "recovered_revenue_usd": s.R * s.F,
     }
     if names is None or not names.isdisjoint(_USERS):
         N = _get(inputs, "users.count")
@@ -237,6 +308,8 @@ def _observables(s: _State) -> dict[str, FloatArray]:
         "activity_gap_30d": _gap(s, MONTH_HOURS),
         "direct_loss_per_hour_usd": s.R * s.S * _per_hour(s),
         "users_lost_share": s.p * (1.0 - s.rho_u),
+        "users_away_at_restore": shape.away_share(0.0, s.p, s.rho_u, s.T_r),
+        "users_away_30d": shape.away_share(MONTH_HOURS, s.p, s.rho_u, s.T_r),
     }
 
 

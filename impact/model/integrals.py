@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["exp_moments"]
+__all__ = ["exp_moments", "ramp_shortfall"]
 
 FloatArray = NDArray[np.float64]
 # φ1(x) = Σ_{n≥2} (n−1)/n! · (−x)^(n−2), truncated after n = 10: error below 1e-15 for x < 0.05.
@@ -71,3 +71,31 @@ def exp_moments(
     if flat.any():
         m1[flat] = 0.5 * np.broadcast_to(w, flat.shape)[flat] ** 2  # ∫0^w s ds
     return m0.reshape(shape), m1.reshape(shape)
+
+
+# g(x) = x − (1 − e^(−x)) = Σ_{n≥2} (−1)^n x^n/n!, truncated after n = 12: for x < 0.05 the
+# first term left out, x^13/13!, is below 1e-26 of g ≈ x²/2.
+_SHORTFALL_SERIES = tuple((-1.0) ** n / math.factorial(n) for n in range(12, 1, -1))
+
+
+def ramp_shortfall(x: FloatArray) -> FloatArray:
+    """g(x) = x − (1 − e^(−x)) ≥ 0, exact to rounding for every x ≥ 0.
+
+    It is what a build-up 1 − e^(−t) falls short of the line t after x time constants: with
+    deferred demand, D − τψ·(1 − e^(−D/τψ)) = τψ·g(D/τψ) are the hours not made up when ψ = 1.
+    For x < 0.05 the difference cancels (x ≈ 1 − e^(−x)), so its Taylor series is used.
+
+    >>> ramp_shortfall(np.array([1e-8, 1.0])).tolist()
+    [4.9999999833333343e-17, 0.36787944117144233]
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.asarray(x + np.expm1(-x), dtype=float)
+    small = x < PHI1_CUT
+    if np.any(small):
+        near = np.broadcast_to(x, out.shape)[small]
+        series = np.zeros_like(near)
+        for coef in _SHORTFALL_SERIES:
+            series = coef + near * series
+        out = np.array(out, copy=True)
+        out[small] = series * near * near
+    return out

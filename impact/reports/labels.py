@@ -13,4 +13,5 @@ PART_LABELS = {
     "attrition": "Attrition: users away for a while or for good",
     "engagement": "Engagement: activity that drained away and came back slowly",
     "latency": "Latency: degraded recommendations while feeds re-learned",
+    "make_goods": "Make-goods: credits, refunds and make-good ads owed for the interruption",
 }
