@@ -2,10 +2,12 @@
 
     python data/derive_scenarios.py [--trials N] [NAME ...]
 
-For each scenario it prints the implied observables (p05/p50/p95), each `[expect]` band with the
-share of trials outside it, each `[published]` loss as a percentile of the predicted direct and
-total loss, and the creator earnings lost. The comments in `data/scenarios/*.toml` say how each
-input was derived from `data/FACTS.md`; this script shows that the result matches the facts.
+For each scenario it prints first its `[[facts]]`: each observed fact, its source and the one key
+it sets (model v3: a fact is used once; `impact validate` refuses a fact given twice), then the
+implied observables (p05/p50/p95), each `[expect]` band with the share of trials outside it, each
+`[published]` loss as a percentile of the predicted direct and total loss, and the creator
+earnings lost. The comments in `data/scenarios/*.toml` say how each input was derived; this
+script shows which fact sets what, and what the result implies.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def main() -> None:
             warnings.simplefilter("always", impact.ImpactWarning)
             result = impact.simulate(scenario, args.trials, rng=scenario.seed)
         print(f"== {name} ({args.trials:,} trials, seed {scenario.seed})")
+        print(f"{len(scenario.facts)} facts, each used once:")
+        for fact in scenario.facts:
+            print(f"  {fact.sets:<40} <- {fact.fact}")
         print(result.observables[["p05", "p50", "p95"]].to_string(float_format="{:.4g}".format))
         bands = expectation_table(result)
         if not bands.empty:

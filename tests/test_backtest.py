@@ -19,6 +19,7 @@ scenario = "{base}"
 "outage.hours" = 1
 "outage.severity" = 1
 "revenue.hourly_loss" = "uniform(100, 200)"
+"revenue.deferred_share" = 0
 [published]
 loss_usd = {loss}
 basis = "third-party estimate"

@@ -20,6 +20,7 @@ from impact.simulation.paired import paired_block, simulate_paired
 from impact.simulation.sampling import plan
 
 TIKTOK = impact.load_scenario("tiktok-us-2026")
+R_TIMES_HOURS = ("make_good_cost_usd", "recovered_revenue_usd")
 
 
 @pytest.mark.parametrize("mode", ["outage", "year"])
@@ -33,13 +34,14 @@ def test_identical_scenarios_differ_by_exactly_zero(mode: str) -> None:
 def test_a_pure_revenue_scaling_gives_the_exact_difference_in_every_trial() -> None:
     # B = A with R doubled: uniform(a, b) → uniform(2a, 2b) draws exactly 2R from the same
     # uniforms (doubling is exact in binary), so B − A of every revenue output is A's value
-    # itself, and every output without R (hours, users, creators) differs by exactly 0.
+    # itself (make-goods and recovered revenue are R times hours too), and every output without
+    # R (hours, users, creators, creator earnings) differs by exactly 0.
     b = TIKTOK.with_overrides({"revenue.hourly_loss": "uniform(2.7M, 3.66M)"})
     seq = np.random.SeedSequence(8)
     out_a, out_b = paired_block(TIKTOK, b, (plan(TIKTOK), plan(b)), "outage", 4_000, seq)
     for name in OUTPUTS:
         diff = out_b[name] - out_a[name]
-        if name.endswith("revenue_loss_usd"):
+        if name.endswith("revenue_loss_usd") or name in R_TIMES_HOURS:
             np.testing.assert_array_equal(diff, out_a[name])
         else:
             np.testing.assert_array_equal(diff, 0.0)

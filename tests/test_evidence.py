@@ -118,7 +118,7 @@ def test_conjugate_normal_posterior_is_recovered() -> None:
 
 
 def test_uniform_band_keeps_only_trials_inside_it() -> None:
-    scenario = impact.load_scenario("tiktok-us-2026")
+    scenario = impact.load_scenario("tiktok-us-2026").without_evidence()
     result = impact.simulate(
         scenario, 20_000, rng=8, samples=True, evidence={GAP: "uniform(0.05, 0.06)"}
     )

@@ -236,7 +236,11 @@ def test_an_override_that_fixes_a_correlated_key_drops_its_pairs() -> None:
     )
     scenario = replace(
         scenario,
-        correlations={**scenario.correlations, ("engagement.max_drop", "users.churn_max"): 0.3},
+        correlations={
+            **scenario.correlations,
+            ("engagement.max_drop", "users.churn_max"): 0.3,
+            ("outage.severity", "revenue.hourly_loss"): -0.5,
+        },
     )
     pairs = set(scenario.correlations)
     fixed = scenario.with_overrides({"outage.severity": 0.25})

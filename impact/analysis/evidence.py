@@ -10,7 +10,9 @@ before and after, and the headline total before and after.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -19,7 +21,7 @@ from impact.model.outputs import TOTAL, output
 from impact.simulation.engine import ESS_SHARE_WARNING, ESS_WARNING
 from impact.simulation.result import SimulationResult
 
-__all__ = ["EvidenceTables", "evidence_tables"]
+__all__ = ["EvidenceTables", "evidence_tables", "readings_table"]
 
 QUANTILES = {"p05": 0.05, "p50": 0.50, "p95": 0.95}
 
@@ -35,6 +37,9 @@ class EvidenceTables:
     inputs: pd.DataFrame  # key, prior and posterior p05/p50/p95, shift, width_ratio, moved
     headline: pd.DataFrame  # metric rows (total, users_lost, creators_lost) x prior/posterior
     warning: str | None  # the tension warning, when the effective sample size is small
+    # one row per declared reading of an attribution (empty without): reading, share, ess,
+    # total p05/p50/p95, users_lost p50, creators_lost p50; the first row is the run itself
+    readings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _quantiles(sketch: object, prefix: str) -> dict[str, float]:
@@ -104,4 +109,37 @@ def evidence_tables(result: SimulationResult) -> EvidenceTables | None:
         inputs=inputs,
         headline=headline,
         warning=warning,
+        readings=readings_table(result),
     )
+
+
+def readings_table(result: SimulationResult) -> pd.DataFrame:
+    """The headline under the attribution's uncertain share (the run itself), then under each
+    declared reading (the share fixed); empty without readings. Same trials throughout."""
+    conditioned = result.conditioned
+    attribution = result.scenario.attribution
+    if conditioned is None or attribution is None or not conditioned.readings:
+        return pd.DataFrame()
+    shares = dict(attribution.readings)
+
+    def row(label: str, share: str, sketches: Mapping[str, Any]) -> dict[str, object]:
+        total = sketches[TOTAL]
+        return {
+            "reading": label,
+            "share": share,
+            "ess": float(total.ess),
+            **{f"total_{k}": float(total.quantile(q)) for k, q in QUANTILES.items()},
+            **{
+                f"{name}_p50": float(sketches[name].quantile(0.5))
+                for name in ("users_lost", "creators_lost")
+                if name in sketches
+            },
+        }
+
+    run = {name: result.sketches[name] for name in (TOTAL, "users_lost", "creators_lost")}
+    rows = [row("the share is uncertain (this run)", attribution.spec, run)]
+    rows += [
+        row(label, f"{shares[label]:g}", sketches)
+        for label, sketches in conditioned.readings.items()
+    ]
+    return pd.DataFrame(rows)

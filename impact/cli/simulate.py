@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from impact.analysis.evidence import readings_table
 from impact.cli.finish import report_console
 from impact.cli.options import (
     DEFAULT_SEED,
@@ -29,7 +30,7 @@ from impact.cli.reproduce import reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
-from impact.reports.headline import evidence_line, headline
+from impact.reports.headline import evidence_line, headline, readings_line
 from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
 from impact.simulation import cluster
@@ -158,6 +159,9 @@ def simulate_command(
     if result.conditioned is not None:
         line = evidence_line(result.summary, result.prior_summary, result.ess, result.n_trials)
         console.print(line, markup=False)
+        readings = readings_line(readings_table(result))
+        if readings:
+            console.print(readings, markup=False)
     console.print(summary_table(result.summary, f"{result.n_trials:,} trials, seed {result.seed}"))
     report = out_dir / "report.md"
     console.print(

@@ -12,13 +12,35 @@ A trial is weighted by the product of the observations' densities at its implied
 ratio, the same constant in every block), so a uniform band weighs 1 inside and 0 outside:
 accept/reject. A fixed value has no density: the message says to use a narrow normal.
 
+A measured figure often bounds a model quantity rather than equals it (model v3): a daily-user
+dip counts people who came at all, so the share of users away is at most the dip and the
+activity gap at least the dip. A spec may then start with `<=` or `>=`, and the measurement's
+distribution M gives the probability that the bound holds: `X <= M` weighs a trial by
+P(M ≥ x) (M's survival function at x), `X >= M` by P(M ≤ x) (its CDF):
+
+    users_away_at_restore = "<= normal(0.054, 0.008)"    # at most the dip, with its error
+    activity_gap_at_restore = ">= normal(0.054, 0.008)"  # at least the dip
+
+An observation confounded with another event (TikTok's dip coincided with its ownership change)
+names the share A of it that the outage caused in an `[evidence.attribution]` table:
+
+    [evidence.attribution]
+    share = "uniform(0, 1)"   # nothing says how much of the dip the outage caused
+    quantities = ["users_away_at_restore", "activity_gap_at_restore"]
+    readings = { "all of the dip from the outage" = 1, "half" = 0.5, "none" = 0 }
+
+Under a share A, the outage's part of a bound is M − (1 − A)·median(M): the central value
+scales by A and the measurement error stays whole. The run integrates over A's distribution,
+jointly for every attributed observation (one A per trial, not one per observation), and the
+report shows the headline under each declared reading (A fixed at its value).
+
 Parsing only; the weights are computed in `impact.simulation.weights`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -30,14 +52,53 @@ from impact.exceptions import InputError
 from impact.inputs.discrete import Empirical
 from impact.inputs.dist_base import Distribution
 from impact.inputs.families import FAMILIES, family_of
+from impact.inputs.keys import SHARE as _SHARE
 from impact.inputs.specs import parse_spec
 from impact.model.outputs import OBSERVABLES, OUTPUTS
 
-__all__ = ["OBSERVABLE", "Evidence", "parse_evidence", "parse_evidence_item", "scipy_form"]
+__all__ = [
+    "ATTRIBUTION",
+    "OBSERVABLE",
+    "RELATIONS",
+    "Attribution",
+    "Evidence",
+    "parse_evidence",
+    "parse_evidence_item",
+    "scipy_form",
+]
 
 OBSERVABLE: tuple[str, ...] = (*OUTPUTS, *OBSERVABLES)
 Add = Callable[[str], None]
 _PEAK_GRID = np.linspace(0.0005, 0.9995, 4001)
+# "=": the density of the measurement; "<=": the quantity is at most the measured value;
+# ">=": at least it. The Unicode signs are accepted too.
+RELATIONS = {"<=": "<=", "≤": "<=", ">=": ">=", "≥": ">="}
+ATTRIBUTION = "attribution"  # the sub-table [evidence.attribution]
+ATTRIBUTION_KEYS = {"share", "quantities", "readings"}
+# Gauss–Legendre nodes on the attribution share's quantile scale: the integrand (a product of
+# normal survival functions shifted linearly in A) is smooth, so 24 nodes integrate it to far
+# below the Monte Carlo error (tests/test_evidence.py checks against scipy's quad).
+QUADRATURE_NODES = 24
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The share A of some observations that the outage caused: its prior distribution (over
+    [0, 1]), the observations it applies to, and the readings (label, A) to report."""
+
+    spec: str
+    distribution: Distribution = field(repr=False, compare=False)
+    quantities: tuple[str, ...] = ()
+    readings: tuple[tuple[str, float], ...] = ()
+    source: str = ""
+
+    def nodes(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Values of A and their quadrature weights (summing to 1): one node when A is fixed."""
+        if self.distribution.is_fixed:
+            return np.array([float(self.distribution.ppf(np.array([0.5]))[0])]), np.ones(1)
+        u, w = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+        shares = np.clip(self.distribution.ppf((u + 1.0) / 2.0), 0.0, 1.0)
+        return np.asarray(shares, dtype=np.float64), np.asarray(w / 2.0, dtype=np.float64)
 
 
 def scipy_form(dist: Distribution) -> Any:
@@ -64,12 +125,24 @@ def scipy_form(dist: Distribution) -> Any:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One observation: the quantity observed, its spec and distribution, and its source."""
+    """One observation: the quantity observed, its spec and distribution, and its source.
+
+    `relation` is "=" (the measurement's density), "<=" or ">=" (a bound: the quantity is at
+    most, or at least, the measured value); `attribution` is set when a share of the observed
+    change may come from another event (`Attribution`)."""
 
     quantity: str
     spec: str
     distribution: Distribution = field(repr=False, compare=False)
     source: str = ""
+    relation: str = "="
+    attribution: Attribution | None = field(default=None, compare=False)
+
+    @property
+    def canonical(self) -> str:
+        """The resolved observation, for a scenario's digest: relation and distribution."""
+        text = self.distribution.spec()
+        return text if self.relation == "=" else f"{self.relation} {text}"
 
     @cached_property
     def _form(self) -> tuple[Any, float]:
@@ -81,19 +154,56 @@ class Evidence:
         peak = float(np.max(_pdf(form, grid)))
         return form, peak
 
-    def likelihood(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The observation's density at each implied value, scaled so its peak is 1."""
-        form, peak = self._form
-        return _pdf(form, np.asarray(values, dtype=np.float64)) / peak
+    def likelihood(self, values: NDArray[np.float64], share: float = 1.0) -> NDArray[np.float64]:
+        """The observation's weight of each implied value: its density scaled to a peak of 1,
+        or for a bound the probability that it holds, P(M ≥ x) for "<=" and P(M ≤ x) for
+        ">=". Under an attribution `share` A < 1 a bound is shifted by (1 − A)·median(M)."""
+        x = np.asarray(values, dtype=np.float64)
+        if self.relation == "=":
+            form, peak = self._form
+            return _pdf(form, x) / peak
+        if share != 1.0:
+            x = x + (1.0 - share) * self._median
+        form, _ = self._form
+        if self.relation == "<=":
+            return np.asarray(_sf(form, x), dtype=np.float64)
+        return np.asarray(_cdf(form, x), dtype=np.float64)
+
+    @cached_property
+    def _median(self) -> float:
+        return float(self.distribution.ppf(np.array([0.5]))[0])
 
     def __getstate__(self) -> dict[str, Any]:  # the cached scipy form is rebuilt in workers
-        return {k: v for k, v in self.__dict__.items() if k != "_form"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_form", "_median")}
 
 
 def _pdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
     if isinstance(form, stats.gaussian_kde):
         return np.asarray(form(x), dtype=np.float64)
     return np.asarray(form.pdf(x), dtype=np.float64)
+
+
+def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    if isinstance(form, stats.gaussian_kde):  # an empirical measurement: the KDE's own CDF
+        flat = np.ravel(x)
+        out = np.array([form.integrate_box_1d(-np.inf, v) for v in flat], dtype=np.float64)
+        return np.clip(out.reshape(np.shape(x)), 0.0, 1.0)
+    return np.asarray(form.cdf(x), dtype=np.float64)
+
+
+def _sf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    if isinstance(form, stats.gaussian_kde):
+        return 1.0 - _cdf(form, x)
+    return np.asarray(form.sf(x), dtype=np.float64)
+
+
+def split_relation(spec: str) -> tuple[str, str]:
+    """("<=", "normal(1, 2)") from "<= normal(1, 2)"; ("=", spec) without a leading sign."""
+    text = spec.strip()
+    for sign, relation in RELATIONS.items():
+        if text.startswith(sign):
+            return relation, text[len(sign) :].strip()
+    return "=", text
 
 
 def parse_evidence_item(quantity: str, spec: Any, source: str = "") -> Evidence:
@@ -103,12 +213,91 @@ def parse_evidence_item(quantity: str, spec: Any, source: str = "") -> Evidence:
         raise InputError(f"{key}: unknown observable; one of {', '.join(OBSERVABLE)}")
     if isinstance(spec, bool) or not isinstance(spec, str | int | float):
         raise InputError(f"{key}: {spec!r}: must be a spec string such as 'normal(25M, 3M)'")
-    dist = parse_spec(spec, key=key)
+    relation, body = split_relation(spec) if isinstance(spec, str) else ("=", f"{spec:g}")
+    if not body:
+        raise InputError(
+            f"{key}: {spec!r}: give the measurement after {relation}, e.g. '<= normal(0.05, 0.01)'"
+        )
+    dist = parse_spec(body, key=key)
     try:
         Evidence(quantity, str(spec), dist)._form  # noqa: B018 - checks the density exists
     except InputError as exc:
         raise InputError(f"{key}: {spec}: {exc}") from None
-    return Evidence(quantity, spec if isinstance(spec, str) else f"{spec:g}", dist, source)
+    text = spec.strip() if isinstance(spec, str) else f"{spec:g}"
+    return Evidence(quantity, text, dist, source, relation)
+
+
+def parse_attribution(
+    raw: Any, observed: Mapping[str, Evidence], notes: Mapping[str, str], add: Add
+) -> Attribution | None:
+    """The `[evidence.attribution]` table; every problem is passed to `add`."""
+    key = f"evidence.{ATTRIBUTION}"
+    if not isinstance(raw, dict):
+        add(f"{key}: must be a table with share, quantities and readings")
+        return None
+    ok = True
+    for extra in sorted(set(raw) - ATTRIBUTION_KEYS):
+        add(f"{key}.{extra}: unknown key; one of {', '.join(sorted(ATTRIBUTION_KEYS))}")
+        ok = False
+    spec = raw.get("share")
+    dist = None
+    if isinstance(spec, bool) or not isinstance(spec, str | int | float):
+        add(f"{key}.share: {spec!r}: give the share of the observed change the outage caused "
+            'as a spec, e.g. share = "uniform(0, 1)"')  # fmt: skip
+        ok = False
+    else:
+        try:
+            dist = parse_spec(spec, key=f"{key}.share", domain=_SHARE)
+        except InputError as exc:
+            add(str(exc))
+            ok = False
+    quantities = raw.get("quantities")
+    if (
+        not isinstance(quantities, list)
+        or not quantities
+        or not all(isinstance(q, str) for q in quantities)
+    ):
+        add(f"{key}.quantities: {quantities!r}: list the observed quantities it applies to, "
+            'e.g. quantities = ["users_away_at_restore"]')  # fmt: skip
+        return None
+    for q in quantities:
+        if q not in observed:
+            add(f"{key}.quantities: {q!r}: not observed in [evidence]; one of "
+                f"{', '.join(observed) or 'none'}")  # fmt: skip
+            ok = False
+        elif observed[q].relation == "=":
+            add(f"{key}.quantities: {q!r}: {observed[q].spec}: an attribution applies to bounds; "
+                "write the observation as '<= SPEC' or '>= SPEC'")  # fmt: skip
+            ok = False
+    if len(set(quantities)) != len(quantities):
+        add(f"{key}.quantities: {quantities!r}: a quantity is listed twice")
+        ok = False
+    readings_raw = raw.get("readings", {})
+    readings: list[tuple[str, float]] = []
+    if not isinstance(readings_raw, dict):
+        add(f'{key}.readings: {readings_raw!r}: must be a table of "label" = share, '
+            'e.g. readings = { "all of it" = 1, "half" = 0.5, "none" = 0 }')  # fmt: skip
+        ok = False
+    else:
+        for label, value in readings_raw.items():
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (0.0 <= float(value) <= 1.0)
+            ):
+                add(f"{key}.readings.{label}: {value!r}: must be a share in [0, 1]")
+                ok = False
+            else:
+                readings.append((str(label), float(value)))
+    if not ok or dist is None:
+        return None
+    return Attribution(
+        str(spec) if isinstance(spec, str) else f"{spec:g}",
+        dist,
+        tuple(quantities),
+        tuple(readings),
+        notes.get(f"{key}.share", ""),
+    )
 
 
 def parse_evidence(raw: Any, notes: Mapping[str, str], add: Add) -> tuple[Evidence, ...]:
@@ -118,8 +307,18 @@ def parse_evidence(raw: Any, notes: Mapping[str, str], add: Add) -> tuple[Eviden
         return ()
     out: list[Evidence] = []
     for name, spec in raw.items():
+        if name == ATTRIBUTION:
+            continue
         try:
             out.append(parse_evidence_item(name, spec, notes.get(f"evidence.{name}", "")))
         except InputError as exc:
             add(str(exc))
-    return tuple(out)
+    if ATTRIBUTION not in raw:
+        return tuple(out)
+    attribution = parse_attribution(raw[ATTRIBUTION], {e.quantity: e for e in out}, notes, add)
+    if attribution is None:
+        return tuple(out)
+    return tuple(
+        replace(e, attribution=attribution) if e.quantity in attribution.quantities else e
+        for e in out
+    )

@@ -20,8 +20,9 @@ import numpy as np
 from impact.exceptions import InputError
 from impact.inputs.datafile import MAX_SCENARIO_BYTES
 from impact.inputs.distributions import Distribution
-from impact.inputs.evidence import Evidence, parse_evidence_item
+from impact.inputs.evidence import Attribution, Evidence, parse_evidence_item
 from impact.inputs.expect import Band, PublishedLoss
+from impact.inputs.facts import Fact
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
 from impact.inputs.profile import FLAT, Profile, load_profile
@@ -82,6 +83,7 @@ class Scenario:
     published: tuple[PublishedLoss, ...] = ()  # [published] losses of this outage
     profile: Profile = FLAT
     evidence: tuple[Evidence, ...] = ()  # [evidence]: observations the run is conditioned on
+    facts: tuple[Fact, ...] = ()  # [[facts]]: each observed fact and the one key it sets
 
     @property
     def label(self) -> str:
@@ -143,6 +145,11 @@ class Scenario:
         kept = tuple(e for e in self.evidence if e.quantity not in names)
         return replace(self, evidence=(*kept, *added))
 
+    @property
+    def attribution(self) -> Attribution | None:
+        """The `[evidence.attribution]` of the scenario's observations, if any (one per run)."""
+        return next((e.attribution for e in self.evidence if e.attribution is not None), None)
+
     def without_evidence(self) -> Scenario:
         """The same scenario with no observations: the prior."""
         return replace(self, evidence=())
@@ -176,7 +183,14 @@ class Scenario:
             "correlations": {f"{a} ~ {b}": r for (a, b), r in sorted(self.correlations.items())},
         }
         if self.evidence:
-            out["evidence"] = {e.quantity: e.distribution.spec() for e in self.evidence}
+            out["evidence"] = {e.quantity: e.canonical for e in self.evidence}
+            attribution = self.attribution
+            if attribution is not None:
+                out["attribution"] = [
+                    attribution.distribution.spec(),
+                    list(attribution.quantities),
+                    [list(r) for r in attribution.readings],
+                ]
         if not self.profile.is_flat:
             weights = self.profile.weights.tobytes()
             out["profile"] = [self.profile.spec(), hashlib.sha256(weights).hexdigest()[:16]]

@@ -11,6 +11,7 @@ from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
 from impact.inputs.evidence import parse_evidence
 from impact.inputs.expect import parse_expect, parse_published
+from impact.inputs.facts import check_facts, parse_facts
 from impact.inputs.keys import EXTRA_KEYS, KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.methods import Method
 from impact.inputs.problems import Collector, suggest
@@ -40,6 +41,7 @@ TOP_LEVEL = {
     "expect",
     "published",
     "evidence",
+    "facts",
 }
 TOP_LEVEL |= set(SECTIONS)
 PROFILE = "revenue.profile"  # a profile name or CSV path, not a spec
@@ -201,6 +203,16 @@ def parse_scenario(
         fields["published"] = parse_published(raw["published"], bag.add)
     if "evidence" in raw:
         fields["evidence"] = parse_evidence(raw["evidence"], notes, bag.add)
+    if "facts" in raw:
+        fields["facts"] = parse_facts(raw["facts"], bag.add)
+        if not partial:
+            check_facts(
+                fields["facts"],
+                given=set(fields["specs"]),
+                observed={e.quantity: e.relation for e in fields.get("evidence", ())},
+                expected={b.quantity for b in fields.get("expect", ())},
+                add=bag.add,
+            )
     if "correlations" in raw:
         fields["correlations"] = _parse_correlations(raw["correlations"], bag)
         if not partial:  # an overlay's pairs are checked once applied, by the engine

@@ -12,7 +12,7 @@ from impact.reports.md import table
 from impact.reports.observables import format_observable
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 
-__all__ = ["EVIDENCE_CHART", "draw_evidence_chart", "evidence_section"]
+__all__ = ["EVIDENCE_CHART", "draw_evidence_chart", "evidence_section", "readings_section"]
 
 EVIDENCE_CHART = "evidence_inputs.png"
 MOST_MOVED = 8
@@ -90,6 +90,8 @@ def evidence_section(tables: EvidenceTables | None) -> str:
             "lrrrrrr",
         )
     )
+    if not tables.readings.empty:
+        parts.append(readings_section(tables))
     inputs = tables.inputs
     if not inputs.empty:
         rows = []
@@ -132,6 +134,43 @@ def evidence_section(tables: EvidenceTables | None) -> str:
         )
         parts.append(f"![Inputs the evidence moved most]({EVIDENCE_CHART})")
     return "\n\n".join(parts)
+
+
+def readings_section(tables: EvidenceTables) -> str:
+    """How much the conclusion rests on reading the evidence one way: the headline with the
+    attribution share uncertain (the run), then with it fixed at each declared reading."""
+    rows = [
+        [
+            str(r["reading"]),
+            f"`{r['share']}`",
+            format_usd(float(r["total_p50"])),
+            f"{format_usd(float(r['total_p05']))}–{format_usd(float(r['total_p95']))}",
+            format_count(float(r.get("users_lost_p50", 0.0))),
+            format_count(float(r.get("creators_lost_p50", 0.0))),
+            f"{float(r['ess']):,.0f}",
+        ]
+        for _, r in tables.readings.iterrows()
+    ]
+    return (
+        "### Under each reading of the evidence\n\n"
+        "Some observations may be partly caused by another event (the scenario's "
+        "`[evidence.attribution]`). The run integrates over the share the outage caused; each "
+        "reading fixes it, on the same trials. A reader sees how much the conclusion rests on "
+        "the interpretation:\n\n"
+        + table(
+            [
+                "reading",
+                "share from the outage",
+                "total p50",
+                "90% interval",
+                "users lost p50",
+                "creators lost p50",
+                "ESS",
+            ],
+            rows,
+            "llrrrrr",
+        )
+    )
 
 
 def draw_evidence_chart(tables: EvidenceTables, path: Path) -> None:

@@ -11,7 +11,7 @@ from impact.inputs.scenario import Scenario
 from impact.reports.format import format_count, format_usd
 from impact.reports.tables import stat
 
-__all__ = ["evidence_line", "evidence_not_applied", "headline"]
+__all__ = ["evidence_line", "evidence_not_applied", "headline", "readings_line"]
 
 
 def headline(label: str, summary: pd.DataFrame) -> str:
@@ -35,6 +35,19 @@ def evidence_line(summary: pd.DataFrame, prior: pd.DataFrame, ess: float, trials
         f"{trials:,} trials, {ess / trials:.0%}); from the assumptions alone: {format_usd(p50)} "
         f"(90% interval {format_usd(p05)}–{format_usd(p95)})."
     )
+
+
+def readings_line(readings: pd.DataFrame) -> str:
+    """'Under each reading of the evidence: all of it from the outage $X; half $Y; none $Z.'
+    (medians of the total, the attribution share fixed at each reading); empty without."""
+    if readings.empty:
+        return ""
+    parts = [
+        f"{r['reading']} {format_usd(float(r['total_p50']))} "
+        f"({format_usd(float(r['total_p05']))}–{format_usd(float(r['total_p95']))})"
+        for _, r in readings.iloc[1:].iterrows()
+    ]
+    return "Under each reading of the evidence (median, 90% interval): " + "; ".join(parts) + "."
 
 
 def evidence_not_applied(scenarios: Iterable[Scenario]) -> str:

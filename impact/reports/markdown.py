@@ -14,7 +14,7 @@ from impact.analysis.onset import ONSET
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.evidence_report import evidence_section
 from impact.reports.format import format_count, format_usd, format_value
-from impact.reports.headline import headline
+from impact.reports.headline import headline, readings_line
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.md import cell, table
 from impact.reports.observables import observables_section
@@ -45,11 +45,14 @@ def _stat(data: ReportData, metric: str, column: str) -> float:
 
 
 def _headline(data: ReportData) -> str:
-    return (
+    text = (
         f"> **{headline(data.result.scenario.label, data.summary)}**\n>\n"
         f"> Medians of {data.result.n_trials:,} simulated outages; the 90% interval holds 90% "
         f"of them."
     )
+    if data.evidence is not None and not data.evidence.readings.empty:
+        text += f"\n>\n> {readings_line(data.evidence.readings)}"
+    return text
 
 
 def _lead(data: ReportData) -> str:
@@ -62,9 +65,27 @@ def _lead(data: ReportData) -> str:
         f"the mean total loss of {format_usd(mean)}. The rest came after restoration: engagement "
         f"that drained away ({shares['engagement']:.0%}), users who stayed away for a while or "
         f"for good ({shares['attrition']:.0%}) and degraded recommendations while feeds "
-        f"re-learned ({shares['latency']:.0%}). One outage in 20 like it would cost more than "
-        f"{format_usd(p95)}. Creators lost {creators} of earnings (median)."
+        f"re-learned ({shares['latency']:.0%}).{_make_goods(data, shares)} One outage in 20 "
+        f"like it would cost more than {format_usd(p95)}. Creators lost {creators} of earnings "
+        "(median)."
     )
+
+
+def _make_goods(data: ReportData, shares: dict[str, float]) -> str:
+    """The model v3 sentences: compensation paid, and demand that came back (not a loss)."""
+    text = ""
+    if shares.get("make_goods", 0.0) > 0:
+        text += (
+            f" Credits, refunds and make-goods owed for the interruption are "
+            f"{shares['make_goods']:.0%}."
+        )
+    recovered = _stat(data, "recovered_revenue_usd", "mean")
+    if recovered > 0:
+        text += (
+            f" Demand that came back after restoration, {format_usd(recovered)} on average, is "
+            "netted from the direct loss (deferred demand)."
+        )
+    return text
 
 
 def _results(data: ReportData) -> str:

@@ -50,7 +50,7 @@ from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
-from impact.simulation.weights import Conditioned
+from impact.simulation.weights import READING_METRICS, Conditioned
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -128,6 +128,9 @@ def _run_task(
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
     keep_blocks_in_heap()  # in whichever process runs the task (see impact.simulation.memory)
     needed = {*tracked, *(e.quantity for e in scenario.evidence)}
+    attribution = scenario.attribution
+    if attribution is not None and attribution.readings:  # the headline under each reading
+        needed.update(READING_METRICS)
     result = _TaskResult(0, [], None, 0, None)
     folding = False  # whether the last piece started a group, so later blocks fold into it
     frames: list[pd.DataFrame] = []

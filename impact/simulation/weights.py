@@ -12,29 +12,87 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from impact.inputs.evidence import Evidence
 from impact.inputs.scenario import Scenario
-from impact.model.outputs import TRACKED
+from impact.model.outputs import TOTAL, TRACKED
 from impact.simulation.sketch import Sketch
 from impact.simulation.weighted import WeightedSketch
 
-__all__ = ["Conditioned", "evidence_weights"]
+__all__ = ["READING_METRICS", "Conditioned", "evidence_weights", "reading_weights"]
+
+# What the report shows under each reading of an attribution: the headline's three figures.
+READING_METRICS = (TOTAL, "users_lost", "creators_lost")
 
 
 def evidence_weights(
     evidence: tuple[Evidence, ...], outputs: Mapping[str, NDArray[np.float64]]
 ) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
-    """Each trial's weight (the product of the likelihoods) and each observation's own."""
-    own = [np.nan_to_num(e.likelihood(outputs[e.quantity]), nan=0.0) for e in evidence]
-    weights = own[0].copy()
-    for factor in own[1:]:
-        weights *= factor
-    return weights, own
+    """Each trial's weight (the product of the likelihoods) and each observation's own.
+
+    Attributed observations (`Attribution`) share one share A per trial: their joint
+    likelihood is E_A[Π_i L_i(x_i | A)], by quadrature over A's distribution; an observation's
+    own likelihood is its marginal E_A[L_i(x_i | A)]."""
+    plain = [e for e in evidence if e.attribution is None]
+    own_by = {e.quantity: _clean(e.likelihood(outputs[e.quantity])) for e in plain}
+    weights = _product([own_by[e.quantity] for e in plain], outputs)
+    attributed = [e for e in evidence if e.attribution is not None]
+    if attributed:
+        attribution = attributed[0].attribution
+        assert attribution is not None
+        shares, node_weights = attribution.nodes()
+        joint = np.zeros_like(weights)
+        for e in attributed:
+            own_by[e.quantity] = np.zeros_like(weights)
+        for share, node_weight in zip(shares, node_weights, strict=True):
+            factors = [_clean(e.likelihood(outputs[e.quantity], float(share))) for e in attributed]
+            for e, factor in zip(attributed, factors, strict=True):
+                own_by[e.quantity] += node_weight * factor
+            joint += node_weight * _product(factors, outputs)
+        weights *= joint
+    return weights, [own_by[e.quantity] for e in evidence]
+
+
+def reading_weights(
+    evidence: tuple[Evidence, ...], outputs: Mapping[str, NDArray[np.float64]]
+) -> dict[str, NDArray[np.float64]]:
+    """Per declared reading of the attribution (label -> weights): the same product as
+    `evidence_weights`, with A fixed at the reading's share. Empty without readings."""
+    attributed = [e for e in evidence if e.attribution is not None]
+    if not attributed or attributed[0].attribution is None:
+        return {}
+    readings = attributed[0].attribution.readings
+    if not readings:
+        return {}
+    plain = _product(
+        [_clean(e.likelihood(outputs[e.quantity])) for e in evidence if e.attribution is None],
+        outputs,
+    )
+    return {
+        label: plain
+        * _product([_clean(e.likelihood(outputs[e.quantity], share)) for e in attributed], outputs)
+        for label, share in readings
+    }
+
+
+def _clean(likelihood: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.nan_to_num(np.asarray(likelihood, dtype=np.float64), nan=0.0)
+
+
+def _product(
+    factors: list[NDArray[np.float64]], outputs: Mapping[str, NDArray[np.float64]]
+) -> NDArray[np.float64]:
+    if not factors:
+        n = np.shape(next(iter(outputs.values())))
+        return np.ones(n, dtype=np.float64)
+    out = factors[0].copy()
+    for factor in factors[1:]:
+        out *= factor
+    return out
 
 
 @dataclass
@@ -46,6 +104,8 @@ class Conditioned:
     inputs_posterior: dict[str, WeightedSketch]
     own: NDArray[np.float64]  # per observation: Σw, Σw² of its likelihood alone
     kept: int = 0  # trials with a positive weight
+    # per reading of an attribution (label): weighted sketches of READING_METRICS
+    readings: dict[str, dict[str, WeightedSketch]] = field(default_factory=dict)
 
     @classmethod
     def of_block(
@@ -66,6 +126,14 @@ class Conditioned:
             },
             own=np.array([[w.sum(), np.einsum("i,i->", w, w)] for w in own], dtype=np.float64),
             kept=int(np.count_nonzero(weights > 0)),
+            readings={
+                label: {
+                    name: WeightedSketch.of_weighted(outputs[name], w)
+                    for name in READING_METRICS
+                    if name in outputs
+                }
+                for label, w in reading_weights(scenario.evidence, outputs).items()
+            },
         )
         return block, weights
 
@@ -83,6 +151,9 @@ class Conditioned:
             self.inputs_posterior[key].merge(posterior)
         self.own = self.own + other.own
         self.kept += other.kept
+        for label, sketches in other.readings.items():
+            for name, sketch in sketches.items():
+                self.readings[label][name].merge(sketch)
         return self
 
     @property
