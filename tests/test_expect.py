@@ -7,13 +7,15 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import impact
 from impact.exceptions import InputError
 from impact.inputs.expect import Band
 from impact.inputs.scenario import scenario_problems
-from impact.simulation.checks import expectation_table, published_table
+from impact.reports.observables import CHECK_HEADINGS, observables_section
+from impact.simulation.checks import expectation_table, observables_table, published_table
 from impact.simulation.sketch import Sketch
 
 N = 20_000
@@ -223,4 +225,88 @@ def test_conflicting_band_warns(tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
     path.write_text(BASE + "[expect]\ndirect_loss_per_hour_usd = [1, 2]\n")
     with pytest.warns(impact.ExpectationWarning, match="direct_loss_per_hour_usd"):
+        impact.simulate(impact.load_scenario(path), 2_000, rng=1)
+
+
+TWO_KINDS = """
+name = "two-kinds"
+[outage]
+hours = "uniform(10, 20)"
+severity = 1
+[revenue]
+hourly_loss = "uniform(100k, 200k)"
+[expect]
+activity_gap_30d = { band = [0, 0.5], check = "independent" }  # source: daily users
+""" + (
+    'direct_loss_per_hour_usd = { band = [100000, 200000], check = "construction", '
+    'restates = "revenue.hourly_loss" }  # source: the revenue figure\n'
+)
+
+
+def _groups(section: str) -> dict[str, str]:
+    """The section's text from each band heading to the next bold heading."""
+    out = {}
+    for name, heading in CHECK_HEADINGS.items():
+        if heading in section:
+            rest = section.split(heading, 1)[1]
+            out[name] = rest.split("\n\n**", 1)[0]
+    return out
+
+
+def test_report_shows_independent_and_construction_bands_apart(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(TWO_KINDS)
+    result = impact.simulate(impact.load_scenario(path), 2_000, rng=1)
+    section = observables_section(result)
+    groups = _groups(section)
+    assert set(groups) == {"independent", "construction"}
+    assert "Independent checks (validation)" in section
+    assert (
+        "Construction checks (restate a fact an input already uses; they cannot validate the "
+        "model)" in section
+    )
+    assert "Activity gap 30 days" in groups["independent"]
+    assert "Direct loss per hour" not in groups["independent"]
+    assert "Direct loss per hour" in groups["construction"]
+    assert "revenue.hourly_loss" in groups["construction"]
+    assert "Activity gap 30 days" not in groups["construction"]
+    # "validation" labels the independent group only, never the construction band.
+    assert section.count("validation") == 1 and "(validation)" in CHECK_HEADINGS["independent"]
+    # The CSV (observables.csv) carries each band's kind of check and what it restates.
+    csv = observables_table(result).set_index("quantity")
+    assert csv.loc["direct_loss_per_hour_usd", "expect_check"] == "construction"
+    assert csv.loc["direct_loss_per_hour_usd", "expect_restates"] == "revenue.hourly_loss"
+    assert csv.loc["activity_gap_30d", "expect_check"] == "independent"
+    assert pd.isna(csv.loc["activity_gap_7d", "expect_check"])
+
+
+def test_report_says_an_old_form_band_is_not_classified(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(BASE + "[expect]\nactivity_gap_30d = [0, 0.5]\n")
+    section = observables_section(impact.simulate(impact.load_scenario(path), 2_000, rng=1))
+    assert 'not classified (say check = "independent" or "construction")' in section
+    assert "(validation)" not in section
+    assert "None of them is an independent check" in section
+
+
+def test_a_violated_construction_band_warns_that_it_is_one(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        BASE + "[expect]\ndirect_loss_per_hour_usd = "
+        '{ band = [1, 2], check = "construction", restates = "outage.severity" }\n'
+    )
+    result = None
+    with pytest.warns(impact.ExpectationWarning, match=r"construction check \(it restates outage"):
+        result = impact.simulate(impact.load_scenario(path), 2_000, rng=1)
+    section = observables_section(result)
+    assert "(construction check, restates outage.severity)" in section
+    assert "Independent checks" not in section
+
+
+def test_a_violated_independent_band_warns_that_it_is_one(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        BASE + '[expect]\ndirect_loss_per_hour_usd = { band = [1, 2], check = "independent" }\n'
+    )
+    with pytest.warns(impact.ExpectationWarning, match="independent fact the band records"):
         impact.simulate(impact.load_scenario(path), 2_000, rng=1)

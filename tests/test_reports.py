@@ -232,9 +232,10 @@ def test_markdown_renders_to_html_with_every_table_and_image(report: Path) -> No
     html = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
     found = tables(text)
     # results, precision, breakdown, what drives it, input correlations (achieved), attrition,
-    # checks against the world (observables), tiers, assumptions, rank correlations given, facts,
-    # and with the scenario's [evidence]: observations, headline before/after, inputs before/after
-    assert len(found) == 14
+    # checks against the world (observables, and its one [expect] band, not classified), tiers,
+    # assumptions, rank correlations given, facts, and with the scenario's [evidence]:
+    # observations, headline before/after, inputs before/after
+    assert len(found) == 15
     assert html.count("<table>") == len(found)
     assert html.count("<img ") == len(IMAGE.findall(text))
     for lines in found:  # every row has as many cells as its header
