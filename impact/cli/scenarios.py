@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from impact.inputs.keys import KEYS
-from impact.inputs.scenario import builtin_scenarios, load_scenario, scenario_problems
+from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_problems
 from impact.simulation.correlation import correlation_problems
 
 
@@ -26,7 +26,11 @@ def validate_command(
         bool, typer.Option("--partial", help="check a partial file meant for --overlay")
     ] = False,
 ) -> int:
-    """Check a scenario file and print every problem in it (exit 2 if there is any)."""
+    """Check a scenario file and print every problem in it (exit 2 if there is any).
+
+    An [expect] band that a pilot run of the scenario's own assumptions cannot fail (and that
+    is not marked a construction check) is a `warning:` line; it leaves the exit status 0.
+    """
     if str(path) == "-":  # as `--scenario -`: the TOML on standard input
         return _validate_stdin(partial)
     problems = scenario_problems(path, partial=partial)
@@ -46,7 +50,18 @@ def validate_command(
         f"{path}: ok ({len(scenario.given_keys)} of {len(KEYS)} keys given, the rest default; "
         f"{len(scenario.uncertain_keys)} uncertain)"
     )
+    _band_warnings(scenario, str(path))
     return 0
+
+
+def _band_warnings(scenario: Scenario, where: str) -> None:
+    """A `warning:` line for each [expect] band that cannot fail (impact.analysis.bands)."""
+    if not scenario.expect:  # the pilot run, and its imports, only for a file with bands
+        return
+    from impact.analysis.bands import band_warnings
+
+    for line in band_warnings(scenario):
+        typer.echo(f"warning: {where}: {' '.join(line.split())}", err=True)
 
 
 def _validate_stdin(partial: bool) -> int:
@@ -62,11 +77,14 @@ def _validate_stdin(partial: bool) -> int:
             p.replace(str(copy), "<stdin>") for p in scenario_problems(copy, partial=partial)
         ]
         if not problems and not partial:
-            problems = [f"<stdin>: {p}" for p in correlation_problems(load_scenario(copy))]
+            scenario = load_scenario(copy)
+            problems = [f"<stdin>: {p}" for p in correlation_problems(scenario)]
     for problem in problems:
         typer.echo(f"error: {' '.join(problem.split())}", err=True)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in <stdin>", err=True)
         return 2
     typer.echo("<stdin>: ok" + (" (partial file)" if partial else ""))
+    if not partial:
+        _band_warnings(scenario, "<stdin>")
     return 0

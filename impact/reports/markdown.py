@@ -327,7 +327,8 @@ FILES = {
     "breakdown.csv": "the four parts of the total loss, with shares of the mean total",
     "tiers.csv": "creator tiers: creators, shares, tier loss and loss per creator",
     "assumptions.csv": "every input: key, description, unit, spec, source",
-    "observables.csv": "implied observables (mean, p05, p50, p95) and any [expect] band",
+    "observables.csv": "implied observables (mean, p05, p50, p95) and any [expect] band "
+    "with its kind of check",
     "samples.csv": "every trial's uncertain inputs and outputs",
     "samples.parquet": "every trial's uncertain inputs and outputs (Parquet)",
     "loss_by_onset.csv": "loss by onset hour of the week: profile weight, onsets drawn, median, "

@@ -1,25 +1,45 @@
 """The report's "Checks against the world": implied observables, [expect] bands, published losses.
 
 Renders the tables of `impact.simulation.checks` (it computes nothing): the quantities someone
-could check against the world with p05/p50/p95, the bands the scenario expects them in and any
-conflict, each published loss as a percentile of the predicted direct and total loss, and a
-note when the implied direct loss per hour is outside published downtime-cost ranges.
+could check against the world with p05/p50/p95, the bands the scenario expects them in (one
+table per kind of check: independent, construction, not classified) and any conflict, each
+published loss as a percentile of the predicted direct and total loss, and a note when the
+implied direct loss per hour is outside published downtime-cost ranges.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from impact.inputs.expect import CHECKS, UNSTATED
 from impact.reports.format import format_usd, format_value
 from impact.simulation.checks import (
     OUTSIDE_SHARE,
     downtime_cost_check,
+    expectation_table,
     observables_table,
     published_table,
 )
 from impact.simulation.result import SimulationResult
 
-__all__ = ["format_observable", "observables_section"]
+__all__ = ["CHECK_HEADINGS", "format_observable", "observables_section"]
+
+# One group per kind of [expect] band; only an independent check is ever called validation.
+CHECK_HEADINGS = {
+    "independent": (
+        "**Independent checks (validation)**: facts that no input uses, so the simulation "
+        "could fail them."
+    ),
+    "construction": (
+        "**Construction checks (restate a fact an input already uses; they cannot validate the "
+        "model)**: they catch a slip in building the scenario, nothing more."
+    ),
+    UNSTATED: (
+        '**Bands not classified (say check = "independent" or "construction")**: the scenario '
+        "does not say whether these facts also set an input, so they are not counted as "
+        "validation."
+    ),
+}
 
 
 def format_observable(value: float, unit: str) -> str:
@@ -41,43 +61,77 @@ def _table(header: list[str], rows: list[list[str]], align: str) -> str:
 
 def _observables(result: SimulationResult) -> str:
     frame = observables_table(result)
-    has_bands = frame["expect_low"].notna().any()
     rows = []
     for _, r in frame.iterrows():
         unit = str(r["unit"])
         row = [str(r["label"])]
         row += [format_observable(float(r[c]), unit) for c in ("p05", "p50", "p95")]
-        if has_bands:
-            if pd.notna(r["expect_low"]):
-                band = f"{format_observable(float(r['expect_low']), unit)}–"
-                band += format_observable(float(r["expect_high"]), unit)
-                share = float(r["share_outside"])
-                flag = " **conflict**" if share > OUTSIDE_SHARE else ""
-                row += [band, f"{share:.0%}{flag}"]
-            else:
-                row += ["", ""]
         rows.append(row)
-    header = ["implied quantity", "p05", "p50", "p95"]
-    if has_bands:
-        header += ["expected (scenario's [expect])", "trials outside"]
-    return _table(header, rows, "lrrrrr" if has_bands else "lrrr")
+    return _table(["implied quantity", "p05", "p50", "p95"], rows, "lrrr")
+
+
+def _band_rows(frame: pd.DataFrame, restates: bool) -> list[list[str]]:
+    rows = []
+    for _, r in frame.iterrows():
+        unit = str(r["unit"])
+        band = f"{format_observable(float(r['low']), unit)}–"
+        band += format_observable(float(r["high"]), unit)
+        share = float(r["share_outside"])
+        row = [str(r["label"]), band]
+        if restates:
+            row.append(str(r["restates"]))
+        row += [format_observable(float(r[c]), unit) for c in ("p05", "p50", "p95")]
+        row += [f"{share:.0%}" + (" **conflict**" if r["conflict"] else ""), str(r["source"])]
+        rows.append(row)
+    return rows
+
+
+def _bands(result: SimulationResult) -> str:
+    """The [expect] bands, one table per kind of check, independent ones first."""
+    frame = expectation_table(result)
+    parts = []
+    for check in (*CHECKS, UNSTATED):
+        group = frame[frame["check"] == check]
+        if group.empty:
+            continue
+        restates = check == "construction"
+        header = ["implied quantity", "band"] + (["restates"] if restates else [])
+        header += ["p05", "p50", "p95", "trials outside", "source"]
+        align = "ll" + ("l" if restates else "") + "rrrrl"
+        parts.append(
+            f"{CHECK_HEADINGS[check]}\n\n{_table(header, _band_rows(group, restates), align)}"
+        )
+    return "\n\n".join(parts)
 
 
 def _conflicts(result: SimulationResult) -> str:
-    frame = observables_table(result)
-    bad = frame[frame["share_outside"] > OUTSIDE_SHARE]
-    if bad.empty:
-        if frame["expect_low"].notna().any():
-            return (
-                "Every band of the scenario's `[expect]` table holds at least "
-                f"{1 - OUTSIDE_SHARE:.0%} of the trials."
-            )
+    frame = expectation_table(result)
+    if frame.empty:
         return ""
-    lines = [
-        f"- **{r['label']}**: {float(r['share_outside']):.0%} of trials fall outside the "
-        "expected band; the inputs conflict with the fact it records."
-        for _, r in bad.iterrows()
-    ]
+    bad = frame[frame["conflict"]]
+    if bad.empty:
+        held = (
+            "Every band of the scenario's `[expect]` table holds at least "
+            f"{1 - OUTSIDE_SHARE:.0%} of the trials."
+        )
+        if not (frame["check"] == "independent").any():
+            held += " None of them is an independent check, so none of them validates the model."
+        return held
+    lines = []
+    for _, r in bad.iterrows():
+        share = float(r["share_outside"])
+        if r["check"] == "construction":
+            lines.append(
+                f"- **{r['label']}** (construction check, restates {r['restates']}): {share:.0%} "
+                "of trials fall outside the band; the inputs contradict the fact they were built "
+                "from, a slip in building the scenario rather than a test of the model."
+            )
+        else:
+            kind = "independent check" if r["check"] == "independent" else "not classified"
+            lines.append(
+                f"- **{r['label']}** ({kind}): {share:.0%} of trials fall outside the expected "
+                "band; the inputs conflict with the fact it records."
+            )
     return "**Conflicts with the scenario's `[expect]` bands:**\n\n" + "\n".join(lines)
 
 
@@ -144,6 +198,7 @@ def observables_section(result: SimulationResult) -> str:
         "loss per hour of outage and the share of users lost for good. Also in "
         "`observables.csv`.",
         _observables(result),
+        _bands(result),
         _conflicts(result),
         _published(result),
         _downtime_cost(result),

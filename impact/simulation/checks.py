@@ -37,7 +37,12 @@ DOWNTIME_COST_SOURCES = (
 
 
 def expectation_table(result: SimulationResult) -> pd.DataFrame:
-    """One row per [expect] band: the band, p05/p50/p95 and the shares of trials below/above it."""
+    """One row per [expect] band: the band, p05/p50/p95 and the shares of trials below/above it.
+
+    `check` is the band's kind ("independent", "construction" or "unstated", see
+    `impact.inputs.expect.Band`) and `restates` the input keys a construction check restates,
+    joined by ", ".
+    """
     rows = []
     for band in result.scenario.expect:
         sketch = result.sketches[band.quantity]
@@ -57,25 +62,31 @@ def expectation_table(result: SimulationResult) -> pd.DataFrame:
                 "share_above": above,
                 "share_outside": below + above,
                 "conflict": below + above > OUTSIDE_SHARE,
+                "check": band.check,
+                "restates": ", ".join(band.restates),
                 "source": band.source,
             }
         )
     columns = ["quantity", "label", "unit", "low", "high", "p05", "p50", "p95"]
-    columns += ["share_below", "share_above", "share_outside", "conflict", "source"]
+    columns += ["share_below", "share_above", "share_outside", "conflict", "check", "restates"]
+    columns += ["source"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def observables_table(result: SimulationResult) -> pd.DataFrame:
     """The implied observables (mean, p05, p50, p95) with any [expect] band on each.
 
-    Columns `expect_low`, `expect_high` and `share_outside` are empty where the scenario sets
-    no band; this is observables.csv.
+    Columns `expect_low`, `expect_high`, `share_outside`, `expect_check` (independent,
+    construction or unstated) and `expect_restates` are empty where the scenario sets no band;
+    this is observables.csv.
     """
     frame = result.observables.reset_index()
     bands = expectation_table(result).set_index("quantity")
     for column, source in (("expect_low", "low"), ("expect_high", "high")):
         frame[column] = frame["quantity"].map(bands[source].to_dict())
     frame["share_outside"] = frame["quantity"].map(bands["share_outside"].to_dict())
+    frame["expect_check"] = frame["quantity"].map(bands["check"].to_dict())
+    frame["expect_restates"] = frame["quantity"].map(bands["restates"].to_dict())
     return frame
 
 
@@ -129,14 +140,35 @@ def downtime_cost_check(result: SimulationResult) -> dict[str, float | bool | st
 
 
 def warn_on_expectations(result: SimulationResult) -> None:
-    """Warn (ExpectationWarning) for each [expect] band with > 10% of trials outside it."""
+    """Warn (ExpectationWarning) for each [expect] band with > 10% of trials outside it.
+
+    The warning says which kind of check failed: an independent band conflicts with a fact the
+    inputs do not use; a construction band means the scenario contradicts the very fact that
+    set its inputs (a slip in building it, not evidence about the model).
+    """
     for _, row in expectation_table(result).iterrows():
-        if row["conflict"]:
-            warnings.warn(
-                f"{result.scenario.name}: {row['quantity']}: {row['share_outside']:.0%} of "
-                f"trials fall outside the expected band [{row['low']:g}, {row['high']:g}] "
-                f"(median {row['p50']:.4g}); the inputs conflict with the fact the band "
-                "records (see the report's 'Checks against the world')",
-                ExpectationWarning,
-                stacklevel=3,
+        if not row["conflict"]:
+            continue
+        outside = (
+            f"{result.scenario.name}: {row['quantity']}: {row['share_outside']:.0%} of trials "
+            f"fall outside the expected band [{row['low']:g}, {row['high']:g}] "
+            f"(median {row['p50']:.4g})"
+        )
+        if row["check"] == "construction":
+            why = (
+                f"; this is a construction check (it restates {row['restates']}, a fact an "
+                "input already uses, so it cannot validate the model): the inputs contradict "
+                "the fact they were built from"
             )
+        elif row["check"] == "independent":
+            why = "; the inputs conflict with the independent fact the band records"
+        else:
+            why = (
+                "; the inputs conflict with the fact the band records (a band not classified "
+                'as check = "independent" or "construction")'
+            )
+        warnings.warn(
+            f"{outside}{why} (see the report's 'Checks against the world')",
+            ExpectationWarning,
+            stacklevel=3,
+        )
