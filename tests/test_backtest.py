@@ -1,5 +1,5 @@
-"""`impact backtest`: company and analyst cases, horizons, coverage, JSON, and malformed case
-files."""
+"""`impact backtest`: company and analyst cases, horizons, coverage with its exact interval, JSON,
+and malformed case files."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy.optimize import brentq
+from scipy.stats import binom
 
-from impact.analysis.backtest import backtest
+from impact.analysis.backtest import backtest, exact_binomial_interval
 from impact.cli import main
 from impact.exceptions import InputError
 from impact.inputs.backtest_case import KINDS, builtin_cases, load_case
@@ -64,6 +67,29 @@ def _four_se(p: float, n: int = TRIALS) -> float:
     return 4 * math.sqrt(p * (1 - p) / n) * 100
 
 
+# --- the exact binomial interval -----------------------------------------------------------------
+
+
+def _clopper_pearson_by_root(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """The definition, solved directly: the lower end is the p at which seeing k or more has
+    probability alpha/2, the upper end the p at which seeing k or fewer has."""
+    low = 0.0 if k == 0 else brentq(lambda p: binom.sf(k - 1, n, p) - alpha / 2, 1e-12, 1 - 1e-12)
+    high = 1.0 if k == n else brentq(lambda p: binom.cdf(k, n, p) - alpha / 2, 1e-12, 1 - 1e-12)
+    return low, high
+
+
+def test_exact_interval_has_the_known_values() -> None:
+    assert exact_binomial_interval(0, 1) == pytest.approx((0.0, 0.975))
+    assert exact_binomial_interval(1, 2) == pytest.approx((0.0126, 0.9874), abs=5e-5)
+    assert exact_binomial_interval(1, 1) == pytest.approx((0.025, 1.0))
+    assert exact_binomial_interval(0, 0) == (0.0, 1.0)  # nothing observed, nothing known
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 5), (1, 5), (3, 5), (5, 5), (2, 7), (17, 40)])
+def test_exact_interval_is_the_clopper_pearson_definition(k: int, n: int) -> None:
+    assert exact_binomial_interval(k, n) == pytest.approx(_clopper_pearson_by_root(k, n), abs=1e-9)
+
+
 # --- percentiles with known answers ------------------------------------------------------------
 
 
@@ -75,6 +101,68 @@ def test_company_figure_in_a_uniform_total_has_the_closed_form_percentile(tmp_pa
         p = (x - 100) / 100
         assert frame.loc[f"c{x}", "total_percentile"] == pytest.approx(100 * p, abs=_four_se(p))
         assert frame.loc[f"c{x}", "checked_percentile"] == frame.loc[f"c{x}", "total_percentile"]
+
+
+def test_analyst_figure_in_a_uniform_rsd_has_the_closed_form_percentile(tmp_path: Path) -> None:
+    paths = [_case(tmp_path, f"a{x}", x, "analyst", horizon=None) for x in (120, 175, 300)]
+    frame = backtest(paths, TRIALS, 1).cases.set_index("name")
+    for x in (120, 175):
+        p = (x - 100) / 100
+        assert frame.loc[f"a{x}", "rsd_percentile"] == pytest.approx(100 * p, abs=_four_se(p))
+    assert frame.loc["a300", "rsd_percentile"] == 100
+    # The median of uniform(100, 200) is 150; its sample median is within 4 se (sd / sqrt(n) of
+    # a median: 1 / (2 f(m) sqrt(n)) with density f = 1/100).
+    median_se = 1 / (2 * (1 / 100) * math.sqrt(TRIALS))
+    assert frame["rsd_median_usd"].to_numpy() == pytest.approx(150, abs=4 * median_se)
+    ratio = frame.loc["a175", "ratio_to_rsd_median"]
+    assert ratio == pytest.approx(175 / frame.loc["a175", "rsd_median_usd"])
+
+
+def test_point_values_put_the_figure_at_0_or_100(tmp_path: Path) -> None:
+    # Every input fixed: every trial gives total = R·S·D = 150, so a figure below it is at the
+    # 0th percentile and one above at the 100th; both are outside every interval.
+    paths = [
+        _case(tmp_path, "below", 149, hourly="150"),
+        _case(tmp_path, "above", 151, hourly="150"),
+        _case(tmp_path, "rsd-below", 149, "analyst", hourly="150"),
+    ]
+    frame = backtest(paths, 2_000, 3).cases.set_index("name")
+    assert frame.loc["below", "total_percentile"] == 0
+    assert frame.loc["above", "total_percentile"] == 100
+    assert frame.loc["rsd-below", "rsd_percentile"] == 0
+    assert frame.loc["rsd-below", "ratio_to_rsd_median"] == pytest.approx(149 / 150)
+    assert not frame["in_90"].any()
+
+
+# --- coverage: company cases only, with the exact interval ---------------------------------
+
+
+def test_coverage_counts_company_cases_only(tmp_path: Path) -> None:
+    paths = [
+        _case(tmp_path, "inside", 150),  # company, percentile 50: in both intervals
+        _case(tmp_path, "edge", 190),  # company, percentile 90: in the 90% interval only
+        _case(tmp_path, "outside", 300),  # company, above every trial
+        # Analysts inside both intervals: they must not lift the coverage.
+        _case(tmp_path, "analyst-1", 150, "analyst", horizon=None),
+        _case(tmp_path, "analyst-2", 160, "analyst", horizon=None),
+    ]
+    result = backtest(paths, TRIALS, 1)
+    assert result.analysts["in_90"].all()
+    assert result.coverage_counts(90) == (2, 3)
+    assert result.coverage_counts(50) == (1, 3)
+    assert result.coverage(90) == pytest.approx(2 / 3)
+    assert result.coverage_interval(90) == pytest.approx(_clopper_pearson_by_root(2, 3), abs=1e-9)
+    out = result.to_json()
+    assert out["coverage_90"] == pytest.approx(2 / 3) and out["coverage_n"] == 3
+    assert out["coverage_90_ci"] == pytest.approx(list(_clopper_pearson_by_root(2, 3)), abs=1e-9)
+    assert out["coverage_50_ci"] == pytest.approx(list(_clopper_pearson_by_root(1, 3)), abs=1e-9)
+
+
+def test_without_company_cases_the_coverage_is_unknown(tmp_path: Path) -> None:
+    result = backtest([_case(tmp_path, "a", 150, "analyst", horizon=None)], 1_000, 1)
+    out = result.to_json()
+    assert out["coverage_90"] is None and out["coverage_90_ci"] == [0.0, 1.0]
+    assert out["coverage_n"] == 0
 
 
 # --- horizon -------------------------------------------------------------------------------
@@ -134,22 +222,52 @@ def test_backtest_json_is_the_interface(tmp_path: Path, capsys: pytest.CaptureFi
     status = main(["backtest", "--trials", "2000", "--json", "--out", str(tmp_path / "bt")])
     assert status == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) >= {"cases", "coverage_90"}
-    names = [c["name"] for c in out["cases"]]
-    assert len(names) == len(builtin_cases())
+    assert set(out) >= {"cases", "coverage_90", "coverage_90_ci"}
+    assert len(out["cases"]) == len(builtin_cases())
     for case in out["cases"]:
         assert set(case) >= {
             "name",
+            "kind",
+            "horizon_hours",
             "published_usd",
             "direct_percentile",
             "total_percentile",
             "in_90",
         }
-    assert out["coverage_90"] == pytest.approx(
-        sum(c["in_90"] for c in out["cases"]) / len(out["cases"])
-    )
-    assert (tmp_path / "bt" / "report.md").exists()
+        assert case["kind"] in KINDS
+        assert isinstance(case["horizon_hours"], float) and case["horizon_hours"] > 0
+        for key in ("published_usd", "direct_percentile", "total_percentile"):
+            assert isinstance(case[key], float)
+        assert isinstance(case["in_90"], bool)
+        if case["kind"] == "analyst":
+            assert isinstance(case["rsd_percentile"], float)
+            assert isinstance(case["ratio_to_rsd_median"], float)
+        else:
+            assert case["rsd_percentile"] is None
+    company = [c for c in out["cases"] if c["kind"] == "company"]
+    k = sum(c["in_90"] for c in company)
+    assert out["coverage_90"] == pytest.approx(k / len(company))
+    low, high = out["coverage_90_ci"]
+    assert isinstance(low, float) and isinstance(high, float)
+    assert [low, high] == pytest.approx(list(_clopper_pearson_by_root(k, len(company))))
+    assert low <= out["coverage_90"] <= high
+    report = (tmp_path / "bt" / "report.md").read_text()
+    assert "exact binomial 95% interval" in report and "not validation" in report
     assert (tmp_path / "bt" / "backtest_percentiles.png").exists()
+
+
+def test_console_shows_coverage_with_its_interval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = [_case(tmp_path, "inside", 150), _case(tmp_path, "a", 150, "analyst", horizon=None)]
+    argv = ["backtest", "--trials", "1000", "--out", str(tmp_path / "bt")]
+    for path in paths:
+        argv += ["--case", str(path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "1 of 1 company figures inside the central 90% interval" in out
+    assert "2.5%–100%" in out  # 1 of 1: the exact interval is [0.025, 1]
+    assert "arithmetic checks" in out
 
 
 @pytest.mark.parametrize(
@@ -213,3 +331,18 @@ def test_malformed_case_is_exit_2_with_one_line(
     err = capsys.readouterr().err.strip()
     assert status == 2 and message in err and len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_rsd_is_direct_plus_recovered_in_every_trial(tmp_path: Path) -> None:
+    # With deferred demand on, the direct loss is net of what came back; R·S·D is not.
+    path = _case(tmp_path, "psi", 150, "analyst", horizon=None)
+    path.write_text(
+        path.read_text().replace('"revenue.deferred_share" = 0', '"revenue.deferred_share" = 0.5')
+    )
+    case = load_case(path)
+    result = simulate(case.scenario, 2_000, 5, samples=True)
+    assert result.samples is not None
+    rsd = result.samples["direct_revenue_loss_usd"] + result.samples["recovered_revenue_usd"]
+    hourly = result.samples["revenue.hourly_loss"]  # S = D = 1
+    np.testing.assert_allclose(rsd, hourly, rtol=1e-12)
+    assert (result.samples["direct_revenue_loss_usd"] < hourly).all()
