@@ -14,6 +14,7 @@ from scipy.stats import binom
 
 from impact.analysis.backtest import backtest, exact_binomial_interval
 from impact.cli import main
+from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.backtest_case import KINDS, builtin_cases, load_case
 from impact.simulation.engine import simulate
@@ -205,7 +206,7 @@ def test_horizon_hours_changes_the_total_but_not_who_leaves(tmp_path: Path) -> N
 
 def test_builtin_cases_load_and_never_use_the_published_loss() -> None:
     cases = {c.name: c for c in (load_case(p) for p in builtin_cases())}
-    assert {"roblox-2021", "facebook-2021", "meta-2024"} <= set(cases)
+    assert {"roblox-2021", "blackberry-2011", "facebook-2021", "meta-2024"} <= set(cases)
     for case in cases.values():
         assert case.kind in KINDS
         assert len(case.scenario.published) == 1
@@ -216,6 +217,25 @@ def test_builtin_cases_load_and_never_use_the_published_loss() -> None:
     roblox = cases["roblox-2021"]
     assert roblox.horizon_hours == 189
     assert roblox.scenario.specs["revenue.make_good_share"] == "0"
+    assert cases["blackberry-2011"].horizon_hours == 44 * 24
+
+
+def test_case_scenarios_sit_beside_the_cases_with_a_source_for_every_value() -> None:
+    # A case's own base scenario lives in data/backtest/scenarios/, never among the built-ins
+    # (data/scenarios/), and every value it gives carries a source comment.
+    folder = data_path("backtest", "scenarios").resolve()
+    files = {p.resolve() for p in folder.glob("*.toml")}
+    assert files
+    assert not {p.name for p in files} & {p.name for p in data_path("scenarios").glob("*.toml")}
+    used = set()
+    for case in (load_case(p) for p in builtin_cases()):
+        path = case.scenario.path
+        if path is None or path.resolve().parent != folder:
+            continue
+        used.add(path.resolve())
+        for key in case.scenario.given_keys:
+            assert case.scenario.sources[key], f"{path.name}: {key} has no source comment"
+    assert used == files  # no orphan scenario beside the cases
 
 
 def test_backtest_json_is_the_interface(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

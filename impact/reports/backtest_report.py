@@ -31,7 +31,8 @@ CHART = "backtest_percentiles.png"
 
 WHAT_IT_CHECKS = (
     "Published outage losses are of two kinds, and only one of them tests the model. A "
-    "company's own count of what it lost (Roblox's lost bookings) is compared with the "
+    "company's own count of what it lost (Roblox's lost bookings, RIM's lost service revenue "
+    "and service credits) is compared with the "
     "predicted total loss at the horizon the figure covers: "
     "the hours from restoration to the day it was published, or to the end of the period it "
     "covers if that comes first, since losses after that cannot be in it. Only these cases "
