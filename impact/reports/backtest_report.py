@@ -176,10 +176,12 @@ def backtest_markdown(result: BacktestResult) -> str:
 
 
 def _chart(result: BacktestResult, path: Path) -> None:
-    cases = result.cases.iloc[::-1]
+    # Company cases on top, analysts below them; matplotlib counts rows from the bottom.
+    frame = result.cases
+    cases = frame.sort_values("kind", key=lambda kind: kind != "company", kind="stable").iloc[::-1]
     company = (cases["kind"] == "company").to_numpy()
     with chart_style():
-        fig = figure(8.0, 0.55 * max(len(cases), 2) + 1.8)
+        fig = figure(8.0, 0.55 * max(len(cases), 2) + 2.4)
         ax = fig.add_subplot()
         y = np.arange(len(cases))
         ax.axvspan(5, 95, color=GREY, alpha=0.12, label="90% interval")
@@ -198,7 +200,7 @@ def _chart(result: BacktestResult, path: Path) -> None:
         ax.set_xlim(-2, 102)
         ax.set_xlabel("percentile of the published loss in the predicted distribution")
         ax.set_title("Where each published loss falls")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
         footnote(
             fig,
             "Company figures: predicted total loss at the figure's horizon; they alone count "
