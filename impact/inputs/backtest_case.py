@@ -14,7 +14,7 @@ circular:
     [set]
     "revenue.make_good_share" = 0     # each override with its reason
     [published]
-    loss_usd = 25M
+    loss_usd = 25_000_000
     basis = "company figure"          # "third-party estimate" for an analyst case
     source = "..."
 
