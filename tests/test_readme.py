@@ -183,7 +183,7 @@ def test_every_readme_command_runs_as_shown(
     (tmp_path / "my.toml").write_text(scenario_toml(), encoding="utf-8")
     # The overlay the README's example names: a partial file like `impact calibrate` writes.
     (tmp_path / "calibration.toml").write_text(
-        '[outage]\nhours = "lognormal(median=9.446, sigma=1.686)"\n', encoding="utf-8"
+        '[outage]\nhours = "lognormal(median=11.41, sigma=1.641)"\n', encoding="utf-8"
     )
     example = tmp_path / "reports" / "tiktok-us-2026"
     ran = 0

@@ -1,4 +1,5 @@
-"""`impact backtest`: every built-in case from the outage catalogue, with its coverage table."""
+"""`impact backtest`: every built-in case from the outage catalogue: company figures with their
+coverage and its exact binomial interval, analysts' figures as arithmetic checks apart."""
 
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,16 @@ from rich.table import Table
 from impact.analysis.backtest import backtest
 from impact.cli.finish import report_console
 from impact.cli.options import DEFAULT_SEED, JsonFlag, QuietFlag, WorkersFlag, parse_whole
-from impact.reports.backtest_report import coverage_lines, write_backtest_report
+from impact.reports.backtest_report import (
+    ANALYST_HEADER,
+    COMPANY_HEADER,
+    COVERAGE_HEADER,
+    analyst_lines,
+    company_lines,
+    coverage_lines,
+    coverage_sentence,
+    write_backtest_report,
+)
 
 __all__ = ["backtest_command"]
 
@@ -39,7 +49,7 @@ def backtest_command(
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
-    """Place each catalogue outage's published loss in its predicted direct and total loss."""
+    """Place published outage losses in the predicted loss: company figures, analysts' apart."""
     n = parse_whole(trials, "trials", 1) or BACKTEST_TRIALS
     root = parse_whole(seed, "seed", 0)
     result = backtest(case or None, n, DEFAULT_SEED if root is None else root, workers=workers)
@@ -47,24 +57,27 @@ def backtest_command(
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
     if console is None:
         return
-    cases = Table(title=f"{n:,} trials per case, seed {result.seed}")
-    for column in ("case", "published", "checks", "direct pct", "total pct", "in 50%", "in 90%"):
-        cases.add_column(column, justify="left" if column in ("case", "checks") else "right")
-    for _, r in result.cases.iterrows():
-        cases.add_row(
-            str(r["name"]),
-            f"${float(r['published_usd']) / 1e6:.3g}M",
-            str(r["checks"]),
-            f"{float(r['direct_percentile']):.0f}",
-            f"{float(r['total_percentile']):.0f}",
-            "yes" if r["in_50"] else "no",
-            "yes" if r["in_90"] else "no",
-        )
-    console.print(cases)
-    coverage = Table(title="Coverage")
-    for column in ("cases", "n", "in 50% interval", "in 90% interval"):
-        coverage.add_column(column, justify="left" if column == "cases" else "right")
+    title = (
+        f"Company figures: total loss at the figure's horizon ({n:,} trials, seed {result.seed})"
+    )
+    company = Table(title=title)
+    for column in COMPANY_HEADER:
+        company.add_column(column, justify="left" if column == "case" else "right")
+    for row in company_lines(result):
+        company.add_row(*row)
+    console.print(company)
+    coverage = Table(title="Coverage: company figures only")
+    for column in COVERAGE_HEADER:
+        coverage.add_column(column, justify="left" if column == "interval" else "right")
     for row in coverage_lines(result):
         coverage.add_row(*row)
     console.print(coverage)
+    console.print(coverage_sentence(result, 90))
+    if len(result.analysts):
+        analysts = Table(title="Analysts' figures: arithmetic checks against R·S·D, not validation")
+        for column in ANALYST_HEADER:
+            analysts.add_column(column, justify="left" if column == "case" else "right")
+        for row in analyst_lines(result):
+            analysts.add_row(*row)
+        console.print(analysts)
     console.print(f"wrote {out / 'report.md'} and {len(written) - 1} more files")

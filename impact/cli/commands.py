@@ -108,7 +108,7 @@ COMMANDS = (
         "backtest",
         "backtest",
         "backtest_command",
-        "Place each catalogue outage's published loss in its predicted direct and total loss.",
+        "Place published outage losses in the predicted loss: company figures, analysts' apart.",
     ),
 )
 # The order `impact --help` lists the top-level commands in: the main job first.
