@@ -686,6 +686,19 @@ def test_switching_an_effect_off_zeroes_exactly_its_part(x: dict[str, float]) ->
     assert no_churn["direct_revenue_loss_usd"] == on["direct_revenue_loss_usd"]
     assert no_churn["creators_lost"] == on["creators_lost"]
 
+    # v3: ψ = 0 zeroes what came back (and puts it back into the direct loss); μ = 0 zeroes
+    # the make-goods and touches nothing else.
+    no_deferral = run({**x, "revenue.deferred_share": 0.0})
+    assert no_deferral["recovered_revenue_usd"] == 0.0
+    assert no_deferral["direct_revenue_loss_usd"] == pytest.approx(
+        x["revenue.hourly_loss"] * x["outage.severity"] * x["outage.hours"], rel=1e-14, abs=0
+    )
+    no_make_goods = run({**x, "revenue.make_good_share": 0.0})
+    assert no_make_goods["make_good_cost_usd"] == 0.0
+    for name in OUTPUTS:
+        if name not in ("make_good_cost_usd", TOTAL):
+            assert no_make_goods[name] == on[name], name
+
 
 # ---------------------------------------------------------------------------------------------
 # The three invariants added in MODEL.md v2: scale, horizon, zero views.
@@ -880,13 +893,16 @@ def test_horizon_does_not_change_who_leaves(x: dict[str, float], horizon: float)
 @given(input_sets(), floats(0, 1))
 def test_zero_views_inside_a_total_outage_change_nothing(x: dict[str, float], t: float) -> None:
     # S = 1: a zero-view hour inside the outage (Z ≤ D) adds (1 − S) = 0 to the creators'
-    # exposure, so every output is exactly what it is with Z = 0.
+    # exposure, so every output is exactly what it is with Z = 0, whether the hours are given
+    # as Z0 or (v3) as a share ζ ≤ 1 of the outage.
     x = {**x, "outage.severity": 1.0}
-    inside, none = (
-        run({**x, "outage.zero_view_hours": t * x["outage.hours"]}),
-        run({**x, "outage.zero_view_hours": 0.0}),
+    none = run({**x, "outage.zero_view_hours": 0.0, "outage.zero_view_share": 0.0})
+    as_hours = run(
+        {**x, "outage.zero_view_hours": t * x["outage.hours"], "outage.zero_view_share": 0.0}
     )
-    assert inside == none
+    as_share = run({**x, "outage.zero_view_hours": 0.0, "outage.zero_view_share": t})
+    assert as_hours == none
+    assert as_share == none
 
 
 def test_zero_views_after_restoration_count_whole() -> None:
