@@ -750,6 +750,15 @@ def short_outage(x: dict[str, float], psi_one: bool = False) -> float:
     return 1e-7 * min(scales)
 
 
+def assert_halving(full: dict[str, float], half: dict[str, float], ratio: dict[str, float]) -> None:
+    """Each output's value at D/2 over its value at D is the expected ratio, to 1e-4."""
+    for name, expected in ratio.items():
+        if full[name] > 1e-250:  # below that the halves underflow
+            assert half[name] / full[name] == pytest.approx(expected, rel=1e-4), name
+        else:
+            assert half[name] <= full[name], name
+
+
 @given(input_sets())
 def test_scale_law_of_a_short_outage(x: dict[str, float]) -> None:
     # MODEL.md v3: with Z0 = 0 and ψ < 1, halving a very short outage halves direct,
@@ -776,11 +785,7 @@ def test_scale_law_of_a_short_outage(x: dict[str, float]) -> None:
         "users_to_rivals": 0.5**ku,
         "creators_lost": 0.5**kc,
     }
-    for name, ratio in expected.items():
-        if full[name] > 1e-250:  # below that the halves underflow
-            assert half[name] / full[name] == pytest.approx(ratio, rel=1e-4), name
-        else:
-            assert half[name] <= full[name], name
+    assert_halving(full, half, expected)
 
 
 @given(input_sets())
@@ -800,11 +805,7 @@ def test_scale_law_when_everything_wanted_comes_back(x: dict[str, float]) -> Non
         "users_lost": 0.25**ku,
         "creators_lost": 0.5**kc,
     }
-    for name, ratio in expected.items():
-        if full[name] > 1e-250:
-            assert half[name] / full[name] == pytest.approx(ratio, rel=1e-4), name
-        else:
-            assert half[name] <= full[name], name
+    assert_halving(full, half, expected)
 
 
 def test_scale_a_one_hour_total_outage_of_tiktok_is_mostly_direct() -> None:
