@@ -123,8 +123,27 @@ def latency_exposure(x: dict[str, float]) -> float:
     return quality_drop(x) * latency_ramp(x) / 2
 
 
+def not_made_up(x: dict[str, float]) -> float:
+    """S·D − F = S·∫0^D (1 − ψ·e^(−s/τψ)) ds by quadrature, with the integrand written as
+    (1 − ψ) + ψ·(1 − e^(−s/τψ)) through expm1, so that it keeps its digits when ψ = 1 and
+    D ≪ τψ (the plain difference S·D − F cancels there)."""
+    D, S = x["outage.hours"], x["outage.severity"]
+    psi, tau = v3(x, "revenue.deferred_share"), v3(x, "revenue.deferral_hours")
+    if psi == 0 or S == 0:
+        return S * D
+    cuts = sorted({0.0, D, *(tau * j for j in (0.5, 1, 2, 4, 8, 16, 32) if tau * j < D)})
+    total = 0.0
+    for a, b in itertools.pairwise(cuts):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            total += integrate.quad(
+                lambda t: (1 - psi) + psi * -math.expm1(-t / tau), a, b, epsabs=0, epsrel=1e-13
+            )[0]
+    return S * total
+
+
 def user_exposure(x: dict[str, float]) -> float:
-    return max(x["outage.severity"] * x["outage.hours"] - made_up(x), 0.0) + latency_exposure(x)
+    return not_made_up(x) + latency_exposure(x)
 
 
 def zero_view_hours(x: dict[str, float]) -> float:
