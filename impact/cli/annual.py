@@ -9,6 +9,9 @@ from impact.cli.finish import finish
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
+    MAX_TRIALS,
+    SEED_HELP,
+    TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
@@ -28,18 +31,20 @@ __all__ = ["annual_command", "parse_thresholds", "run_settings"]
 
 TrialsFlag = Annotated[
     str | None,
-    typer.Option("--trials", metavar="N", help="simulated years (default 100k; 1M works)"),
+    typer.Option(
+        "--trials",
+        metavar="N",
+        help="simulated years (default: the scenario's [sampling] trials, else 100k; 1M works)",
+    ),
 ]
-SeedFlag = Annotated[
-    str | None, typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})")
-]
+SeedFlag = Annotated[str | None, typer.Option("--seed", metavar="S", help=SEED_HELP)]
 
 
 def run_settings(
     trials: str | None, seed: str | None, own: tuple[int | None, int | None]
 ) -> tuple[int, int]:
     """Trials and seed: the flags, else the scenario's [sampling], else the defaults."""
-    n = parse_whole(trials, "trials", 1) or own[0] or DEFAULT_TRIALS
+    n = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or own[0] or DEFAULT_TRIALS
     root = parse_whole(seed, "seed", 0)
     if root is None:
         root = own[1] if own[1] is not None else DEFAULT_SEED

@@ -9,9 +9,16 @@ from typing import Annotated
 import typer
 
 from impact.analysis.compare import check_same_trials
-from impact.cli.annual import SeedFlag, TrialsFlag, run_settings
+from impact.cli.annual import run_settings
 from impact.cli.finish import finish
-from impact.cli.options import JsonFlag, QuietFlag, ScenarioOptions, SchedulerFlag, WorkersFlag
+from impact.cli.options import (
+    DEFAULT_SEED,
+    JsonFlag,
+    QuietFlag,
+    ScenarioOptions,
+    SchedulerFlag,
+    WorkersFlag,
+)
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
 from impact.reports.compare_report import compare_headline, write_compare_report
@@ -23,6 +30,23 @@ __all__ = ["SideFlags", "build_pair", "compare_command"]
 SetFlag = Annotated[
     list[str] | None,
     typer.Option("--set", metavar="KEY=SPEC", help="override a key in both A and B (repeatable)"),
+]
+TrialsFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--trials",
+        metavar="N",
+        help="paired trials: outages, or years with --annual (default: the scenarios' "
+        "[sampling] trials, else 100k; 1M works)",
+    ),
+]
+SeedFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--seed",
+        metavar="S",
+        help=f"root seed (default: A's [sampling] seed, else {DEFAULT_SEED})",
+    ),
 ]
 OverlayFlag = Annotated[
     list[Path] | None,

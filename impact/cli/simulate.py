@@ -14,6 +14,7 @@ from impact.cli.options import (
     KEPT_CEILING,
     MAX_KEPT_TRIALS,
     MAX_TRIALS,
+    SEED_HELP,
     TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
@@ -40,12 +41,14 @@ from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 def simulate_command(
     options: ScenarioOptions,
     trials: Annotated[
-        str | None, typer.Option("--trials", metavar="N", help="trials (default 100k; 1M works)")
-    ] = None,
-    seed: Annotated[
         str | None,
-        typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})"),
+        typer.Option(
+            "--trials",
+            metavar="N",
+            help="trials (default: the scenario's [sampling] trials, else 100k; 1M works)",
+        ),
     ] = None,
+    seed: Annotated[str | None, typer.Option("--seed", metavar="S", help=SEED_HELP)] = None,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -27,6 +27,7 @@ from impact.inputs.problems import Collector, raise_all
 from impact.inputs.profile import FLAT, Profile, load_profile
 from impact.inputs.scenario_file import builtin_scenarios, comments, read_toml, resolve
 from impact.inputs.scenario_parse import (
+    DEFAULT_TRIALS,
     MAX_TRIALS,
     check_name,
     defaults,
@@ -42,6 +43,7 @@ PROFILE = "revenue.profile"
 
 __all__ = [
     "DEFAULT_TIERS",
+    "DEFAULT_TRIALS",
     "MAX_TRIALS",
     "Scenario",
     "Tier",
@@ -98,8 +100,10 @@ class Scenario:
     ) -> Scenario:
         """A copy with some keys replaced by new specs (keys dotted or with underscores).
 
-        Relative `empirical(...)` paths are read from the current folder. Raises InputError
-        naming the key and spec when one is unknown or invalid.
+        The keys are added to `modified`, so a result of the copy never passes itself off as
+        the scenario's own (`print(result)` names them). Relative `empirical(...)` paths are
+        read from the current folder. Raises InputError naming the key and spec when one is
+        unknown or invalid.
         """
         if PROFILE in overrides or "revenue_profile" in overrides:
             rest = {k: v for k, v in overrides.items() if k not in (PROFILE, "revenue_profile")}
@@ -124,6 +128,7 @@ class Scenario:
             for pair, r in self.correlations.items()
             if not any(dists[key].is_fixed for key in pair if key in dists)
         }
+        changed = [key_info(name).key for name in overrides]
         return replace(
             self,
             specs=specs,
@@ -131,17 +136,20 @@ class Scenario:
             sources=sources,
             given_keys=given,
             correlations=correlations,
+            modified=tuple(dict.fromkeys([*self.modified, *changed])),
         )
 
     def with_evidence(
         self, evidence: Mapping[str, str | float | int], *, source: str = "given by the caller"
     ) -> Scenario:
         """A copy conditioned on more observations (quantity -> spec); one given for a
-        quantity the scenario already observes replaces it. InputError names a bad one."""
+        quantity the scenario already observes replaces it. InputError names a bad one. The
+        copy counts `evidence` among what was `modified`."""
         added = [parse_evidence_item(name, spec, source) for name, spec in evidence.items()]
         names = {e.quantity for e in added}
         kept = tuple(e for e in self.evidence if e.quantity not in names)
-        return replace(self, evidence=(*kept, *added))
+        modified = tuple(dict.fromkeys([*self.modified, "evidence"])) if added else self.modified
+        return replace(self, evidence=(*kept, *added), modified=modified)
 
     def without_evidence(self) -> Scenario:
         """The same scenario with no observations: the prior."""

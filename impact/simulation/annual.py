@@ -36,10 +36,17 @@ from scipy import stats
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
 from impact.inputs.keys import FREQUENCY_KEY
-from impact.inputs.scenario import Scenario
+from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
 from impact.model.outputs import OUTPUTS, TOTAL
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.rng import (
+    SCENARIO_SEED,
+    RNGLike,
+    ScenarioSeed,
+    as_seed_sequence,
+    root_entropy,
+    seed_or_scenario,
+)
 from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
@@ -275,8 +282,8 @@ class AnnualResult:
 
 def simulate_annual(
     scenario: Scenario,
-    n_years: int = 100_000,
-    rng: RNGLike = None,
+    n_years: int | None = None,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     method: str | None = None,
@@ -286,8 +293,10 @@ def simulate_annual(
 ) -> AnnualResult:
     """Simulate `n_years` years of outages of `scenario` (which needs `[frequency]`).
 
-    `rng` is an int seed, a SeedSequence, a Generator or None, normalised once; the same
-    scenario, seed and year count give the same numbers whatever `workers` is. Memory is bounded
+    `n_years` defaults to the scenario's `[sampling] trials`, else 100,000, and `rng` to its
+    `[sampling] seed`, else 20260125, as `impact annual` does; `rng` is otherwise an int seed, a
+    SeedSequence, a Generator or None (fresh entropy), normalised once. The same scenario, seed
+    and year count give the same numbers whatever `workers` is. Memory is bounded
     by one block of years per worker (sketches keep the distributions). `thresholds` are the
     amounts X (USD) for which P(annual loss > X) is counted.
 
@@ -297,12 +306,16 @@ def simulate_annual(
     >>> bool(result.summary.loc["total_revenue_loss_usd", "mean"] > 0)
     True
     """
+    if n_years is None:
+        n_years = scenario.trials or DEFAULT_TRIALS
     n_years = _check_whole(n_years, "years")
+    if n_years > MAX_TRIALS:
+        raise InputError(f"`n_years`: {n_years:,}: at most {MAX_TRIALS:,} simulated years a run")
     workers = _check_whole(workers, "workers")
     xs = _check_thresholds(thresholds)
     frequency_of(scenario)  # fail before any work
     sampling = plan(scenario, method)
-    root = as_seed_sequence(rng)
+    root = as_seed_sequence(seed_or_scenario(rng, scenario.seed))
     started = time.perf_counter()
     sketches = {name: Sketch() for name in ANNUAL_METRICS}
     exceed = np.zeros(len(xs), dtype=np.int64)

@@ -208,17 +208,29 @@ class SimulationResult:
         >>> print(simulate(load_scenario("meta-2024"), 2000, 7))  # doctest: +ELLIPSIS
         SimulationResult(scenario='meta-2024', trials=2,000, seed=7, method='mc')
           total_revenue_loss_usd: median ... USD (90% interval ... to ...)
+
+        A changed scenario says what was changed:
+
+        >>> what_if = load_scenario("meta-2024").with_overrides({"outage.hours": 2})
+        >>> print(simulate(what_if, 2000, 7))  # doctest: +ELLIPSIS
+        SimulationResult(scenario='meta-2024', modified='outage.hours', trials=2,000, ...)
+        ...
         """
+        modified = self.scenario.modified
+        changed = f"modified={', '.join(modified)!r}, " if modified else ""
         return (
-            f"SimulationResult(scenario={self.scenario.name!r}, trials={self.n_trials:,}, "
-            f"seed={self.seed}, method={self.method!r})\n"
+            f"SimulationResult(scenario={self.scenario.name!r}, {changed}"
+            f"trials={self.n_trials:,}, seed={self.seed}, method={self.method!r})\n"
             + _headline_line(self.sketches[TOTAL], TOTAL)
         )
 
     def _repr_html_(self) -> str:
         """A small table of the summary for notebooks."""
+        label, modified = self.scenario.label, self.scenario.modified
+        if modified and "(modified:" not in label:
+            label += f" (modified: {', '.join(modified)})"
         return _html(
-            f"{self.scenario.label}: {self.n_trials:,} trials, seed {self.seed}, {self.method}",
+            f"{label}: {self.n_trials:,} trials, seed {self.seed}, {self.method}",
             self.summary[["unit", "mean", "p05", "p50", "p95"]],
         )
 

@@ -1,0 +1,121 @@
+"""What a newcomer hit (issue 21): the Python API agrees with the CLI, and the CLI says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import impact
+from impact.cli import app, main
+from impact.rng import DEFAULT_SEED
+
+SAMPLED = """name = "sampled"
+[sampling]
+trials = 3000
+seed = 7
+[outage]
+hours = "uniform(2, 6)"
+[revenue]
+hourly_loss = "uniform(20k, 40k)"
+[frequency]
+events_per_year = "lognormal(p5=0.5, p95=3)"
+"""
+
+
+def cli_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
+    status = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def sampled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "sampled.toml"
+    path.write_text(SAMPLED, encoding="utf-8")
+    return path
+
+
+def test_simulate_takes_trials_and_seed_from_the_scenario_as_the_cli_does(
+    sampled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = impact.simulate(impact.load_scenario(sampled))
+    assert (result.n_trials, result.seed) == (3000, 7)
+    again = impact.simulate(impact.load_scenario(sampled))
+    assert again.summary.equals(result.summary)  # no fresh entropy on every call
+    payload = cli_json(["simulate", "--scenario", str(sampled), "-q"], capsys)
+    assert (payload["trials"], payload["seed"]) == (3000, 7)
+    mean = payload["metrics"]["total_revenue_loss_usd"]["mean"]
+    assert mean == result.summary.loc["total_revenue_loss_usd", "mean"]
+
+
+def test_without_sampling_the_default_seed_is_the_cli_one() -> None:
+    scenario = impact.scenario_from_specs({"outage.hours": 3, "revenue.hourly_loss": "1M"})
+    assert impact.simulate(scenario, 1000).seed == DEFAULT_SEED == 20260125
+    # An explicit None still means fresh entropy (documented), recorded in the result.
+    assert impact.simulate(scenario, 1000, None).seed != DEFAULT_SEED
+
+
+def test_annual_compare_and_resilience_take_the_scenario_seed(
+    sampled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = impact.load_scenario(sampled)
+    annual = impact.annual(scenario)
+    assert (annual.n_years, annual.seed) == (3000, 7)
+    payload = cli_json(["annual", "--scenario", str(sampled), "--out", "a"], capsys)
+    assert payload["seed"] == 7 and payload["years"] == 3000
+    assert payload["p_any_outage"] == annual.p_any_outage
+
+    paired = impact.compare(scenario, b_overrides={"outage.hours": 1})
+    assert (paired.n_trials, paired.seed) == (3000, 7)
+    payload = cli_json(["compare", str(sampled), "--b-set", "outage.hours=1", "--out", "c"], capsys)
+    assert payload["seed"] == 7
+
+    cost = "[cost]\none_off_usd = {}\nper_year_usd = 0\nyears = 5\ndiscount_rate = 0.05\n"
+    current = sampled.with_name("current.toml")
+    current.write_text(SAMPLED + cost.format(0), encoding="utf-8")
+    candidate = sampled.with_name("candidate.toml")
+    candidate.write_text(SAMPLED.replace("uniform(2, 6)", "1") + cost.format(1000), "utf-8")
+    assert impact.resilience(current, candidate, n_futures=500).seed == 7
+    payload = cli_json(
+        ["resilience", "--current", str(current), "--candidate", str(candidate), "--trials",
+         "500", "--out", "r"], capsys,
+    )  # fmt: skip
+    assert payload["seed"] == 7
+
+
+@pytest.mark.parametrize("command", ["simulate", "annual", "compare", "resilience", "sensitivity"])
+def test_help_states_the_real_default_seed(command: str) -> None:
+    text = " ".join(CliRunner().invoke(app, [command, "--help"]).output.split())
+    assert "[sampling] seed, else 20260125" in text, text
+
+
+@pytest.mark.parametrize("command", ["simulate", "annual", "compare"])
+def test_help_states_the_real_default_trials(command: str) -> None:
+    text = " ".join(CliRunner().invoke(app, [command, "--help"]).output.split())
+    assert "[sampling] trials, else 100k" in text, text
+
+
+def test_compare_help_does_not_call_outages_years() -> None:
+    text = " ".join(CliRunner().invoke(app, ["compare", "--help"]).output.split())
+    trials = text[text.index("--trials") :][:160]
+    assert "outages, or years with --annual" in trials, trials
+
+
+def test_print_of_a_changed_scenario_says_it_was_modified() -> None:
+    scenario = impact.load_scenario("meta-2024").with_overrides({"outage.hours": 2})
+    text = repr(impact.simulate(scenario, 2000, 1))
+    assert "modified='outage.hours'" in text
+    assert "modified" not in repr(impact.simulate(impact.load_scenario("meta-2024"), 2000, 1))
+    assert "(modified: outage.hours)" in impact.simulate(scenario, 2000, 1)._repr_html_()
+
+
+def test_estimate_documents_its_dataframe() -> None:
+    assert "DataFrame" in (impact.estimate.__doc__ or "").split("\n\n")[0]
+    summary = impact.estimate(outage_hours=3, hourly_loss="1M", n_trials=1000)
+    assert np.isclose(summary.loc["total_revenue_loss_usd", "p50"], 3e6, rtol=0.5)
