@@ -10,7 +10,7 @@ from impact.analysis.compare import check_same_trials
 from impact.inputs.designs import load_design
 from impact.inputs.scenario import DEFAULT_TRIALS, Scenario, load_scenario
 from impact.rng import SCENARIO_SEED, RNGLike, ScenarioSeed
-from impact.simulation.annual import DEFAULT_THRESHOLDS, AnnualResult, simulate_annual
+from impact.simulation.annual import AnnualResult, simulate_annual
 from impact.simulation.paired import Mode, PairedResult, simulate_paired
 from impact.simulation.resilience import ResilienceResult, simulate_resilience
 
@@ -31,7 +31,7 @@ def annual(
     n_years: int | None = None,
     rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
-    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    thresholds: Sequence[float] | None = None,
     workers: int = 1,
     scheduler: str | None = None,
     **overrides: str | float | int,
@@ -40,6 +40,7 @@ def annual(
     99% of every annual figure) and `result.risk` (P(at least one outage), P(loss > X)).
 
     Keyword overrides are scenario keys with underscores (``frequency_events_per_year=2``).
+    `thresholds` (USD) default to amounts scaled to the platform, as in `impact annual`.
     As in `impact annual`, `n_years` defaults to the scenario's `[sampling] trials`, else
     100,000, and `rng` to its `[sampling] seed`, else 20260125 (None: fresh entropy).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,86 @@ def test_estimate_documents_its_dataframe() -> None:
     assert "DataFrame" in (impact.estimate.__doc__ or "").split("\n\n")[0]
     summary = impact.estimate(outage_hours=3, hourly_loss="1M", n_trials=1000)
     assert np.isclose(summary.loc["total_revenue_loss_usd", "p50"], 3e6, rtol=0.5)
+
+
+# --- what a new user hit ----------------------------------------------------------------------
+
+LIVE = """name = "live"
+title = "Mid-size live-streaming platform, one region of three down for 3-6 hours"
+[outage]
+hours = "uniform(3, 6)"
+severity = "pert(0.2, 0.33, 0.5)"
+[revenue]
+hourly_loss = "uniform(20k, 40k)"
+[users]
+count = "2M"
+[frequency]
+events_per_year = "lognormal(p5=0.5, p95=3)"
+"""
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "live.toml"
+    path.write_text(LIVE, encoding="utf-8")
+    return path
+
+
+def test_no_creators_means_no_tiers_and_no_zero_creators(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["simulate", "--scenario", str(live), "--trials", "3000", "--out", "out"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    headline = " ".join(out.split("20,260,125")[0].split()[:40])
+    assert headline.startswith(
+        "Mid-size live-streaming platform, one region of three down for 3-6 hours: an outage "
+        "like this cost an estimated $"
+    )
+    assert "creators for good" not in out and "users for good" in headline
+    folder = live.parent / "out"
+    assert not (folder / "tiers.csv").exists() and not (folder / "creator_tiers.png").exists()
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert "## Creator tiers" not in report and "0 creators" not in report
+    assert "Creators lost $0" not in report
+    assert "## Users who left" in report
+
+
+def test_creators_without_tiers_are_one_tier(live: Path) -> None:
+    scenario = impact.load_scenario(live).with_overrides({"creators.count": 39})
+    tiers = impact.simulate(scenario, 2000, 1).tiers()
+    assert list(tiers["tier"]) == ["all creators"]
+    assert tiers.loc[0, "creators"] == 39
+    none = impact.simulate(impact.load_scenario(live), 2000, 1).tiers()
+    assert none.empty and "loss_p50_usd" in none.columns
+
+
+def test_people_are_whole_numbers_wherever_they_are_printed(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = LIVE.replace('"2M"', '"20k"')
+    live.write_text(small + "[creators]\ncount = 39\n", encoding="utf-8")
+    assert main(["simulate", "--scenario", str(live), "--trials", "3000", "--out", "o"]) == 0
+    assert main(["annual", "--scenario", str(live), "--trials", "3000", "--out", "a"]) == 0
+    out = capsys.readouterr().out
+    report = (live.parent / "o" / "report.md").read_text(encoding="utf-8")
+    annual = (live.parent / "a" / "report.md").read_text(encoding="utf-8")
+    people = r"(\d+\.\d+) (users|creators)\b"
+
+    for text in (out, report, annual):
+        assert not re.search(people, text), re.search(people, text)
+    rows = [line for line in report.splitlines() if line.startswith("| Users lost for good")]
+    assert rows and not re.search(r"\| \d+\.\d+ ", rows[0]), rows
+
+
+def test_annual_odds_and_thresholds_read_well_for_a_small_platform(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["annual", "--scenario", str(live), "--trials", "5000", "--out", "a"]) == 0
+    capsys.readouterr()
+    report = (live.parent / "a" / "report.md").read_text(encoding="utf-8")
+    assert "1 year in 1 " not in report and "1 year in 1\n" not in report
+    assert "1 year in 1 |" not in report
+    assert "none simulated" not in report
+    assert report.split("\n\n")[1].startswith("> **Mid-size live-streaming platform, one region")

@@ -25,7 +25,7 @@ from impact.cli.reproduce import reproduce_line
 from impact.inputs.specs import parse_number
 from impact.reports.annual_report import headline, write_annual_report
 from impact.reports.provenance import Provenance
-from impact.simulation.annual import DEFAULT_THRESHOLDS, simulate_annual
+from impact.simulation.annual import simulate_annual
 
 __all__ = ["annual_command", "parse_thresholds", "run_settings"]
 
@@ -51,10 +51,10 @@ def run_settings(
     return n, root
 
 
-def parse_thresholds(values: list[str] | None) -> tuple[float, ...]:
-    """--threshold amounts (100M, 1B …), or the defaults."""
+def parse_thresholds(values: list[str] | None) -> tuple[float, ...] | None:
+    """--threshold amounts (100M, 1B …), or None: amounts scaled to the platform."""
     if not values:
-        return DEFAULT_THRESHOLDS
+        return None
     from impact.exceptions import InputError
 
     out = []
@@ -79,7 +79,8 @@ def annual_command(
         typer.Option(
             "--threshold",
             metavar="USD",
-            help="report P(annual loss > USD) (repeatable; default 10M, 100M, 1B)",
+            help="report P(annual loss > USD) (repeatable; default: one outage's p50, p90 "
+            "and p99 total loss, rounded down to 1-2-5 steps)",
         ),
     ] = None,
     out: Annotated[
@@ -110,7 +111,7 @@ def annual_command(
             scheduler=scheduler,
             progress=bar.simulated,
         )
-        extra = [a for x in thresholds for a in ("--threshold", f"{x:.10g}")]
+        extra = [a for x in thresholds or () for a in ("--threshold", f"{x:.10g}")]
         command = reproduce_line(
             options, trials=n_years, seed=result.seed, out=out_dir, extra=extra, command="annual"
         )

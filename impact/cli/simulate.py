@@ -30,7 +30,7 @@ from impact.cli.reproduce import reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
-from impact.reports.headline import evidence_line, headline
+from impact.reports.headline import evidence_line, scenario_headline
 from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
 from impact.simulation import cluster
@@ -157,7 +157,7 @@ def simulate_command(
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
     if console is None:
         return
-    console.print(headline(scenario.label, result.summary), style="bold", markup=False)
+    console.print(scenario_headline(scenario, result.summary), style="bold", markup=False)
     if result.conditioned is not None:
         line = evidence_line(result.summary, result.prior_summary, result.ess, result.n_trials)
         console.print(line, markup=False)

@@ -90,6 +90,17 @@ class Scenario:
         """The human name used in headlines."""
         return self.title or self.name
 
+    def is_zero(self, key: str) -> bool:
+        """Whether `key` is fixed at 0, which switches its part of the model off (a platform
+        that gives no `creators.count` counts no creators)."""
+        dist = self.distributions[key_info(key).key]
+        return bool(dist.is_fixed and dist.mean() == 0)
+
+    @property
+    def counts_creators(self) -> bool:
+        """Whether creators are modelled: `creators.count` or their earnings are not fixed at 0."""
+        return not (self.is_zero("creators.count") and self.is_zero("creators.earnings_per_hour"))
+
     @property
     def uncertain_keys(self) -> tuple[str, ...]:
         """Keys whose distribution is not a single point, in model order."""
