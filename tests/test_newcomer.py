@@ -203,3 +203,16 @@ def test_annual_odds_and_thresholds_read_well_for_a_small_platform(
     assert "1 year in 1 |" not in report
     assert "none simulated" not in report
     assert report.split("\n\n")[1].startswith("> **Mid-size live-streaming platform, one region")
+
+
+def test_compare_labels_do_not_nest_parentheses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = ["compare", "meta-2024", "--set", "outage.severity=0.3", "--b-set", "outage.hours=1"]
+    assert main([*argv, "--trials", "2000", "--out", "c"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    title = impact.load_scenario("meta-2024").label
+    assert f"B ({title} with outage.severity=0.3, outage.hours=1) changes" in out, out
+    assert f"against A ({title} with outage.severity=0.3), with a paired" in out, out
+    assert "(modified:" not in out

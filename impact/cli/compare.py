@@ -79,14 +79,23 @@ def build_pair(
     a_overlays: list[Path],
     b_overlays: list[Path],
 ) -> tuple[Scenario, Scenario]:
-    """A and B: each its scenario, then the shared overlays and --set, then its own."""
-    first = SideFlags(a, [*overlays, *a_overlays], [*sets, *a_sets]).build()
-    second = SideFlags(b or a, [*overlays, *b_overlays], [*sets, *b_sets]).build()
-    if b is None or b == a:
-        changes = ", ".join([*b_sets, *(p.name for p in b_overlays)])
-        if changes:
-            second = replace(second, title=f"{second.label} with {changes}")
-    return first, second
+    """A and B: each its scenario, then the shared overlays and --set, then its own.
+
+    A side that a flag changed is titled "<its scenario's title> with <the changes>" (not "…
+    (modified: …)"), so that the headline's "B (…)" holds no parentheses of ours.
+    """
+    sides = []
+    for name, side_overlays, side_sets in (
+        (a, [*overlays, *a_overlays], [*sets, *a_sets]),
+        (b or a, [*overlays, *b_overlays], [*sets, *b_sets]),
+    ):
+        scenario = SideFlags(name, side_overlays, side_sets).build()
+        changes = ", ".join([*side_sets, *(p.name for p in side_overlays)])
+        if changes and name != "-":  # (stdin is read once: its title stays as built)
+            plain = SideFlags(name, [], []).build().label
+            scenario = replace(scenario, title=f"{plain} with {changes}")
+        sides.append(scenario)
+    return sides[0], sides[1]
 
 
 def compare_command(
