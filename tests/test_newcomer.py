@@ -216,3 +216,36 @@ def test_compare_labels_do_not_nest_parentheses(
     assert f"B ({title} with outage.severity=0.3, outage.hours=1) changes" in out, out
     assert f"against A ({title} with outage.severity=0.3), with a paired" in out, out
     assert "(modified:" not in out
+
+
+def test_validate_checks_design_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    designs = Path(impact.__file__).resolve().parents[1] / "data" / "designs" / "tiktok-us-2026"
+    for design in sorted(designs.glob("*.toml")):
+        assert main(["validate", str(design)]) == 0, capsys.readouterr().err
+        assert "ok (a resilience design over tiktok-us-2026" in capsys.readouterr().out
+    assert main(["validate", "multi-region"]) == 0
+    capsys.readouterr()
+    mine = tmp_path / "mine.toml"
+    mine.write_text((designs / "multi-region.toml").read_text(encoding="utf-8"), "utf-8")
+    assert main(["validate", "mine.toml"]) == 2  # a partial design on its own
+    err = capsys.readouterr().err
+    assert "revenue.hourly_loss: missing" in err and "--base SCENARIO" in err
+    assert main(["validate", "mine.toml", "--base", "tiktok-us-2026"]) == 0
+    capsys.readouterr()
+    mine.write_text(mine.read_text("utf-8").replace("years = 5", "years = 500"), "utf-8")
+    assert main(["validate", "mine.toml", "--base", "tiktok-us-2026"]) == 2
+    assert "cost.years: 500: at most 100 years" in capsys.readouterr().err
+
+
+def test_a_folder_named_like_a_builtin_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "meta-2024").mkdir()
+    assert main(["simulate", "--scenario", "meta-2024", "--trials", "1000", "-q"]) == 0
+    assert main(["simulate", "--scenario", "./meta-2024", "--trials", "1000", "-q"]) == 2
+    assert "'./meta-2024': is a folder" in capsys.readouterr().err
+    assert impact.load_scenario("meta-2024").path != tmp_path / "meta-2024"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +24,13 @@ from impact.inputs.expect import Band, PublishedLoss
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
 from impact.inputs.profile import FLAT, Profile, load_profile
-from impact.inputs.scenario_file import builtin_scenarios, comments, read_toml, resolve
+from impact.inputs.scenario_file import (
+    builtin_scenarios,
+    comments,
+    parse_toml,
+    read_toml,
+    resolve,
+)
 from impact.inputs.scenario_parse import (
     DEFAULT_TRIALS,
     MAX_TRIALS,
@@ -275,10 +280,7 @@ def scenario_from_toml(text: str, *, where: str = "<text>") -> Scenario:
     """
     if len(text.encode("utf-8", "replace")) > MAX_SCENARIO_BYTES:
         raise InputError(f"{where}: larger than {MAX_SCENARIO_BYTES >> 20} MiB; not a scenario")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{where}: not valid TOML: {exc}") from None
+    raw = parse_toml(text, where)
     bag = Collector(where)
     parsed = parse_scenario(raw, _LazyComments(text), bag, base_dir=Path.cwd(), partial=False)
     return _build(parsed, bag, name="stdin", path=None)
