@@ -20,6 +20,7 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
+from impact.cli.outdir import out_folder
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
 from impact.inputs.specs import parse_number
@@ -86,7 +87,10 @@ def annual_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/<scenario>-annual)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/<scenario>-annual)",
         ),
     ] = None,
     workers: WorkersFlag = 1,

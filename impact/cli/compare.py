@@ -19,6 +19,7 @@ from impact.cli.options import (
     SchedulerFlag,
     WorkersFlag,
 )
+from impact.cli.outdir import out_folder
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
 from impact.reports.compare_report import compare_headline, write_compare_report
@@ -119,7 +120,12 @@ def compare_command(
     seed: SeedFlag = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/compare-A-B)"),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/compare-A-B)",
+        ),
     ] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,

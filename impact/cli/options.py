@@ -118,7 +118,13 @@ class ScenarioOptions:
                     f"--evidence: {item!r}: write QUANTITY=SPEC, e.g. "
                     "--evidence 'activity_gap_at_restore=uniform(0.043, 0.065)'"
                 )
-            observed[key.strip().removeprefix("evidence.")] = spec.strip()
+            quantity = key.strip().removeprefix("evidence.")
+            if quantity in observed:  # as a TOML [evidence] table refuses a repeated key
+                raise InputError(
+                    f"--evidence: {quantity}: given twice ({observed[quantity]!r} and "
+                    f"{spec.strip()!r}); observe each quantity once"
+                )
+            observed[quantity] = spec.strip()
         if observed:
             scenario = scenario.with_evidence(observed, source="--evidence on the command line")
         return mark_modified(scenario, base, touched=[*named, *overrides])

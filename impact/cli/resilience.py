@@ -19,6 +19,7 @@ from impact.cli.options import (
     WorkersFlag,
     parse_whole,
 )
+from impact.cli.outdir import out_folder
 from impact.inputs.designs import load_design
 from impact.reports.provenance import Provenance
 from impact.reports.resilience_report import cfo_sentence, write_resilience_report
@@ -58,7 +59,12 @@ def resilience_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/resilience-A-B)"),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/resilience-A-B)",
+        ),
     ] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,

@@ -120,7 +120,15 @@ def annual_block(
 ) -> dict[str, FloatArray]:
     """Every annual metric for `n` years: the outage count and each output summed over the year."""
     frequency = frequency_of(scenario)
-    rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing rate is named below
+        rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
+    top = float(np.max(rate, initial=0.0))
+    if not (np.all(np.isfinite(rate)) and top <= MAX_OUTAGES_PER_YEAR):
+        drawn = f"{top:.3g} outages a year" if np.isfinite(top) else "an infinite or undefined rate"
+        raise InputError(
+            f"{FREQUENCY_KEY}: {frequency.spec()}: draws {drawn}; at most "
+            f"{MAX_OUTAGES_PER_YEAR:,} outages a year are simulated (outages like the scenario's)"
+        )
     counts = poisson_counts(rate, np.random.default_rng(child(seq, COUNT_STREAM)).random(n))
     if counts.max(initial=0) > MAX_OUTAGES_PER_YEAR:
         raise InputError(

@@ -154,7 +154,10 @@ def _run_task(
         sketches = {name: Sketch.of(outputs[name]) for name in tracked}
         weights, conditioned = None, None
         if scenario.evidence:  # the unweighted sketches stay: they are the prior
-            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
+            # An observation's density can under- or overflow (a tiny sd): such trials get
+            # weight 0, and evidence that rules out every trial is an InputError afterwards.
+            with np.errstate(all="ignore"):
+                conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
         if folding and block % MERGE_BLOCKS:
             piece = result.pieces[-1]
             for name in tracked:
