@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -249,3 +250,53 @@ def test_a_folder_named_like_a_builtin_does_not_hide_it(
     assert main(["simulate", "--scenario", "./meta-2024", "--trials", "1000", "-q"]) == 2
     assert "'./meta-2024': is a folder" in capsys.readouterr().err
     assert impact.load_scenario("meta-2024").path != tmp_path / "meta-2024"
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.02, 3700.0), (40e6, 230e6), (1.0, 1e9), (3.0, 50.0)])
+def test_dollar_log_axis_labels_never_overlap(low: float, high: float) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from impact.reports.charts import usd_log_axis
+    from impact.reports.style import chart_style, figure
+
+    with chart_style():
+        fig = figure(4.5, 3.0)  # the width of one panel of creator_tiers.png
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        ax.set_xlim(low, high)
+        usd_log_axis(ax.xaxis, low, high)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        ticks = [*ax.xaxis.get_major_ticks(), *ax.xaxis.get_minor_ticks()]
+        shown = [
+            t.label1.get_window_extent(renderer)
+            for t in ticks
+            if t.label1.get_visible() and t.label1.get_text() and low <= t.get_loc() <= high
+        ]
+    assert len(shown) >= 2
+    shown.sort(key=lambda box: box.x0)
+    for left, right in itertools.pairwise(shown):
+        assert left.x1 < right.x0, (left, right)
+
+
+def test_evidence_chart_legend_covers_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from impact.analysis.summaries import report_data
+    from impact.reports import evidence_report
+
+    tables = report_data(impact.simulate(impact.load_scenario("tiktok-us-2026"), 5000, 1)).evidence
+    assert tables is not None
+    drawn = []
+    monkeypatch.setattr(evidence_report, "save", lambda fig, path: drawn.append(fig))
+    evidence_report.draw_evidence_chart(tables, tmp_path / "e.png")
+    (fig,) = drawn
+    canvas = FigureCanvasAgg(fig)
+    fig.get_layout_engine().execute(fig)
+    canvas.draw()
+    (ax,) = fig.axes
+    legend = ax.get_legend().get_window_extent(canvas.get_renderer())
+    assert legend.y0 >= ax.get_window_extent().y1  # above the rows, not on them
