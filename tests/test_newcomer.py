@@ -300,3 +300,22 @@ def test_evidence_chart_legend_covers_no_row(
     (ax,) = fig.axes
     legend = ax.get_legend().get_window_extent(canvas.get_renderer())
     assert legend.y0 >= ax.get_window_extent().y1  # above the rows, not on them
+
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ["README.md", "docs/model.md", "docs/architecture.md", "docs/performance.md"]
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_docs_name_only_files_in_the_repository(doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    named = r"`((?:impact|data|tests|docs|benchmarks)/[\w/.-]+\.(?:py|md|csv|toml|png))`"
+    missing = [path for path in re.findall(named, text) if not (ROOT / path).exists()]
+    assert not missing, missing
+    assert "](../" not in text and "shared/design" not in text
+
+
+def test_readme_lists_every_report_file() -> None:
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for name in ("evidence_inputs.csv", "evidence_inputs.png", "tiers.csv", "observables.csv"):
+        assert f"`{name}`" in text, name
