@@ -250,6 +250,9 @@ def test_a_folder_named_like_a_builtin_does_not_hide_it(
     assert main(["simulate", "--scenario", "./meta-2024", "--trials", "1000", "-q"]) == 2
     assert "'./meta-2024': is a folder" in capsys.readouterr().err
     assert impact.load_scenario("meta-2024").path != tmp_path / "meta-2024"
+    (tmp_path / "single-site").mkdir()  # likewise for a built-in resilience design
+    assert main(["resilience", "--trials", "200", "-q", "--out", "r"]) == 0
+    assert main(["validate", "single-site"]) == 0
 
 
 @pytest.mark.parametrize(("low", "high"), [(0.02, 3700.0), (40e6, 230e6), (1.0, 1e9), (3.0, 50.0)])

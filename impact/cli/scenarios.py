@@ -74,7 +74,7 @@ def _design_file(path: Path) -> Path | None:
     design's name), or None for any other file."""
     text = str(path)
     designs = builtin_designs()
-    if text in designs and text not in builtin_scenarios() and not path.exists():
+    if text in designs and text not in builtin_scenarios():  # a built-in name wins, as in resolve
         return designs[text]
     if not path.is_file():
         return None

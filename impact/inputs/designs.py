@@ -29,7 +29,9 @@ def load_design(name_or_path: str | Path, base: str | Path | None = None) -> Sce
     """A design by built-in name or path; `base` applies the file over that scenario."""
     designs = builtin_designs()
     text = str(name_or_path)
-    if text in designs and not Path(text).exists():
+    # As for scenarios (`resolve`): a built-in name wins over a file or folder of that name
+    # here; give a path (./single-site) for the file.
+    if text in designs:
         path = designs[text]
         base = base or path.parent.name
     else:
