@@ -292,8 +292,10 @@ def test_recovery_with_latency_intervals_cover_the_truth_quick() -> None:
 @pytest.mark.slow
 def test_recovery_with_latency_intervals_cover_the_truth_over_100_seeds() -> None:
     # 100 series with the latency ramp: each parameter's hits must reach 80, the 0.1% quantile
-    # of Binomial(100, 0.9) (P(fewer) = 0.08% for exact intervals; sd of the count 3). The
-    # half-life and the latency trade off, so single estimates are rough (docs/model.md §11).
+    # of Binomial(100, 0.9) (P(fewer) = 0.08% for exact intervals; sd of the count 3). Measured
+    # on these seeds with the model-v3 example's truth (ae 0.165, he_D 34.4 h, aq 0.096, L_D
+    # 214 h): ae 91, he_D 87, aq 97, L_D 90; median estimates 0.161, 39.3 h, 0.105, 184 h. The
+    # half-life and the latency trade off, so each is off by up to ~14% in the median.
     seeds = range(100, 200)
     hits, estimates = _latency_coverage(seeds)
     assert (hits.sum(axis=0) >= lowest_plausible_hits(len(seeds))).all(), hits.sum(axis=0)
@@ -301,7 +303,7 @@ def test_recovery_with_latency_intervals_cover_the_truth_over_100_seeds() -> Non
     median = np.median(estimates, axis=0)
     shown = [truth.drop_at_restore, truth.restore_half_life_hours, truth.quality_drop,
              truth.latency_ramp_hours]  # fmt: skip
-    np.testing.assert_allclose(median, shown, rtol=0.25)
+    np.testing.assert_allclose(median, shown, rtol=0.2)
 
 
 def test_recovery_with_latency_recovers_all_four_parameters() -> None:
