@@ -35,20 +35,36 @@ a trend of {truth.trend_per_week:.1%} a week, and AR(1) noise on the log scale (
 {truth.noise_ar}, innovations sd {truth.noise_sd}); {truth.shared_noise:.0%} of the noise variance
 is shared with `views_control`.
 
+The series is drawn from impact's model (MODEL.md version 3) with these inputs:
+
 | true value | |
 |---|---|
 | onset | {truth.onset} |
-| restored | {truth.restored:%Y-%m-%d %H:%M} ({truth.outage_hours:g} h later) |
-| severity during the outage (share of views lost) | {truth.severity} |
-| drop_at_restore (ae) | {truth.drop_at_restore} |
-| half_life_hours (he) | {truth.half_life_hours} |
-| quality_loss (q) | {truth.quality_loss} |
-| latency_hours (L) | {truth.latency_hours} |
+| restored | {truth.restored:%Y-%m-%d %H:%M} ({truth.outage_hours:g} h later, D) |
+| severity during the outage (share of views lost, S) | {truth.severity} |
+| engagement.max_drop (d) | {truth.max_drop} |
+| engagement.decay_hours (τe) | {truth.decay_hours} |
+| engagement.recovery_half_life_hours (he) | {truth.half_life_hours} |
+| algorithm.quality_loss (q) | {truth.quality_loss} |
+| algorithm.degrade_hours (τq) | {truth.degrade_hours} |
+| algorithm.latency_hours (L) | {truth.latency_hours} |
 | effect on views, onset to last row (observed − counterfactual; a loss < 0) | {true_effect:,.0f} |
 | the same, relative to the counterfactual | {true_effect / counterfactual_total:+.2%} |
 
-After restoration (u hours later) views are the normal level times
-(1 − ae·2^(−u/he))·(1 − q·max(0, 1 − u/L)), as in MODEL.md.
+τe and τq are the medians of their keys' generic defaults, which `impact calibrate recovery`
+assumes unless given `--decay-hours` and `--degrade-hours`: the series shows only their
+products with he, q and L. After restoration (u hours later) views are the normal level times
+(1 − ae·2^(−u/he_D))·(1 − aq·max(0, 1 − u/L_D)), so what the series shows after this outage is
+
+| shown by the series | model | true value |
+|---|---|---|
+| drop_at_restore (ae) | S·d·(1 − e^(−D/τe)) | {truth.drop_at_restore:.4f} |
+| half_life_hours (he_D) | he·(1 − e^(−D/τe)) | {truth.restore_half_life_hours:.2f} |
+| quality drop at restore (aq) | S·q·(1 − e^(−D/τq)) | {truth.quality_drop:.4f} |
+| latency_hours (L_D) | L·(1 − e^(−D/τq)) | {truth.latency_ramp_hours:.1f} |
+
+`calibrate recovery` estimates the second table; the specs it writes into `calibration.toml`
+are for the first (he, q and L, with τe and τq beside them).
 
 Try:
 

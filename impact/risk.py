@@ -8,9 +8,9 @@ from pathlib import Path
 
 from impact.analysis.compare import check_same_trials
 from impact.inputs.designs import load_design
-from impact.inputs.scenario import Scenario, load_scenario
-from impact.rng import RNGLike
-from impact.simulation.annual import DEFAULT_THRESHOLDS, AnnualResult, simulate_annual
+from impact.inputs.scenario import DEFAULT_TRIALS, Scenario, load_scenario
+from impact.rng import SCENARIO_SEED, RNGLike, ScenarioSeed
+from impact.simulation.annual import AnnualResult, simulate_annual
 from impact.simulation.paired import Mode, PairedResult, simulate_paired
 from impact.simulation.resilience import ResilienceResult, simulate_resilience
 
@@ -28,10 +28,10 @@ def as_scenario(scenario: ScenarioLike, overlays: Iterable[str | Path] = ()) -> 
 
 def annual(
     scenario: ScenarioLike = "tiktok-us-2026",
-    n_years: int = 100_000,
-    rng: RNGLike = 20260125,
+    n_years: int | None = None,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
-    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    thresholds: Sequence[float] | None = None,
     workers: int = 1,
     scheduler: str | None = None,
     **overrides: str | float | int,
@@ -40,6 +40,9 @@ def annual(
     99% of every annual figure) and `result.risk` (P(at least one outage), P(loss > X)).
 
     Keyword overrides are scenario keys with underscores (``frequency_events_per_year=2``).
+    `thresholds` (USD) default to amounts scaled to the platform, as in `impact annual`.
+    As in `impact annual`, `n_years` defaults to the scenario's `[sampling] trials`, else
+    100,000, and `rng` to its `[sampling] seed`, else 20260125 (None: fresh entropy).
 
     >>> import impact
     >>> r = impact.annual("meta-2024", 20_000, frequency_events_per_year=1)
@@ -58,7 +61,7 @@ def compare(
     a: ScenarioLike,
     b: ScenarioLike | None = None,
     n_trials: int | None = None,
-    rng: RNGLike = 20260125,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
     b_overrides: dict[str, str | float | int] | None = None,
     annual: bool = False,
@@ -68,7 +71,9 @@ def compare(
     """B − A for every output on common random numbers: `result.summary` has the means, the
     mean difference with its paired standard error, percentiles of the difference, P(B < A)
     and the measured variance reduction. B defaults to A changed by `b_overrides`.
-    Without `n_trials`, the scenarios' own [sampling] trials (which must agree) or 100,000.
+    As in `impact compare`: without `n_trials`, the scenarios' own `[sampling] trials` (which
+    must agree), else 100,000; without `rng`, A's `[sampling] seed`, else 20260125 (None: fresh
+    entropy).
 
     >>> import impact
     >>> r = impact.compare("meta-2024", b_overrides={"outage.hours": 1}, n_trials=5_000)
@@ -79,7 +84,7 @@ def compare(
     second = as_scenario(b) if b is not None else first
     if b_overrides:
         second = second.with_overrides(b_overrides, source="given by the caller")
-    n = n_trials if n_trials is not None else (check_same_trials(first, second) or 100_000)
+    n = n_trials if n_trials is not None else (check_same_trials(first, second) or DEFAULT_TRIALS)
     mode: Mode = "year" if annual else "outage"
     return simulate_paired(first, second, n, rng, mode=mode, workers=workers, scheduler=scheduler)
 
@@ -88,7 +93,7 @@ def resilience(
     current: ScenarioLike = "single-site",
     candidate: ScenarioLike = "multi-region",
     n_futures: int = 20_000,
-    rng: RNGLike = 20260125,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
     base: str | Path | None = None,
     workers: int = 1,
@@ -97,6 +102,8 @@ def resilience(
     """NPV of moving from `current` to `candidate` (designs: names, files or Scenarios with
     [frequency] and [cost]): `result.summary`, `p_npv_positive`, `payback`,
     `break_even_per_year`. `impact.analysis.resilience.tornado` ranks what it hinges on.
+    As in `impact resilience`, `rng` defaults to the current design's `[sampling] seed`, else
+    20260125 (None: fresh entropy).
 
     >>> import impact
     >>> r = impact.resilience(n_futures=2_000)

@@ -2,13 +2,53 @@
 
 from __future__ import annotations
 
+import enum
 from typing import TypeAlias
 
 import numpy as np
 
-__all__ = ["RNGLike", "as_seed_sequence", "root_entropy"]
+__all__ = [
+    "DEFAULT_SEED",
+    "SCENARIO_SEED",
+    "RNGLike",
+    "ScenarioSeed",
+    "as_seed_sequence",
+    "root_entropy",
+    "seed_or_scenario",
+]
 
 RNGLike: TypeAlias = np.random.Generator | np.random.SeedSequence | int | None
+# The root seed of a run whose scenario gives none in [sampling], in the CLI and in Python alike:
+# the TikTok US outage began on 25 January 2026.
+DEFAULT_SEED = 20260125
+
+
+class ScenarioSeed(enum.Enum):
+    """The default of every simulating function's `rng`: the scenario's own [sampling] seed,
+    else `DEFAULT_SEED`, as the command line does. (An explicit ``rng=None`` draws fresh
+    entropy, which the result records.)"""
+
+    SCENARIO = "scenario"
+
+    def __repr__(self) -> str:
+        return f"<the scenario's [sampling] seed, else {DEFAULT_SEED}>"
+
+
+SCENARIO_SEED = ScenarioSeed.SCENARIO
+
+
+def seed_or_scenario(rng: RNGLike | ScenarioSeed, own: int | None) -> RNGLike:
+    """`rng` as given, or for the default `SCENARIO_SEED` the scenario's seed `own`, else
+    `DEFAULT_SEED`.
+
+    >>> seed_or_scenario(SCENARIO_SEED, 7), seed_or_scenario(SCENARIO_SEED, None)
+    (7, 20260125)
+    >>> seed_or_scenario(3, 7)
+    3
+    """
+    if rng is SCENARIO_SEED:
+        return own if own is not None else DEFAULT_SEED
+    return rng
 
 
 def as_seed_sequence(rng: RNGLike) -> np.random.SeedSequence:

@@ -334,6 +334,139 @@ CASES = [
     ),
     ("catalogue-binary", _catalogue(b"\x00\xff" * 50), DUR, ["c.csv", "binary"]),
     ("series-binary", _write("s.csv", b"PK\x03\x04\x00\x00"), RETRO, ["s.csv", "binary"]),
+    # A second, independent corpus (issue 21).
+    # Hangs: every simulating command refuses a trial count past the ceiling.
+    ("trials-1e20-annual", _nothing, ["annual", "--trials", "1e20"], ["--trials", "at most"]),
+    (
+        "trials-1e20-compare",
+        _nothing,
+        ["compare", "tiktok-us-2026", "--trials", "1e20"],
+        ["--trials", "at most"],
+    ),
+    ("trials-1e20-resilience", _nothing, ["resilience", "--trials", "1e20"], ["--trials"]),
+    ("trials-1e20-backtest", _nothing, ["backtest", "--trials", "1e20"], ["--trials"]),
+    # Rates that overflow name the key, in one line.
+    *(
+        (
+            f"frequency-{name}",
+            _nothing,
+            ["annual", "-q", "--trials", "1000", "--set", f"frequency.events_per_year={spec}"],
+            ["frequency.events_per_year", "at most 1,000 outages a year"],
+        )
+        for name, spec in (
+            ("1e300", "1e300"),
+            ("poisson", "poisson(1e12)"),
+            ("lognormal-huge", "lognormal(median=1e200, sigma=5)"),
+            ("lognormal-inf", "lognormal(median=10, sigma=300)"),
+        )
+    ),
+    (
+        "frequency-compare-annual",
+        _nothing,
+        [
+            "compare",
+            "tiktok-us-2026",
+            "--annual",
+            "--trials",
+            "1000",
+            "-q",
+            "--set",
+            "frequency.events_per_year=1e300",
+        ],
+        ["frequency.events_per_year"],
+    ),
+    # An evidence sd so small its density overflows: no scipy warning on stderr.
+    (
+        "evidence-tiny-sd",
+        _nothing,
+        [*SIM, "--evidence", "activity_gap_at_restore=normal(0.05, 1e-300)"],
+        ["evidence.activity_gap_at_restore", "normal(0.05, 1e-300)"],
+    ),
+    (
+        "evidence-repeated",
+        _nothing,
+        [
+            *SIM,
+            "--evidence",
+            "total_revenue_loss_usd=normal(25M, 3M)",
+            "--evidence",
+            "total_revenue_loss_usd=normal(100M, 10M)",
+        ],
+        ["--evidence", "total_revenue_loss_usd", "twice"],
+    ),
+    # Unreadable files name the file.
+    (
+        "backtest-latin1",
+        _write("case.toml", 'name = "caf\xe9"\n'.encode("latin-1")),
+        ["backtest", "--case", "case.toml", "--trials", "1000", "-q"],
+        ["case.toml", "UTF-8"],
+    ),
+    (
+        "backtest-deep",
+        _write("case.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n"),
+        ["backtest", "--case", "case.toml", "--trials", "1000", "-q"],
+        ["case.toml", "nested too deeply"],
+    ),
+    (
+        "profile-open-quote",
+        _write("p.csv", "weight\n" + "1\n" * 3 + '"1\n' + "1\n" * 164),
+        [*SIM, "--profile", "p.csv"],
+        ["p.csv", "line 5", "quote"],
+    ),
+    (
+        "scenario-deep",
+        _write("deep.toml", VALID + "[x]\na = " + "[" * 5000 + "]" * 5000 + "\n"),
+        [*SIM, "--scenario", "deep.toml"],
+        ["deep.toml", "nested too deeply"],
+    ),
+    (
+        "overlay-deep",
+        _write("deep.toml", "a = " + "{b = " * 3000 + "1" + "}" * 3000 + "\n"),
+        [*SIM, "--overlay", "deep.toml"],
+        ["deep.toml", "nested too deeply"],
+    ),
+    (
+        "toml-bare-suffix",
+        _write("k.toml", VALID.replace("400000", "4.57k")),
+        [*SIM, "--scenario", "k.toml"],
+        ["k.toml", 'write "4.57k" in quotes: specs are strings'],
+    ),
+    # Schedulers whose transport cannot work name --scheduler.
+    (
+        "scheduler-tls",
+        _nothing,
+        [*SIM, "--scheduler", "tls://127.0.0.1:1"],
+        ["--scheduler", "tls://", "TLS"],
+    ),
+    ("scheduler-ucx", _nothing, [*SIM, "--scheduler", "ucx://127.0.0.1:1"], ["--scheduler"]),
+    (
+        "scheduler-ucx-annual",
+        _nothing,
+        ["annual", "--trials", "1000", "--scheduler", "ucx://127.0.0.1:1"],
+        ["--scheduler", "ucx://"],
+    ),
+    # An empty --out is refused by every command that writes a folder, not read as '.'.
+    *(
+        (f"out-empty-{argv[0]}", _nothing, [*argv, "--out", ""], ["--out", "empty"])
+        for argv in (
+            ["annual", "--trials", "1000"],
+            ["compare", "tiktok-us-2026", "--trials", "1000"],
+            ["resilience", "--trials", "100"],
+            ["backtest", "--trials", "1000"],
+        )
+    ),
+    # A name longer than the file system takes is refused before anything runs.
+    *(
+        (f"out-too-long-{argv[0]}", _nothing, [*argv, "--out", "a" * 300], ["--out", "255"])
+        for argv in (
+            ["simulate", "--trials", "1000"],
+            ["annual", "--trials", "1000"],
+            ["compare", "tiktok-us-2026", "--trials", "1000"],
+            ["resilience", "--trials", "100"],
+            ["backtest", "--trials", "1000"],
+            ["calibrate", "durations"],
+        )
+    ),
 ]
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from impact.calibration.synthetic import SyntheticTruth
 from impact.cli import main
 from impact.datafiles import data_path
 from impact.inputs.scenario import load_scenario, scenario_problems
+from impact.inputs.specs import parse_spec
 
 EXAMPLE = data_path("example_series.csv")
 ONSET, RESTORED = "2025-04-07 09:00", "2025-04-07 23:00"
@@ -89,14 +91,11 @@ def test_calibrate_recovery_json_and_simulate_overlay(
     for key in ("drop_ci", "half_life_ci", "quality_loss_ci", "latency_ci"):
         lo, hi = payload[key]
         assert lo < hi, key
-    # The example's truth (data/example_series.md): he = 36 h, L = 240 h.
-    assert payload["half_life_ci"][0] <= 36 <= payload["half_life_ci"][1]
-    assert payload["latency_ci"][0] <= 240 <= payload["latency_ci"][1]
     toml = out / "calibration.toml"
     assert scenario_problems(toml, partial=True) == []
     keys = tomllib.loads(toml.read_text())
-    assert set(keys["engagement"]) == {"recovery_half_life_hours"}
-    # v2: q comes with the τq used to read it off the fitted drop at restoration.
+    # v3: he comes with the τe, and q and L with the τq, used to read them off the series.
+    assert set(keys["engagement"]) == {"recovery_half_life_hours", "decay_hours"}
     assert set(keys["algorithm"]) == {"quality_loss", "latency_hours", "degrade_hours"}
     for name in ("estimates.csv", "fit.csv", "report.md", "recovery.png"):
         assert (out / name).stat().st_size > 0, name
@@ -107,6 +106,44 @@ def test_calibrate_recovery_json_and_simulate_overlay(
     )
     assert status == 0, err
     assert json.loads(stdout)["metrics"]["latency_revenue_loss_usd"]["mean"] > 0
+
+
+def test_every_interval_and_spec_of_the_example_holds_the_truth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21: the example is drawn from the current model (data/example_series.md gives the
+    truth), and every interval `calibrate recovery --with-latency` prints and every spec it
+    writes contains the true value: the intervals what the series shows after this outage
+    (ae, he_D, aq, L_D), the specs the model's keys (he, q, L, with τe and τq beside them)."""
+    truth = SyntheticTruth()
+    argv = [*RECOVERY, "--with-latency", "--json", "--out", str(tmp_path / "r")]
+    status, stdout, err = run(argv, capsys)
+    assert status == 0, err
+    payload = json.loads(stdout)
+    shown = {
+        "drop_ci": truth.drop_at_restore,
+        "half_life_ci": truth.restore_half_life_hours,
+        "quality_drop_ci": truth.quality_drop,
+        "latency_ci": truth.latency_ramp_hours,
+    }
+    for key, value in shown.items():
+        lo, hi = payload[key]
+        assert lo <= value <= hi, (key, lo, value, hi)
+    model = {
+        "engagement.recovery_half_life_hours": truth.half_life_hours,
+        "algorithm.quality_loss": truth.quality_loss,
+        "algorithm.latency_hours": truth.latency_hours,
+        "engagement.decay_hours": truth.decay_hours,
+        "algorithm.degrade_hours": truth.degrade_hours,
+    }
+    assert set(payload["specs"]) == set(model)
+    for key, spec in payload["specs"].items():
+        lo, hi = parse_spec(spec, key=key).ppf([0.05, 0.95])
+        assert lo <= model[key] <= hi, (key, spec, model[key])
+    # The page beside the series gives the same truth.
+    page = data_path("example_series.md").read_text(encoding="utf-8")
+    for value in (truth.half_life_hours, truth.quality_loss, truth.latency_hours):
+        assert f"| {value} |" in page
 
 
 def test_calibrate_recovery_prints_estimates(

@@ -404,7 +404,8 @@ def test_total_is_exactly_rsd_trial_by_trial(tmp_path: Path) -> None:
     np.testing.assert_array_equal(samples["total_revenue_loss_usd"].to_numpy(), expected)
 
 
-@pytest.mark.parametrize("trials", [0, -5, 2.5, True, "100", None])
+# (None is the default: the scenario's [sampling] trials, else 100,000; tests/test_newcomer.py)
+@pytest.mark.parametrize("trials", [0, -5, 2.5, True, "100"])
 def test_invalid_trial_counts_are_rejected(uncertain_scenario: Scenario, trials: object) -> None:
     with pytest.raises(InputError, match="trials"):
         simulate(uncertain_scenario, n_trials=trials, rng=1)  # type: ignore[arg-type]

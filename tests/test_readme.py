@@ -26,6 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FAST_TRIALS = "2000"
 SIMULATING = {"simulate", "sensitivity", "backtest"}
+# Commands that run in full here: the README shows what they print, line for line and word for
+# word. Their numbers are compared only as numbers are there, because the recovery fit's third
+# digit moves with the BLAS's thread count (the suite runs one thread: tests/conftest.py).
+SHOWN_IN_FULL = ("impact calibrate recovery", "impact retro")
+
+
+def words(text: str) -> str:
+    """`text` with its line breaks and numbers blurred: '0.132 (90% CI' -> '# (#% CI'."""
+    return re.sub(r"\d+(?:[.,]\d+)*", "#", " ".join(text.split()))
+
+
 WHAT_IF_FLAGS = {"--set", "--overlay", "--outage-hours", "--hourly-loss", "--severity"}
 
 
@@ -92,7 +103,7 @@ def fast(args: list[str]) -> list[str]:
 
 def run_command(
     line: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str]:
+) -> tuple[int, str, str]:
     args = shlex.split(line)
     if "<" in args:  # a shell redirection of stdin
         at = args.index("<")
@@ -101,7 +112,8 @@ def run_command(
         args = args[:at] + args[at + 2 :]
     assert args[0] == "impact", line
     status = main(fast(args)[1:])
-    return status, capsys.readouterr().err
+    captured = capsys.readouterr()
+    return status, captured.err, captured.out
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -188,17 +200,22 @@ def test_every_readme_command_runs_as_shown(
     example = tmp_path / "reports" / "tiktok-us-2026"
     ran = 0
     plan: list[tuple[str, int, list[str]]] = []
+    printed: dict[str, list[str]] = {}
     for command, shown in [c for block in text_blocks() for c in block] + indented_commands():
         errors = [s for s in shown if s.startswith("error:")]
         plan.append((command, 2 if errors else 0, errors))
+        if command.startswith(SHOWN_IN_FULL):
+            printed[command] = shown
     # Run the example command first, so what-if runs can be checked against its folder.
     plan.sort(key=lambda item: item[0] != "impact simulate")
     for command, expected, errors in plan:
         before = snapshot(example)
-        status, err = run_command(command, capsys, monkeypatch)
+        status, err, out = run_command(command, capsys, monkeypatch)
         assert status == expected, f"{command}: exit {status}: {err}"
         if errors:
             assert err.strip() == errors[0], command
+        if command in printed:
+            assert words(out) == words("\n".join(printed[command])), command
         ran += 1
         if before and WHAT_IF_FLAGS & set(shlex.split(command)):
             assert snapshot(example) == before, f"{command} overwrote the example report"

@@ -23,7 +23,7 @@ from impact.cli import main
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.model.core import INPUTS, OUTPUTS
 from impact.reports import charts, folder
-from impact.reports.format import format_count, format_usd, format_value
+from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.provenance import docs_link
 from impact.reports.tables import SUMMARY_COLUMNS
 from impact.simulation.sketch import Sketch
@@ -111,13 +111,13 @@ def test_report_has_every_section_and_a_quotable_headline(report: Path) -> None:
     headline = next(line for line in text.splitlines() if line.startswith("> **"))
     # The fixture overrides two keys, so the headline must not pass itself off as the original.
     assert (
-        "An outage like TikTok US, January 2026 (modified: outage.severity, "
-        "users.return_share) cost an estimated" in headline
+        "TikTok US, January 2026 (modified: outage.severity, "
+        "users.return_share): an outage like this cost an estimated" in headline
     )
     assert format_usd(total["p50"]) in headline
     assert f"{format_usd(total['p05'])}–{format_usd(total['p95'])}" in headline
-    assert f"{format_count(summary.loc['users_lost', 'p50'])} users" in headline
-    assert f"{format_count(summary.loc['creators_lost', 'p50'])} creators for good" in headline
+    assert f"{format_people(summary.loc['users_lost', 'p50'])} users" in headline
+    assert f"{format_people(summary.loc['creators_lost', 'p50'])} creators for good" in headline
 
 
 def test_results_table_agrees_with_summary_csv(report: Path) -> None:
@@ -169,18 +169,15 @@ def test_tier_losses_add_up_to_the_creator_total() -> None:
     assert (tiers["source"] != "").all()
 
 
-def test_scenario_without_tiers_gets_the_linktree_defaults() -> None:
+def test_scenario_without_tiers_gets_one_tier_of_every_creator() -> None:
+    # Not TikTok's follower tiers (issue 21): a platform that gives none gets no assumed split.
     scenario = impact.scenario_from_specs(
         {"outage_hours": 24, "revenue_hourly_loss": "uniform(1k, 2k)"}
     )
-    assert [t.name.split()[0] for t in scenario.tiers] == [
-        "starter",
-        "nano",
-        "micro",
-        "macro",
-        "mega",
+    assert [(t.name, t.creator_share, t.earnings_share) for t in scenario.tiers] == [
+        ("all creators", 1.0, 1.0)
     ]
-    assert all("Linktree 2022" in t.source for t in scenario.tiers)
+    assert "[[creators.tiers]]" in scenario.tiers[0].source
 
 
 def test_tiers_and_attrition_sections_match_their_csv(report: Path) -> None:
@@ -194,7 +191,7 @@ def test_tiers_and_attrition_sections_match_their_csv(report: Path) -> None:
     attrition = table_rows(text, "## Users and creators who left")
     summary = pd.read_csv(report / "summary.csv").set_index("metric")
     assert attrition[1][0] == "Users lost for good"
-    assert attrition[1][4] == format_count(summary.loc["users_lost", "p50"])
+    assert attrition[1][4] == format_people(summary.loc["users_lost", "p50"])
 
 
 def test_assumptions_cover_every_key_with_spec_and_source(report: Path) -> None:

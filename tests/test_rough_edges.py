@@ -37,7 +37,8 @@ def test_what_if_run_gets_its_own_folder_and_a_modified_title(
     assert "TikTok US, January 2026 (modified: outage.hours, evidence)" in out
     report = (folder / "report.md").read_text()
     assert (
-        "An outage like TikTok US, January 2026 (modified: outage.hours, evidence) cost" in report
+        "TikTok US, January 2026 (modified: outage.hours, evidence): an outage like this cost"
+        in report
     )
     # The same what-if reuses its folder; another one gets another folder.
     run(["simulate", "--trials", "2000", "--outage-hours", "9", "-q"], capsys)

@@ -106,9 +106,10 @@ def attrition(result: SimulationResult) -> pd.DataFrame:
 
 
 def tier_table(result: SimulationResult) -> pd.DataFrame:
-    """`result.tiers()` with each tier's source note from the scenario file."""
+    """`result.tiers()` with each tier's source note from the scenario file (no rows when the
+    scenario has no creators)."""
     frame = result.tiers()
-    frame["source"] = [tier.source for tier in result.scenario.tiers]
+    frame["source"] = [tier.source for tier in result.scenario.tiers] if len(frame) else []
     return frame
 
 

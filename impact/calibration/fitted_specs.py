@@ -9,7 +9,7 @@ from impact.inputs.families import FAMILIES, number
 from impact.inputs.keys import key_info
 from impact.inputs.specs import parse_spec
 
-__all__ = ["beta_spec", "checked", "lognormal_spec", "number"]
+__all__ = ["beta_spec", "checked", "default_median", "lognormal_spec", "number"]
 
 
 def lognormal_spec(median: float, sigma: float) -> str:
@@ -47,6 +47,19 @@ def beta_spec(low: float, high: float, confidence: float) -> str:
     solution = optimize.least_squares(miss, start, bounds=([-7.0, -7.0], [12.0, 12.0]))
     a, b = np.exp(solution.x)
     return f"beta({number(a)}, {number(b)})"
+
+
+def default_median(key: str) -> float:
+    """The median of `key`'s generic default, to 4 significant figures as a spec writes it:
+    the τe and τq `RecoveryFit` assumes unless told (a series shows only their products with
+    he, q and L).
+
+    >>> default_median("engagement.decay_hours"), default_median("algorithm.degrade_hours")
+    (53.67, 31.75)
+    """
+    info = key_info(key)
+    median = float(parse_spec(info.default or "1", key=info.key, domain=info.domain).ppf(0.5))
+    return float(number(median, 4))
 
 
 def checked(key: str, spec: str) -> str:

@@ -19,7 +19,13 @@ import pandas as pd
 from scipy import stats
 
 from impact.calibration.baseline import Baseline, fit_baseline
-from impact.calibration.fitted_specs import beta_spec, checked, lognormal_spec, number
+from impact.calibration.fitted_specs import (
+    beta_spec,
+    checked,
+    default_median,
+    lognormal_spec,
+    number,
+)
 from impact.calibration.gap_fit import (
     PARAMETERS,
     GapProblem,
@@ -37,8 +43,6 @@ from impact.calibration.series import (
     series_step,
 )
 from impact.exceptions import InputError
-from impact.inputs.keys import key_info
-from impact.inputs.specs import parse_spec
 
 __all__ = ["MIN_POST_ROWS", "RecoveryFit", "gap_curve"]
 
@@ -46,6 +50,10 @@ LN2 = math.log(2.0)
 MIN_POST_ROWS = {HOUR: 48, DAY: 14}  # two days of hours or two weeks of days after restoration
 SCALES = ("logit", "log", "logit", "log")  # the parameters are fitted on these scales
 UNITS = ("share", "h", "share", "h")
+_KEY_ORDER = [
+    "engagement.recovery_half_life_hours", "engagement.decay_hours", "algorithm.quality_loss",
+    "algorithm.latency_hours", "algorithm.degrade_hours",
+]  # fmt: skip
 WEAK_CORRELATION = 0.9
 
 
@@ -55,14 +63,20 @@ class RecoveryFit:
     Parameters are stored untouched; `fit(series)` takes the metric as a pandas Series indexed
     by time (hourly or daily, no gaps) and sets the learned values, which end in ``_``.
 
+    The series shows the gap after *this* outage: the drop ae and the half-life he_D at
+    restoration (and, with the latency ramp, aq and L_D). In the model (MODEL.md version 3)
+    he_D = he·(1 − e^(−D/τe)) and L_D = L·(1 − e^(−D/τq)), so the specs written for the model's
+    keys (`specs_`) divide by those factors, with τe (`decay_hours`) and τq (`degrade_hours`)
+    the medians of their generic defaults unless given: the series cannot tell them apart.
+
     >>> from impact.calibration.synthetic import SyntheticTruth, synthetic_series
-    >>> truth = SyntheticTruth(quality_loss=0.0)  # true ae = 0.25, he = 36 h, no latency ramp
+    >>> truth = SyntheticTruth(quality_loss=0.0)  # ae = 0.165, he_D = 34.4 h, no latency ramp
     >>> example = synthetic_series(truth, rng=2)
     >>> fit = RecoveryFit(example.onset, example.restored).fit(example.frame["views"])
     >>> round(fit.drop_at_restore_, 2), round(fit.half_life_hours_)
-    (0.24, 33)
+    (0.16, 30)
     >>> [round(v) for v in fit.intervals_["half_life_hours"]]  # 90% profile interval, hours
-    [27, 40]
+    [21, 41]
     """
 
     def __init__(
@@ -74,6 +88,7 @@ class RecoveryFit:
         confidence: float = 0.9,
         trend: bool = True,
         degrade_hours: float | None = None,
+        decay_hours: float | None = None,
     ) -> None:
         self.onset = onset
         self.restored = restored
@@ -81,6 +96,7 @@ class RecoveryFit:
         self.confidence = confidence
         self.trend = trend
         self.degrade_hours = degrade_hours
+        self.decay_hours = decay_hours
 
     def _check(self, series: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp, str]:
         if not 0 < self.confidence < 1:
@@ -159,7 +175,12 @@ class RecoveryFit:
         outage = ~pre & ~post
         gap = self.fitted_["gap_observed"].to_numpy()
         self.severity_ = float(gap[outage].mean()) if outage.any() else math.nan
-        self.degrade_hours_ = self._degrade_hours()
+        self.degrade_hours_ = self._tau(self.degrade_hours, "degrade_hours")
+        self.decay_hours_ = self._tau(self.decay_hours, "decay_hours")
+        hours = (self.restored_ - self.onset_) / HOUR
+        # v3: how far the persistence of each gap has built up in this outage's D hours
+        self.half_life_scale_ = -math.expm1(-hours / self.decay_hours_)
+        self.latency_scale_ = -math.expm1(-hours / self.degrade_hours_)
         self.quality_scale_ = self._quality_scale()
         scale = np.where(self.se_ > 0, self.se_, 1.0)
         correlation = cov / np.outer(scale, scale)
@@ -209,24 +230,25 @@ class RecoveryFit:
         )
         return pd.DataFrame(rows).set_index("parameter")
 
-    def _lognormal(self, name: str) -> str | None:
-        """The lognormal whose central interval is the parameter's (None if open-ended)."""
-        low, high = self.intervals_[name]
+    def _lognormal(self, name: str, scale: float = 1.0) -> str | None:
+        """The lognormal whose central interval is the parameter's over `scale` (None if
+        open-ended)."""
+        low, high = (end / scale for end in self.intervals_[name])
         if self.open_ended_.get(name) or not 0 < low < high:
             return None
         z = float(stats.norm.ppf(0.5 + self.confidence / 2))
         return lognormal_spec(math.sqrt(low * high), math.log(high / low) / (2 * z))
 
-    def _degrade_hours(self) -> float:
-        """τq used to read q off the fitted quality drop: the parameter, else the median of the
-        key's generic default (the series cannot tell q from τq: it sees only their product)."""
-        if self.degrade_hours is not None:
-            if not (self.degrade_hours > 0 and math.isfinite(self.degrade_hours)):
-                raise InputError(f"`degrade_hours`: {self.degrade_hours!r}: must be > 0")
-            return float(self.degrade_hours)
-        default = key_info("algorithm.degrade_hours").default or "24"
-        median = float(parse_spec(default, key="algorithm.degrade_hours").ppf(0.5))
-        return float(number(median, 4))  # as written into calibration.toml
+    def _tau(self, given: float | None, name: str) -> float:
+        """τq (`degrade_hours`) or τe (`decay_hours`), used to read the model's q, L and he off
+        what the series shows: the parameter, else the median of the key's generic default
+        (the series cannot tell q from τq, nor he from τe: it sees only their products)."""
+        if given is not None:
+            if not (given > 0 and math.isfinite(given)):
+                raise InputError(f"`{name}`: {given!r}: must be > 0")
+            return float(given)
+        key = "algorithm.degrade_hours" if name == "degrade_hours" else "engagement.decay_hours"
+        return default_median(key)  # as written into calibration.toml
 
     def _quality_scale(self) -> float:
         """S·(1 − e^(−D/τq)): model v2's aq = q · this, for the outage in the series (NaN when
@@ -236,6 +258,20 @@ class RecoveryFit:
         if not (S == S and S > 0 and hours > 0):  # NaN or no drop
             return math.nan
         return float(min(S, 1.0) * -math.expm1(-hours / self.degrade_hours_))
+
+    def half_life_interval(self) -> tuple[float, float]:
+        """The interval of he (`engagement.recovery_half_life_hours`): the fitted half-life's
+        over 1 − e^(−D/τe) (MODEL.md v3: he_D = he·(1 − e^(−D/τe)))."""
+        low, high = self.intervals_["half_life_hours"]
+        return low / self.half_life_scale_, high / self.half_life_scale_
+
+    def latency_interval(self) -> tuple[float, float] | None:
+        """The interval of L (`algorithm.latency_hours`): the fitted ramp's over 1 − e^(−D/τq)
+        (v3: L_D = L·(1 − e^(−D/τq))); None without the latency ramp."""
+        if not self.with_latency:
+            return None
+        low, high = self.intervals_["latency_hours"]
+        return low / self.latency_scale_, high / self.latency_scale_
 
     def quality_loss_interval(self) -> tuple[float, float] | None:
         """The interval of q (model v2's `algorithm.quality_loss`), or None when it cannot be
@@ -249,10 +285,14 @@ class RecoveryFit:
         """Scenario keys whose specs carry the fitted uncertainty: each has the interval's ends
         as its central quantiles (the estimate itself need not be the spec's median)."""
         specs = {}
-        half_life = self._lognormal("half_life_hours")
+        half_life = self._lognormal("half_life_hours", self.half_life_scale_)
         if half_life:
+            # v3: the fitted half-life is he_D = he·(1 − e^(−D/τe)); τe goes beside he.
             specs["engagement.recovery_half_life_hours"] = checked(
                 "engagement.recovery_half_life_hours", half_life
+            )
+            specs["engagement.decay_hours"] = checked(
+                "engagement.decay_hours", number(self.decay_hours_, 4)
             )
         if self.with_latency:
             # Model v2: the fitted drop at restoration is aq = S·q·(1 − e^(−D/τq)), so q is the
@@ -265,10 +305,13 @@ class RecoveryFit:
                 specs["algorithm.degrade_hours"] = checked(
                     "algorithm.degrade_hours", number(self.degrade_hours_, 4)
                 )
-            latency = self._lognormal("latency_hours")
-            if latency:
+            latency = self._lognormal("latency_hours", self.latency_scale_)
+            if latency:  # v3: the fitted ramp is L_D = L·(1 − e^(−D/τq)), with the same τq
                 specs["algorithm.latency_hours"] = checked("algorithm.latency_hours", latency)
-        return specs
+                specs["algorithm.degrade_hours"] = checked(
+                    "algorithm.degrade_hours", number(self.degrade_hours_, 4)
+                )
+        return {key: specs[key] for key in sorted(specs, key=_KEY_ORDER.index)}
 
     def to_json(self) -> dict[str, Any]:
         """The `impact calibrate recovery --json` object."""
@@ -278,6 +321,8 @@ class RecoveryFit:
             "drop_ci": list(ci["drop_at_restore"]),
             "half_life_hours": self.half_life_hours_,
             "half_life_ci": list(ci["half_life_hours"]),
+            "decay_hours": self.decay_hours_,
+            "recovery_half_life_ci": list(self.half_life_interval()),  # he, model v3
         }
         if self.with_latency:
             q = self.quality_loss_interval()
@@ -291,6 +336,7 @@ class RecoveryFit:
                 "degrade_hours": self.degrade_hours_,
                 "latency_hours": self.latency_hours_,
                 "latency_ci": list(ci["latency_hours"]),
+                "latency_key_ci": list(self.latency_interval() or ()),  # L, model v3
             }
         out |= {
             "confidence": self.confidence,

@@ -9,6 +9,9 @@ from impact.cli.finish import finish
 from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
+    MAX_TRIALS,
+    SEED_HELP,
+    TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
@@ -17,39 +20,42 @@ from impact.cli.options import (
     parse_whole,
     scenario_options,
 )
+from impact.cli.outdir import out_folder
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
 from impact.inputs.specs import parse_number
 from impact.reports.annual_report import headline, write_annual_report
 from impact.reports.provenance import Provenance
-from impact.simulation.annual import DEFAULT_THRESHOLDS, simulate_annual
+from impact.simulation.annual import simulate_annual
 
 __all__ = ["annual_command", "parse_thresholds", "run_settings"]
 
 TrialsFlag = Annotated[
     str | None,
-    typer.Option("--trials", metavar="N", help="simulated years (default 100k; 1M works)"),
+    typer.Option(
+        "--trials",
+        metavar="N",
+        help="simulated years (default: the scenario's [sampling] trials, else 100k; 1M works)",
+    ),
 ]
-SeedFlag = Annotated[
-    str | None, typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})")
-]
+SeedFlag = Annotated[str | None, typer.Option("--seed", metavar="S", help=SEED_HELP)]
 
 
 def run_settings(
     trials: str | None, seed: str | None, own: tuple[int | None, int | None]
 ) -> tuple[int, int]:
     """Trials and seed: the flags, else the scenario's [sampling], else the defaults."""
-    n = parse_whole(trials, "trials", 1) or own[0] or DEFAULT_TRIALS
+    n = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or own[0] or DEFAULT_TRIALS
     root = parse_whole(seed, "seed", 0)
     if root is None:
         root = own[1] if own[1] is not None else DEFAULT_SEED
     return n, root
 
 
-def parse_thresholds(values: list[str] | None) -> tuple[float, ...]:
-    """--threshold amounts (100M, 1B …), or the defaults."""
+def parse_thresholds(values: list[str] | None) -> tuple[float, ...] | None:
+    """--threshold amounts (100M, 1B …), or None: amounts scaled to the platform."""
     if not values:
-        return DEFAULT_THRESHOLDS
+        return None
     from impact.exceptions import InputError
 
     out = []
@@ -74,13 +80,17 @@ def annual_command(
         typer.Option(
             "--threshold",
             metavar="USD",
-            help="report P(annual loss > USD) (repeatable; default 10M, 100M, 1B)",
+            help="report P(annual loss > USD) (repeatable; default: one outage's p50, p90 "
+            "and p99 total loss, rounded down to 1-2-5 steps)",
         ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="output folder (default reports/<scenario>-annual)"
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/<scenario>-annual)",
         ),
     ] = None,
     workers: WorkersFlag = 1,
@@ -105,7 +115,7 @@ def annual_command(
             scheduler=scheduler,
             progress=bar.simulated,
         )
-        extra = [a for x in thresholds for a in ("--threshold", f"{x:.10g}")]
+        extra = [a for x in thresholds or () for a in ("--threshold", f"{x:.10g}")]
         command = reproduce_line(
             options, trials=n_years, seed=result.seed, out=out_dir, extra=extra, command="annual"
         )

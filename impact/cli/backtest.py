@@ -9,7 +9,16 @@ from rich.table import Table
 
 from impact.analysis.backtest import backtest
 from impact.cli.finish import report_console
-from impact.cli.options import DEFAULT_SEED, JsonFlag, QuietFlag, WorkersFlag, parse_whole
+from impact.cli.options import (
+    DEFAULT_SEED,
+    MAX_TRIALS,
+    TRIALS_CEILING,
+    JsonFlag,
+    QuietFlag,
+    WorkersFlag,
+    parse_whole,
+)
+from impact.cli.outdir import out_folder
 from impact.reports.backtest_report import (
     ANALYST_HEADER,
     COMPANY_HEADER,
@@ -42,15 +51,21 @@ def backtest_command(
     seed: Annotated[
         str | None, typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="output folder")] = Path(
-        "reports/backtest"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/backtest)",
+        ),
+    ] = Path("reports/backtest"),
     workers: WorkersFlag = 1,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
     """Place published outage losses in the predicted loss: company figures, analysts' apart."""
-    n = parse_whole(trials, "trials", 1) or BACKTEST_TRIALS
+    n = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or BACKTEST_TRIALS
     root = parse_whole(seed, "seed", 0)
     result = backtest(case or None, n, DEFAULT_SEED if root is None else root, workers=workers)
     written = write_backtest_report(result, out)

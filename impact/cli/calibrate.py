@@ -158,8 +158,18 @@ def recovery_command(
         typer.Option(
             "--degrade-hours",
             metavar="HOURS",
-            help="with --with-latency: τq used to turn the fitted quality drop aq into q (model "
-            "v2; default the median of algorithm.degrade_hours' generic default)",
+            help="with --with-latency: τq used to turn the fitted quality drop aq and ramp L_D "
+            "into q and L (model v3; default the median of algorithm.degrade_hours' generic "
+            "default)",
+        ),
+    ] = None,
+    decay_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--decay-hours",
+            metavar="HOURS",
+            help="τe used to turn the fitted half-life he_D into he (model v3; default the "
+            "median of engagement.decay_hours' generic default)",
         ),
     ] = None,
     json_output: JsonFlag = False,
@@ -176,9 +186,13 @@ def recovery_command(
     """Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it."""
     data = read_series(series, metric, time_col=time_col)
     check_time_zones(data, {"--onset": onset, "--restored": restored})
-    fit = RecoveryFit(onset, restored, with_latency=with_latency, degrade_hours=degrade_hours).fit(
-        data.y
-    )
+    fit = RecoveryFit(
+        onset,
+        restored,
+        with_latency=with_latency,
+        degrade_hours=degrade_hours,
+        decay_hours=decay_hours,
+    ).fit(data.y)
     provenance = Provenance(command=command_line())
     out_dir = out if out is not None else Path("reports") / "calibrate-recovery"
     source = str(series)

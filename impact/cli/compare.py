@@ -9,9 +9,17 @@ from typing import Annotated
 import typer
 
 from impact.analysis.compare import check_same_trials
-from impact.cli.annual import SeedFlag, TrialsFlag, run_settings
+from impact.cli.annual import run_settings
 from impact.cli.finish import finish
-from impact.cli.options import JsonFlag, QuietFlag, ScenarioOptions, SchedulerFlag, WorkersFlag
+from impact.cli.options import (
+    DEFAULT_SEED,
+    JsonFlag,
+    QuietFlag,
+    ScenarioOptions,
+    SchedulerFlag,
+    WorkersFlag,
+)
+from impact.cli.outdir import out_folder
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
 from impact.reports.compare_report import compare_headline, write_compare_report
@@ -23,6 +31,23 @@ __all__ = ["SideFlags", "build_pair", "compare_command"]
 SetFlag = Annotated[
     list[str] | None,
     typer.Option("--set", metavar="KEY=SPEC", help="override a key in both A and B (repeatable)"),
+]
+TrialsFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--trials",
+        metavar="N",
+        help="paired trials: outages, or years with --annual (default: the scenarios' "
+        "[sampling] trials, else 100k; 1M works)",
+    ),
+]
+SeedFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--seed",
+        metavar="S",
+        help=f"root seed (default: A's [sampling] seed, else {DEFAULT_SEED})",
+    ),
 ]
 OverlayFlag = Annotated[
     list[Path] | None,
@@ -55,14 +80,23 @@ def build_pair(
     a_overlays: list[Path],
     b_overlays: list[Path],
 ) -> tuple[Scenario, Scenario]:
-    """A and B: each its scenario, then the shared overlays and --set, then its own."""
-    first = SideFlags(a, [*overlays, *a_overlays], [*sets, *a_sets]).build()
-    second = SideFlags(b or a, [*overlays, *b_overlays], [*sets, *b_sets]).build()
-    if b is None or b == a:
-        changes = ", ".join([*b_sets, *(p.name for p in b_overlays)])
-        if changes:
-            second = replace(second, title=f"{second.label} with {changes}")
-    return first, second
+    """A and B: each its scenario, then the shared overlays and --set, then its own.
+
+    A side that a flag changed is titled "<its scenario's title> with <the changes>" (not "…
+    (modified: …)"), so that the headline's "B (…)" holds no parentheses of ours.
+    """
+    sides = []
+    for name, side_overlays, side_sets in (
+        (a, [*overlays, *a_overlays], [*sets, *a_sets]),
+        (b or a, [*overlays, *b_overlays], [*sets, *b_sets]),
+    ):
+        scenario = SideFlags(name, side_overlays, side_sets).build()
+        changes = ", ".join([*side_sets, *(p.name for p in side_overlays)])
+        if changes and name != "-":  # (stdin is read once: its title stays as built)
+            plain = SideFlags(name, [], []).build().label
+            scenario = replace(scenario, title=f"{plain} with {changes}")
+        sides.append(scenario)
+    return sides[0], sides[1]
 
 
 def compare_command(
@@ -86,7 +120,12 @@ def compare_command(
     seed: SeedFlag = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/compare-A-B)"),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/compare-A-B)",
+        ),
     ] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,

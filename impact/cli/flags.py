@@ -26,6 +26,7 @@ PARAMETER_FLAGS = {
     "restored": "--restored",
     "end": "--end",
     "degrade_hours": "--degrade-hours",
+    "decay_hours": "--decay-hours",
     "with_latency": "--with-latency",
 }
 _NAME = re.compile(r"`([a-z_]+)`")

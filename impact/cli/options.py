@@ -14,6 +14,7 @@ from impact.exceptions import InputError
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.profile import load_profile
 from impact.inputs.scenario import (
+    DEFAULT_TRIALS,
     MAX_TRIALS,
     Scenario,
     apply_overlay,
@@ -22,6 +23,7 @@ from impact.inputs.scenario import (
 )
 from impact.inputs.specs import parse_number
 from impact.inputs.whatif import drop_stale_evidence, mark_modified, warn_fixed_zero_views
+from impact.rng import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -30,6 +32,7 @@ __all__ = [
     "KEPT_CEILING",
     "MAX_KEPT_TRIALS",
     "MAX_TRIALS",
+    "SEED_HELP",
     "TRIALS_CEILING",
     "JsonFlag",
     "QuietFlag",
@@ -41,8 +44,9 @@ __all__ = [
 ]
 
 DEFAULT_SCENARIO = "tiktok-us-2026"
-DEFAULT_SEED = 20260125  # the TikTok US outage began on 25 January 2026
-DEFAULT_TRIALS = 100_000
+# DEFAULT_SEED (impact.rng) and DEFAULT_TRIALS (impact.inputs.scenario) live below the CLI, so
+# that `impact.simulate` and friends fall back on the same seed and trials as the commands.
+SEED_HELP = f"root seed (default: the scenario's [sampling] seed, else {DEFAULT_SEED})"
 TRIALS_CEILING = (
     " per run: a billion trials already puts the standard error of the mean at 0.003% of the "
     "spread and takes hours, so more is taken for a typo"
@@ -114,7 +118,13 @@ class ScenarioOptions:
                     f"--evidence: {item!r}: write QUANTITY=SPEC, e.g. "
                     "--evidence 'activity_gap_at_restore=uniform(0.043, 0.065)'"
                 )
-            observed[key.strip().removeprefix("evidence.")] = spec.strip()
+            quantity = key.strip().removeprefix("evidence.")
+            if quantity in observed:  # as a TOML [evidence] table refuses a repeated key
+                raise InputError(
+                    f"--evidence: {quantity}: given twice ({observed[quantity]!r} and "
+                    f"{spec.strip()!r}); observe each quantity once"
+                )
+            observed[quantity] = spec.strip()
         if observed:
             scenario = scenario.with_evidence(observed, source="--evidence on the command line")
         return mark_modified(scenario, base, touched=[*named, *overrides])

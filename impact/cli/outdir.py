@@ -1,20 +1,48 @@
-"""The --out flag of every command that writes a folder: refuse an empty path or a file."""
+"""The --out flag of every command that writes a folder: refuse an empty path, a file, or a name
+the file system cannot hold."""
 
+import os
 from pathlib import Path
 
 import typer
 
-__all__ = ["out_folder"]
+__all__ = ["NAME_MAX", "out_folder"]
+
+NAME_MAX = 255  # bytes in one file or folder name on common file systems (ext4, APFS, NTFS)
+
+
+def _name_max(path: Path) -> int:
+    """The longest name the file system under `path` takes (its nearest existing folder)."""
+    folder = path.absolute()
+    while not os.path.isdir(folder) and folder != folder.parent:  # (no OSError on long names)
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # not POSIX, or the file system will not say
+        return NAME_MAX
 
 
 def out_folder(text: str) -> Path:
     """The folder `--out` names. Typer would turn '' into '.', the working folder, so an empty
-    value is refused here, on the raw text, as is a path to an existing file."""
+    value is refused here, on the raw text, as is a path to an existing file and a name longer
+    than the file system takes (which would fail only after the run)."""
     if isinstance(text, Path):  # a default that is already a path
         return text
     if not text.strip():
         raise typer.BadParameter("'': empty path; give a folder, e.g. --out reports/mine")
     path = Path(text).expanduser()
-    if path.exists() and not path.is_dir():
-        raise typer.BadParameter(f"{text!r}: is a file, not a folder; give a folder to write into")
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.parts), default=0)
+    if longest > (limit := _name_max(path)):
+        raise typer.BadParameter(
+            f"{text[:40]!r}…: a name of {longest} bytes; the file system takes at most {limit} "
+            "in one file or folder name"
+        )
+    try:
+        if path.exists() and not path.is_dir():
+            raise typer.BadParameter(
+                f"{text!r}: is a file, not a folder; give a folder to write into"
+            )
+    except OSError as exc:  # a path too long as a whole, say
+        reason = (exc.strerror or str(exc)).lower()
+        raise typer.BadParameter(f"{text[:40]!r}: cannot be a folder ({reason})") from None
     return path

@@ -7,9 +7,19 @@ from typing import Annotated
 import typer
 
 from impact.analysis.resilience import resilience_report_data
-from impact.cli.annual import SeedFlag, run_settings
+from impact.cli.annual import run_settings
 from impact.cli.finish import finish
-from impact.cli.options import JsonFlag, QuietFlag, SchedulerFlag, WorkersFlag, parse_whole
+from impact.cli.options import (
+    DEFAULT_SEED,
+    MAX_TRIALS,
+    TRIALS_CEILING,
+    JsonFlag,
+    QuietFlag,
+    SchedulerFlag,
+    WorkersFlag,
+    parse_whole,
+)
+from impact.cli.outdir import out_folder
 from impact.inputs.designs import load_design
 from impact.reports.provenance import Provenance
 from impact.reports.resilience_report import cfo_sentence, write_resilience_report
@@ -39,10 +49,22 @@ def resilience_command(
             "--trials", metavar="N", help=f"simulated futures (default {DEFAULT_FUTURES:,})"
         ),
     ] = None,
-    seed: SeedFlag = None,
+    seed: Annotated[
+        str | None,
+        typer.Option(
+            "--seed",
+            metavar="S",
+            help=f"root seed (default: the current design's [sampling] seed, else {DEFAULT_SEED})",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="DIR", help="output folder (default reports/resilience-A-B)"),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/resilience-A-B)",
+        ),
     ] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,
@@ -51,7 +73,7 @@ def resilience_command(
 ) -> None:
     """NPV, payback and break-even of moving from the current design to the candidate."""
     now, new = load_design(current, base), load_design(candidate, base)
-    n_futures = parse_whole(trials, "trials", 1) or DEFAULT_FUTURES
+    n_futures = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or DEFAULT_FUTURES
     _, root = run_settings(None, seed, (None, now.seed))
     result = simulate_resilience(now, new, n_futures, root, workers=workers, scheduler=scheduler)
     data = resilience_report_data(result, root)

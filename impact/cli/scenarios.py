@@ -5,9 +5,15 @@ from typing import Annotated
 
 import typer
 
-from impact.inputs.keys import KEYS
+from impact.datafiles import data_path
+from impact.exceptions import InputError
+from impact.inputs.designs import builtin_designs, load_design
+from impact.inputs.keys import COST_KEYS, KEYS
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_problems
+from impact.inputs.scenario_file import read_toml
+from impact.simulation.annual import frequency_of
 from impact.simulation.correlation import correlation_problems
+from impact.simulation.resilience import cost_of, horizon_of
 
 
 def scenarios_command() -> None:
@@ -21,10 +27,21 @@ def scenarios_command() -> None:
 
 
 def validate_command(
-    path: Annotated[Path, typer.Argument(help="scenario file (or built-in name) to check")],
+    path: Annotated[
+        Path, typer.Argument(help="scenario or design file (or built-in name) to check")
+    ],
     partial: Annotated[
         bool, typer.Option("--partial", help="check a partial file meant for --overlay")
     ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            metavar="NAME|PATH",
+            help="a design file (one with [cost]) is checked over this scenario (default: the "
+            "built-in scenario of its data/designs/<scenario>/ folder, else on its own)",
+        ),
+    ] = None,
 ) -> int:
     """Check a scenario file and print every problem in it (exit 2 if there is any).
 
@@ -33,6 +50,9 @@ def validate_command(
     """
     if str(path) == "-":  # as `--scenario -`: the TOML on standard input
         return _validate_stdin(partial)
+    design = _design_file(path)
+    if design is not None:
+        return _validate_design(design, base)
     problems = scenario_problems(path, partial=partial)
     if not problems and not partial:
         # A table that parses but is not a valid correlation matrix: simulate would repair it.
@@ -62,6 +82,59 @@ def _band_warnings(scenario: Scenario, where: str) -> None:
 
     for line in band_warnings(scenario):
         typer.echo(f"warning: {where}: {' '.join(line.split())}", err=True)
+
+
+def _design_file(path: Path) -> Path | None:
+    """The file of a resilience design (a scenario file with a [cost] table, or a built-in
+    design's name), or None for any other file."""
+    text = str(path)
+    designs = builtin_designs()
+    if text in designs and text not in builtin_scenarios():  # a built-in name wins, as in resolve
+        return designs[text]
+    if not path.is_file():
+        return None
+    try:
+        raw, _ = read_toml(path)
+    except InputError:
+        return None  # scenario_problems reports it
+    return path if isinstance(raw.get("cost"), dict) else None
+
+
+def _validate_design(path: Path, base: str | None) -> int:
+    """Check a design file: as a partial file over its base scenario (a built-in design's is
+    the scenario its folder names), or as a complete scenario; then its [frequency] and [cost]
+    as `impact resilience` reads them."""
+    folder = path.resolve().parent
+    if base is None and folder.parent == data_path("designs").resolve():
+        base = folder.name if folder.name in builtin_scenarios() else None
+    problems = scenario_problems(path, partial=base is not None)
+    if not problems and base is None:
+        problems = [f"{path}: {p}" for p in correlation_problems(load_scenario(path))]
+    if not problems:
+        try:
+            design = load_design(path, base)
+            frequency_of(design)
+            for key in COST_KEYS:
+                cost_of(design, key)
+            horizon_of(design)
+        except InputError as exc:
+            problems = [f"{path}: {exc}"]
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {' '.join(problem.split())}", err=True)
+        if base is None and any("missing; every scenario must give it" in p for p in problems):
+            typer.echo(
+                f"a design that changes a scenario is checked over it: impact validate {path} "
+                "--base SCENARIO",
+                err=True,
+            )
+        typer.echo(f"{len(problems)} problem(s) in {path}", err=True)
+        return 2
+    over = f" over {base}" if base is not None else ""
+    typer.echo(
+        f"{path}: ok (a resilience design{over}: [frequency] and [cost] as resilience reads them)"
+    )
+    return 0
 
 
 def _validate_stdin(partial: bool) -> int:

@@ -12,6 +12,7 @@ from impact.cli.options import (
     DEFAULT_SEED,
     KEPT_CEILING,
     MAX_KEPT_TRIALS,
+    SEED_HELP,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
@@ -48,7 +49,7 @@ def sensitivity_command(
     ] = None,
     seed: Annotated[
         str | None,
-        typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})"),
+        typer.Option("--seed", metavar="S", help=SEED_HELP),
     ] = None,
     out: Annotated[
         Path | None,

@@ -15,6 +15,7 @@ from impact.cli.options import (
     KEPT_CEILING,
     MAX_KEPT_TRIALS,
     MAX_TRIALS,
+    SEED_HELP,
     TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
@@ -30,7 +31,7 @@ from impact.cli.reproduce import reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
-from impact.reports.headline import evidence_line, headline, readings_line
+from impact.reports.headline import evidence_line, readings_line, scenario_headline
 from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
 from impact.simulation import cluster
@@ -41,12 +42,14 @@ from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 def simulate_command(
     options: ScenarioOptions,
     trials: Annotated[
-        str | None, typer.Option("--trials", metavar="N", help="trials (default 100k; 1M works)")
-    ] = None,
-    seed: Annotated[
         str | None,
-        typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})"),
+        typer.Option(
+            "--trials",
+            metavar="N",
+            help="trials (default: the scenario's [sampling] trials, else 100k; 1M works)",
+        ),
     ] = None,
+    seed: Annotated[str | None, typer.Option("--seed", metavar="S", help=SEED_HELP)] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -155,7 +158,7 @@ def simulate_command(
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
     if console is None:
         return
-    console.print(headline(scenario.label, result.summary), style="bold", markup=False)
+    console.print(scenario_headline(scenario, result.summary), style="bold", markup=False)
     if result.conditioned is not None:
         line = evidence_line(result.summary, result.prior_summary, result.ess, result.n_trials)
         console.print(line, markup=False)

@@ -29,17 +29,17 @@ its horizon is optional (R·S·D does not depend on it).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
+from impact.inputs.datafile import MAX_SCENARIO_BYTES, read_text_file
 from impact.inputs.expect import parse_published
 from impact.inputs.keys import key_info
 from impact.inputs.scenario import Scenario, load_scenario
-from impact.inputs.scenario_file import builtin_scenarios
+from impact.inputs.scenario_file import builtin_scenarios, parse_toml
 from impact.inputs.scenario_parse import check_name
 
 __all__ = ["BASIS_OF_KIND", "CASE_KEYS", "KINDS", "BacktestCase", "builtin_cases", "load_case"]
@@ -121,12 +121,8 @@ def _overrides(raw: dict[str, Any], path: Path) -> dict[str, Any]:
 
 def load_case(path: Path) -> BacktestCase:
     """Read and check one case file; InputError (one line, naming file and key) if malformed."""
-    try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(path, f"not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot be read: {exc.strerror}") from None
+    text = read_text_file(path, "backtest case file", MAX_SCENARIO_BYTES, flag="--case")
+    raw: dict[str, Any] = parse_toml(text, path.name)
     for extra in sorted(set(raw) - CASE_KEYS):
         raise _fail(path, f"{extra}: unknown key; one of {', '.join(sorted(CASE_KEYS))}")
     name = raw.get("name")

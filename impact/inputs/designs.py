@@ -9,13 +9,13 @@ partial one applied over that scenario.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario, apply_overlay, builtin_scenarios, load_scenario
+from impact.inputs.scenario_file import read_toml
 
 __all__ = ["builtin_designs", "load_design"]
 
@@ -29,7 +29,9 @@ def load_design(name_or_path: str | Path, base: str | Path | None = None) -> Sce
     """A design by built-in name or path; `base` applies the file over that scenario."""
     designs = builtin_designs()
     text = str(name_or_path)
-    if text in designs and not Path(text).exists():
+    # As for scenarios (`resolve`): a built-in name wins over a file or folder of that name
+    # here; give a path (./single-site) for the file.
+    if text in designs:
         path = designs[text]
         base = base or path.parent.name
     else:
@@ -44,10 +46,7 @@ def load_design(name_or_path: str | Path, base: str | Path | None = None) -> Sce
     if str(base) not in builtin_scenarios() and not Path(base).is_file():
         raise InputError(f"base: {str(base)!r}: no built-in scenario or file of that name")
     scenario = apply_overlay(load_scenario(base), path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:  # apply_overlay has read it already
-        raise InputError(f"{path}: {exc}") from None
+    raw, _ = read_toml(path)  # apply_overlay has read (and checked) it already
     name = str(raw["name"]) if isinstance(raw.get("name"), str) else path.stem
     return replace(
         scenario,

@@ -80,8 +80,17 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
         raise InputError(f"{path}: cannot read the revenue profile ({exc})") from None
     lines = [(i + 1, line) for i, line in enumerate(text.splitlines())]
     kept = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
-    parsed = csv.reader([line for _, line in kept])
-    return [(n, [cell.strip() for cell in row]) for (n, _), row in zip(kept, parsed, strict=True)]
+    rows = []
+    for n, line in kept:  # one row a line: a quote left open must not swallow the lines after it
+        try:
+            cells = next(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            raise InputError(
+                f"{path}: line {n}: {line.strip()[:40]!r}: not a CSV row ({exc}); close the "
+                "quote or remove it"
+            ) from None
+        rows.append((n, [cell.strip() for cell in cells]))
+    return rows
 
 
 def _number(cell: str) -> float | None:

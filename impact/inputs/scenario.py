@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,8 +25,15 @@ from impact.inputs.facts import Fact
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
 from impact.inputs.profile import FLAT, Profile, load_profile
-from impact.inputs.scenario_file import builtin_scenarios, comments, read_toml, resolve
+from impact.inputs.scenario_file import (
+    builtin_scenarios,
+    comments,
+    parse_toml,
+    read_toml,
+    resolve,
+)
 from impact.inputs.scenario_parse import (
+    DEFAULT_TRIALS,
     MAX_TRIALS,
     check_name,
     defaults,
@@ -43,6 +49,7 @@ PROFILE = "revenue.profile"
 
 __all__ = [
     "DEFAULT_TIERS",
+    "DEFAULT_TRIALS",
     "MAX_TRIALS",
     "Scenario",
     "Tier",
@@ -90,6 +97,17 @@ class Scenario:
         """The human name used in headlines."""
         return self.title or self.name
 
+    def is_zero(self, key: str) -> bool:
+        """Whether `key` is fixed at 0, which switches its part of the model off (a platform
+        that gives no `creators.count` counts no creators)."""
+        dist = self.distributions[key_info(key).key]
+        return bool(dist.is_fixed and dist.mean() == 0)
+
+    @property
+    def counts_creators(self) -> bool:
+        """Whether creators are modelled: `creators.count` or their earnings are not fixed at 0."""
+        return not (self.is_zero("creators.count") and self.is_zero("creators.earnings_per_hour"))
+
     @property
     def uncertain_keys(self) -> tuple[str, ...]:
         """Keys whose distribution is not a single point, in model order."""
@@ -100,8 +118,10 @@ class Scenario:
     ) -> Scenario:
         """A copy with some keys replaced by new specs (keys dotted or with underscores).
 
-        Relative `empirical(...)` paths are read from the current folder. Raises InputError
-        naming the key and spec when one is unknown or invalid.
+        The keys are added to `modified`, so a result of the copy never passes itself off as
+        the scenario's own (`print(result)` names them). Relative `empirical(...)` paths are
+        read from the current folder. Raises InputError naming the key and spec when one is
+        unknown or invalid.
         """
         if PROFILE in overrides or "revenue_profile" in overrides:
             rest = {k: v for k, v in overrides.items() if k not in (PROFILE, "revenue_profile")}
@@ -126,6 +146,7 @@ class Scenario:
             for pair, r in self.correlations.items()
             if not any(dists[key].is_fixed for key in pair if key in dists)
         }
+        changed = [key_info(name).key for name in overrides]
         return replace(
             self,
             specs=specs,
@@ -133,17 +154,20 @@ class Scenario:
             sources=sources,
             given_keys=given,
             correlations=correlations,
+            modified=tuple(dict.fromkeys([*self.modified, *changed])),
         )
 
     def with_evidence(
         self, evidence: Mapping[str, str | float | int], *, source: str = "given by the caller"
     ) -> Scenario:
         """A copy conditioned on more observations (quantity -> spec); one given for a
-        quantity the scenario already observes replaces it. InputError names a bad one."""
+        quantity the scenario already observes replaces it. InputError names a bad one. The
+        copy counts `evidence` among what was `modified`."""
         added = [parse_evidence_item(name, spec, source) for name, spec in evidence.items()]
         names = {e.quantity for e in added}
         kept = tuple(e for e in self.evidence if e.quantity not in names)
-        return replace(self, evidence=(*kept, *added))
+        modified = tuple(dict.fromkeys([*self.modified, "evidence"])) if added else self.modified
+        return replace(self, evidence=(*kept, *added), modified=modified)
 
     @property
     def attribution(self) -> Attribution | None:
@@ -270,10 +294,7 @@ def scenario_from_toml(text: str, *, where: str = "<text>") -> Scenario:
     """
     if len(text.encode("utf-8", "replace")) > MAX_SCENARIO_BYTES:
         raise InputError(f"{where}: larger than {MAX_SCENARIO_BYTES >> 20} MiB; not a scenario")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{where}: not valid TOML: {exc}") from None
+    raw = parse_toml(text, where)
     bag = Collector(where)
     parsed = parse_scenario(raw, _LazyComments(text), bag, base_dir=Path.cwd(), partial=False)
     return _build(parsed, bag, name="stdin", path=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,7 +14,15 @@ from impact.exceptions import InputError
 from impact.inputs.datafile import MAX_SCENARIO_BYTES, read_text_file
 from impact.inputs.problems import suggest
 
-__all__ = ["builtin_scenarios", "comments", "read_toml", "resolve"]
+__all__ = ["builtin_scenarios", "comments", "parse_toml", "read_toml", "resolve"]
+
+# A value a newcomer writes bare where TOML wants a string: a number with a k/M/B suffix
+# (4.57k, 12M) or a distribution (uniform(1, 2)).
+_BARE_SPEC = re.compile(
+    r"[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*[kKmMbB]|[A-Za-z_]\w*\s*\(.*\)"
+)
+_ASSIGNMENT = re.compile(r"""\s*[A-Za-z0-9_."' -]+?\s*=\s*(?P<value>[^"'\[{#\s][^#]*?)\s*(#.*)?""")
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -21,19 +31,24 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def resolve(name_or_path: str | Path, flag: str = "scenario") -> Path:
-    """The file of a built-in scenario name or a path; InputError when there is none."""
-    path = Path(name_or_path).expanduser()
-    if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
-        if path.is_dir():
-            raise InputError(
-                f"{flag}: {str(name_or_path)!r}: is a folder; give the path of a scenario file"
-            )
-        if not path.is_file():
-            raise InputError(f"{flag}: {str(name_or_path)!r}: file not found")
-        return path
+    """The file of a built-in scenario name or a path; InputError when there is none.
+
+    A built-in name wins over a file or folder of the same name in the current folder, unless
+    the argument is clearly a path: it has a path separator or the `.toml` suffix
+    (`./tiktok-us-2026`, `tiktok-us-2026.toml`).
+    """
+    text = str(name_or_path)
+    path = Path(text).expanduser()
     builtins = builtin_scenarios()
-    if str(name_or_path) in builtins:
-        return builtins[str(name_or_path)]
+    is_path = path.suffix == ".toml" or "/" in text or os.sep in text or text.startswith("~")
+    if not is_path and text in builtins:
+        return builtins[text]
+    if is_path or path.exists():
+        if path.is_dir():
+            raise InputError(f"{flag}: {text!r}: is a folder; give the path of a scenario file")
+        if not path.is_file():
+            raise InputError(f"{flag}: {text!r}: file not found")
+        return path
     raise InputError(
         f"{flag}: {str(name_or_path)!r}: no built-in scenario or file of that name"
         f"{suggest(str(name_or_path), builtins)} (built-in: {', '.join(builtins)})"
@@ -44,10 +59,43 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed TOML of a scenario file and its text; files over the size limit are refused
     before they are parsed."""
     text = read_text_file(path, "scenario file", MAX_SCENARIO_BYTES)
+    return parse_toml(text, str(path)), text
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    """The parsed TOML of `text` (a file named `where`), or one InputError naming it.
+
+    A bare spec where TOML wants a string (`hourly_loss = 4.57k`) gets the fix in the message;
+    nesting deep enough to exhaust Python's recursion is refused like any other bad file.
+
+    >>> try:
+    ...     parse_toml('[revenue]\\nhourly_loss = 4.57k\\n', "my.toml")
+    ... except InputError as exc:
+    ...     print(str(exc).rpartition("; ")[2])
+    write "4.57k" in quotes: specs are strings
+    """
     try:
-        return tomllib.loads(text), text
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+        raise InputError(f"{where}: not valid TOML: {exc}{_quote_hint(text, str(exc))}") from None
+    except RecursionError:
+        raise InputError(
+            f"{where}: not valid TOML: arrays or tables nested too deeply to read; a scenario "
+            "file needs a few levels at most"
+        ) from None
+
+
+def _quote_hint(text: str, message: str) -> str:
+    """'; write "4.57k" in quotes: specs are strings' when the line the parser stopped on
+    gives a bare spec, else ''."""
+    at = _AT_LINE.search(message)
+    lines = text.splitlines()
+    if at is None or not 1 <= int(at.group(1)) <= len(lines):
+        return ""
+    line = _ASSIGNMENT.fullmatch(lines[int(at.group(1)) - 1])
+    if line is None or not _BARE_SPEC.fullmatch(line.group("value")):
+        return ""
+    return f'; write "{line.group("value")}" in quotes: specs are strings'
 
 
 def comments(text: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from impact.inputs.specs import parse_spec
 from impact.inputs.tiers import DEFAULT_TIERS, parse_tiers
 
 __all__ = [
+    "DEFAULT_TRIALS",
     "MAX_TRIALS",
     "NAME_PATTERN",
     "SECTIONS",
@@ -50,6 +51,8 @@ SAMPLING_KEYS = {"trials", "seed", "method"}
 # mean at 0.003% of the spread, far below what any input is known to, and takes hours; more is
 # a typo (1e20 would run for millennia), so it is refused rather than started.
 MAX_TRIALS = 1_000_000_000
+# The trials of a run whose scenario gives none in [sampling], in the CLI and in Python alike.
+DEFAULT_TRIALS = 100_000
 # A scenario's name becomes a folder name (reports/<name>), so it is a safe slug: it can never
 # climb out of --out, hide as a dot file or be empty.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", re.ASCII)

@@ -23,28 +23,15 @@ class Tier:
     source: str = ""
 
 
-_LINKTREE = (
-    "derived: {} of 207M creators across platforms (Linktree 2022) [3p] "
-    "https://musically.com/2022/04/21/linktree-report-tries-to-quantify-creator-economy/"
-)
-_EARNINGS = "assumption: earnings concentrate in the upper tiers (Goldman Sachs 2023: about 4% of "
-# The tiers a scenario without [[creators.tiers]] gets (data/FACTS.md): Linktree's follower bands
-# for the creator shares; the earnings shares are the same assumption as tiktok-us-2026's.
-DEFAULT_TIERS: tuple[Tier, ...] = tuple(
+# A scenario without [[creators.tiers]] gets one tier of every creator: follower tiers differ by
+# platform (tiktok-us-2026 gives its own five), so none are assumed for a platform that gives none.
+DEFAULT_TIERS: tuple[Tier, ...] = (
     Tier(
-        name,
-        creator_share,
-        earnings_share,
-        f"creator_share: {_LINKTREE.format(band)}; earnings_share: {_EARNINGS}"
-        "creators are professionals earning > $100K/yr) [3p]",
-    )
-    for name, creator_share, earnings_share, band in (
-        ("starter (0-1K followers)", 0.111, 0.01, "23M"),
-        ("nano (1K-10K followers)", 0.671, 0.06, "139M"),
-        ("micro (10K-100K followers)", 0.198, 0.23, "41M"),
-        ("macro (100K-1M followers)", 0.010, 0.30, "2M"),
-        ("mega (1M+ followers)", 0.010, 0.40, "2M"),
-    )
+        "all creators",
+        1.0,
+        1.0,
+        "default: one tier of every creator (give [[creators.tiers]] to split them by size)",
+    ),
 )
 
 

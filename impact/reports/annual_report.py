@@ -11,7 +11,7 @@ from pathlib import Path
 from impact.analysis.annual_tables import AnnualReportData, annual_report_data
 from impact.model.outputs import TOTAL
 from impact.reports.files import Writer, write_files
-from impact.reports.format import format_count, format_usd, format_value
+from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import evidence_not_applied
 from impact.reports.markdown import table
 from impact.reports.provenance import Provenance
@@ -19,7 +19,7 @@ from impact.reports.risk_charts import bar_chart, exceedance_chart
 from impact.reports.tables import stat, write_csv
 from impact.simulation.annual import ANNUAL_STATISTICS, AnnualResult
 
-__all__ = ["render_annual", "write_annual_report"]
+__all__ = ["how_often", "render_annual", "write_annual_report"]
 
 LABELS = {
     "outages": "Outages in the year",
@@ -33,6 +33,22 @@ LABELS = {
 }
 
 
+def how_often(p: float) -> str:
+    """A probability as people say it of years: '1 year in 40', '7 years in 10', 'every year'.
+
+    >>> how_often(0.025), how_often(0.4), how_often(0.97), how_often(1.0), how_often(0.0)
+    ('1 year in 40', '4 years in 10', 'nearly every year', 'every year', 'none simulated')
+    """
+    if p <= 0:
+        return "none simulated"
+    if p >= 1:
+        return "every year"
+    if p < 0.35:  # "1 year in N" reads well while N is 3 or more
+        return f"1 year in {1 / p:,.0f}"
+    tenths = round(p * 10)
+    return "nearly every year" if tenths >= 10 else f"{tenths} years in 10"
+
+
 def _s(data: AnnualReportData, metric: str, column: str) -> float:
     return stat(data.summary, metric, column)
 
@@ -44,7 +60,7 @@ def headline(data: AnnualReportData) -> str:
     p99 = format_usd(_s(data, TOTAL, "p99"))
     cvar99 = format_usd(_s(data, TOTAL, "cvar99"))
     return (
-        f"> **Outages like {r.scenario.label} cost an expected {mean} a year. "
+        f"> **{r.scenario.label}: outages like this cost an expected {mean} a year. "
         f"{r.p_any_outage:.1%} of years have at least one; 1 year in 100 loses more than {p99} "
         f"(the worst 1% average {cvar99}).**\n>\n"
         f"> {r.n_years:,} simulated years; outages per year drawn from `{r.frequency_spec}`."
@@ -88,20 +104,21 @@ def _risk(data: AnnualReportData) -> str:
             else f"annual loss above {format_usd(float(r['threshold_usd']))}"
         )
         p, se = float(r["probability"]), float(r["se"])
-        odds = f"1 year in {1 / p:,.0f}" if p > 0 else "none simulated"
+        odds = how_often(p)
         rows.append([what, f"{p:.2%}", f"{se:.2%}", odds])
     return (
         "## How likely\n\n"
         + table(["event", "probability", "standard error", "about"], rows, "lrrr")
         + "\n\nCounted over the simulated years; the standard error is the binomial one, "
-        "√(p(1 − p)/years). Change the amounts with `--threshold` (repeatable). Also in "
+        "√(p(1 − p)/years). Unless `--threshold` (repeatable) gives them, the amounts are one "
+        "outage's median, p90 and p99 total loss, rounded down to 1-2-5 steps. Also in "
         "`risk.csv`.\n\n![Outages per year](outages_per_year.png)"
     )
 
 
 def _people(data: AnnualReportData) -> str:
     rows = [
-        [LABELS[str(m)], *(format_count(float(r[c])) for c in ("mean", "p50", "p90", "p99"))]
+        [LABELS[str(m)], *(format_people(float(r[c])) for c in ("mean", "p50", "p90", "p99"))]
         for m, r in data.per_year.iterrows()
     ]
     return "## Users and creators lost per year\n\n" + table(

@@ -160,18 +160,28 @@ def recovery_toml(fit: RecoveryFit, source: str, metric: str) -> str:
     ]
     half = fit.specs_.get("engagement.recovery_half_life_hours")
     ae_lo, ae_hi = fit.intervals_["drop_at_restore"]
+    hours = number((fit.restored_ - fit.onset_) / HOUR, 4)
+    tau_e = number(fit.decay_hours_, 4)
     lines += ["[engagement]"]
     if half:
         lo, hi = fit.intervals_["half_life_hours"]
+        he_lo, he_hi = fit.half_life_interval()
         lines += [
             _comment(
                 f"source: half-life of the engagement gap fitted to {origin}: "
                 f"{number(fit.half_life_hours_, 3)} h, {pct} interval {number(lo, 3)}–"
-                f"{number(hi, 3)} h (profile likelihood with AR errors); this lognormal has the "
+                f"{number(hi, 3)} h (profile likelihood with AR errors). That is he_D; model "
+                f"v3 has he_D = he·(1 − e^(−D/τe)), so with D = {hours} h and τe = {tau_e} h, "
+                f"he lies in {number(he_lo, 3)}–{number(he_hi, 3)} h; this lognormal has that "
                 "interval's ends as its 5th and 95th percentiles; written by "
                 "`impact calibrate recovery`"
             ),
             f"recovery_half_life_hours = {_toml_string(half)}",
+            _comment(
+                "source: the τe used to read he off he_D (the series shows only their product; "
+                "the generic default's median unless --decay-hours); keep the two together"
+            ),
+            f"decay_hours = {_toml_string(fit.specs_['engagement.decay_hours'])}",
         ]
     severity = fit.severity_
     lines += [
@@ -182,13 +192,12 @@ def recovery_toml(fit: RecoveryFit, source: str, metric: str) -> str:
         ),
     ]
     if severity == severity and severity > 0:  # not NaN
+        implied = min(fit.drop_at_restore_ / (severity * fit.half_life_scale_), 1.0)
         lines.append(
             _comment(
-                f"This outage removed S = {number(severity, 3)} of {metric}; if it lasted much "
-                f"longer than engagement.decay_hours, d ≈ ae/S = "
-                f"{number(min(fit.drop_at_restore_ / severity, 1.0), 3)} "
-                "(uncomment to use): "
-                f'max_drop = "{number(min(fit.drop_at_restore_ / severity, 1.0), 3)}"'
+                f"This outage removed S = {number(severity, 3)} of {metric}; with D = {hours} h "
+                f"and τe = {tau_e} h, d = ae/(S·(1 − e^(−D/τe))) = {number(implied, 3)} "
+                f'(uncomment to use): max_drop = "{number(implied, 3)}"'
             )
         )
     if fit.with_latency:
@@ -207,30 +216,39 @@ def recovery_toml(fit: RecoveryFit, source: str, metric: str) -> str:
             if spec and key == "algorithm.quality_loss":
                 q_lo, q_hi = fit.quality_loss_interval() or (lo, hi)
                 tau = number(fit.degrade_hours_, 4)
-                hours = number((fit.restored_ - fit.onset_) / HOUR, 4)
                 lines += [
                     _comment(
-                        f"source: the quality drop at restoration aq, {text}; model v2 has "
+                        f"source: the quality drop at restoration aq, {text}; the model has "
                         f"aq = S·q·(1 − e^(−D/τq)), so with S = {number(fit.severity_, 3)} "
                         f"(measured), D = {hours} h "
                         f"and τq = {tau} h, q lies in {number(q_lo, 3)}–{number(q_hi, 3)}; this "
                         "spec has that interval"
                     ),
                     f"quality_loss = {_toml_string(spec)}",
-                    _comment(
-                        "source: the τq used to read q off aq (the series shows only their "
-                        "product); keep the two together, or the overlay no longer reproduces "
-                        "the fitted drop (the generic default's median unless --degrade-hours)"
-                    ),
-                    f"degrade_hours = {_toml_string(fit.specs_['algorithm.degrade_hours'])}",
                 ]
             elif spec:
+                l_lo, l_hi = fit.latency_interval() or (lo, hi)
+                tau = number(fit.degrade_hours_, 4)
                 lines += [
-                    _comment(f"source: {text}; this spec has the same interval"),
+                    _comment(
+                        f"source: the latency ramp after this outage, L_D, {text}; model v3 has "
+                        f"L_D = L·(1 − e^(−D/τq)), so with D = {hours} h and τq = {tau} h, L "
+                        f"lies in {number(l_lo, 3)}–{number(l_hi, 3)} h; this spec has that "
+                        "interval"
+                    ),
                     f"{key.split('.')[1]} = {_toml_string(spec)}",
                 ]
             else:
                 lines += [_comment(f"{text}: too uncertain to write as a spec")]
+        if "algorithm.degrade_hours" in fit.specs_:
+            lines += [
+                _comment(
+                    "source: the τq used to read q and L off aq and L_D (the series shows only "
+                    "their products); keep them together, or the overlay no longer reproduces "
+                    "the fitted gap (the generic default's median unless --degrade-hours)"
+                ),
+                f"degrade_hours = {_toml_string(fit.specs_['algorithm.degrade_hours'])}",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -248,8 +266,8 @@ def recovery_report(fit: RecoveryFit, source: str, metric: str, provenance: Prov
         rows.append([str(name), f"{number(row['estimate'], 3)}{unit}", interval, str(row["note"])])
     noise = fit.noise_
     ar = ", ".join(number(c, 3) for c in noise.ar) or "none"
-    model = "ae·2^(−u/he)" + (
-        " with the latency ramp q·max(0, 1 − u/L)" if fit.with_latency else ""
+    model = "ae·2^(−u/he_D)" + (
+        " with the latency ramp aq·max(0, 1 − u/L_D)" if fit.with_latency else ""
     )
     specs = "\n".join(f'- `{key} = "{spec}"`' for key, spec in fit.specs_.items())
     return "\n".join(

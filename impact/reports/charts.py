@@ -13,14 +13,15 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
+from matplotlib.axis import Axis
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.format import format_usd
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 from impact.reports.tables import stat
 
-__all__ = ["CHARTS", "Chart"]
+__all__ = ["CHARTS", "Chart", "usd_log_axis"]
 
 Chart = Callable[[ReportData, Path], None]
 MIN_TAIL_TRIALS = 10
@@ -37,6 +38,23 @@ def _usd_minor(x: float, _: object) -> str:
 
 
 USD_MINOR = FuncFormatter(_usd_minor)
+NO_LABELS = NullFormatter()
+
+
+def usd_log_axis(axis: Axis, low: float, high: float) -> None:
+    """Dollar labels on a log axis from `low` to `high` that never run into each other: at
+    1, 2 and 5 × 10^k over up to two decades; over more, at powers of ten only (every other
+    one past six decades), the 2s and 5s left as unlabelled minor ticks."""
+    decades = math.log10(high / low) if low > 0 and high > low else 0.0
+    axis.set_major_formatter(USD)
+    if decades <= 2:
+        axis.set_minor_formatter(USD_MINOR)
+        return
+    axis.set_major_locator(LogLocator(base=100.0 if decades > 6 else 10.0))
+    axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+    axis.set_minor_formatter(NO_LABELS)
+
+
 PERCENT = FuncFormatter(lambda x, _: f"{x:g}%")
 
 
@@ -180,7 +198,7 @@ def creator_tiers(data: ReportData, path: Path) -> None:
     """Creator earnings lost by tier: the tier's total, and per creator (log scale)."""
     tiers = data.tiers.iloc[::-1]
     y = np.arange(len(tiers))
-    fig = figure(10.0, 4.6)
+    fig = figure(10.0, 1.6 + 0.6 * max(len(tiers), 2))  # 4.6 inches for five tiers
     if not float(tiers["loss_per_creator_p95_usd"].max()) > 0:
         # Nothing to draw on a log scale: the scenario counts no creator earnings.
         fig.text(
@@ -206,12 +224,14 @@ def creator_tiers(data: ReportData, path: Path) -> None:
     low = float(tiers["loss_per_creator_p50_usd"][tiers["loss_per_creator_p50_usd"] > 0].min())
     right.set_xlim(low / 3, high * 30)
     right.set_title("Earnings lost per creator (log scale)", fontsize=10)
+    left.xaxis.set_major_formatter(USD)
+    usd_log_axis(right.xaxis, low / 3, high * 30)
     for ax in (left, right):
-        ax.xaxis.set_major_formatter(USD)
-        ax.xaxis.set_minor_formatter(USD_MINOR)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("US dollars")
     left.set_yticks(y, list(tiers["tier"]))
+    if len(tiers) == 1:  # one tier ("all creators"): a bar, not a block filling the axes
+        left.set_ylim(-1.0, 1.0)
     right.legend(loc="upper right")
     fig.suptitle("Creator earnings lost, by tier (median, with 95th percentile)", weight="bold")
     footnote(

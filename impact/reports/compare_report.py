@@ -44,7 +44,8 @@ def compare_headline(data: CompareReportData) -> str:
     what = "a year's" if r.mode == "year" else "an outage's"
     return (
         f"> **B ({r.b.label}) changes {what} total revenue loss by {_v(mean, unit)} on average "
-        f"against A ({r.a.label}) (paired standard error {format_value(se, unit)}); B loses "
+        f"against A ({r.a.label}), with a paired standard error of {format_value(se, unit)}; "
+        "B loses "
         f"less in {below:.1%} of {'years' if r.mode == 'year' else 'trials'}.**\n>\n"
         f"> Common random numbers cut the variance of the difference "
         f"{reduction_text(vr)} against independent runs of the same size (measured in this "

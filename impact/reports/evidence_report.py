@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from impact.analysis.evidence import EvidenceTables
-from impact.reports.format import format_count, format_usd, format_value
+from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.md import table
 from impact.reports.observables import format_observable
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
@@ -19,7 +19,8 @@ MOST_MOVED = 8
 
 
 def _headline_value(metric: str, value: float) -> str:
-    return format_usd(value) if metric.endswith("_usd") else format_count(value)
+    """The headline's figures: dollars, or people (users and creators lost), whole."""
+    return format_usd(value) if metric.endswith("_usd") else format_people(value)
 
 
 def evidence_section(tables: EvidenceTables | None) -> str:
@@ -145,8 +146,8 @@ def readings_section(tables: EvidenceTables) -> str:
             f"`{r['share']}`",
             format_usd(float(r["total_p50"])),
             f"{format_usd(float(r['total_p05']))}–{format_usd(float(r['total_p95']))}",
-            format_count(float(r.get("users_lost_p50", 0.0))),
-            format_count(float(r.get("creators_lost_p50", 0.0))),
+            format_people(float(r.get("users_lost_p50", 0.0))),
+            format_people(float(r.get("creators_lost_p50", 0.0))),
             f"{float(r['ess']):,.0f}",
         ]
         for _, r in tables.readings.iterrows()
@@ -211,7 +212,8 @@ def _draw(tables: EvidenceTables, path: Path) -> None:
     ax.plot(scaled("posterior_p50"), y - 0.15, "o", color=ORANGE, label="median")
     ax.set_yticks(y, list(top["key"]))
     ax.set_xlabel("position within the assumptions' 90% interval (0 = its p05, 1 = its p95)")
-    ax.set_title("Inputs the evidence moved most")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("Inputs the evidence moved most", weight="bold")
+    # Above the rows, outside the axes: inside, the legend covered the lowest row.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8)
     footnote(fig, f"Effective sample size {tables.ess:,.0f} of {tables.trials:,} trials.")
     save(fig, path)

@@ -78,9 +78,12 @@ def write_files(
     if not str(out_dir).strip():
         raise InputError("`out_dir`: '': empty path; give a folder, e.g. reports/mine")
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"`out_dir`: {str(out_dir)!r}: exists and is not a folder")
-    created = not out_dir.exists()
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError(f"`out_dir`: {str(out_dir)!r}: exists and is not a folder")
+        created = not out_dir.exists()
+    except OSError as exc:  # a name too long for the file system, say
+        raise _cannot(out_dir, exc) from None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".impact-tmp-", dir=out_dir))

@@ -44,6 +44,12 @@ class SamplesFormat(StrEnum):
 
 
 SAMPLE_FILES = tuple(f"samples.{fmt.value}" for fmt in SamplesFormat)
+# Files only some runs write (tiers without creators, evidence, a revenue profile): one that an
+# earlier run left in the folder goes when this run does not write it, so the folder holds one run.
+SOMETIMES = (
+    "tiers.csv", "creator_tiers.png", "activity_path.png", "evidence_inputs.csv", EVIDENCE_CHART,
+    ONSET_CSV, ONSET_CHART,
+)  # fmt: skip
 
 
 def check_samples_format(fmt: SamplesFormat | str | None) -> None:
@@ -98,7 +104,7 @@ def report_writers(
         "summary.csv": partial(write_summary_csv, data.summary),
         "precision.csv": partial(write_csv, data.precision),
         "breakdown.csv": partial(write_csv, data.breakdown),
-        "tiers.csv": partial(write_csv, data.tiers),
+        **({"tiers.csv": partial(write_csv, data.tiers)} if not data.tiers.empty else {}),
         "assumptions.csv": partial(write_csv, data.assumptions),
         "observables.csv": partial(write_csv, observables_table(data.result)),
     }
@@ -186,4 +192,4 @@ def write_report(
     writers = report_writers(report_data(result), provenance, out_dir, samples_format)
     if progress is not None:
         writers = _counting(writers, progress)
-    return write_files(out_dir, writers, remove=SAMPLE_FILES)
+    return write_files(out_dir, writers, remove=(*SAMPLE_FILES, *SOMETIMES))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_count", "format_hours", "format_usd", "format_value"]
+__all__ = [
+    "PEOPLE_UNITS",
+    "format_count",
+    "format_hours",
+    "format_people",
+    "format_usd",
+    "format_value",
+]
+
+PEOPLE_UNITS = frozenset({"users", "creators"})  # counted in whole people
 
 
 def _scaled(value: float, digits: int = 3) -> tuple[float, str]:
@@ -56,6 +65,17 @@ def format_count(value: float, digits: int = 3) -> str:
     return _sig(value, digits)
 
 
+def format_people(value: float, digits: int = 3) -> str:
+    """A number of people, whole: '19', '35,400', '1.23 million' (never '19.5 creators').
+
+    >>> format_people(19.5), format_people(0.4), format_people(35_412)
+    ('20', '0', '35,400')
+    """
+    if math.isfinite(value) and abs(value) < 1000:
+        return f"{round(value):,}"
+    return format_count(value, digits)
+
+
 def format_hours(value: float, digits: int = 3) -> str:
     """'180 h', '2.5 h'.
 
@@ -80,4 +100,4 @@ def format_value(value: float, unit: str, *, compact: bool = False, digits: int 
     if compact and math.isfinite(value) and abs(value) >= 1e4:
         scaled, suffix = _scaled(value)
         return f"{_sig(scaled, digits)}{suffix}"
-    return format_count(value, digits)
+    return format_people(value, digits) if unit in PEOPLE_UNITS else format_count(value, digits)

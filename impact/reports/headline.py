@@ -8,21 +8,56 @@ import pandas as pd
 
 from impact.analysis.summaries import TOTAL
 from impact.inputs.scenario import Scenario
-from impact.reports.format import format_count, format_usd
+from impact.reports.format import format_people, format_usd
 from impact.reports.tables import stat
 
-__all__ = ["evidence_line", "evidence_not_applied", "headline", "readings_line"]
+__all__ = [
+    "evidence_line",
+    "evidence_not_applied",
+    "headline",
+    "readings_line",
+    "scenario_headline",
+]
 
 
-def headline(label: str, summary: pd.DataFrame) -> str:
-    """'An outage like <label> cost an estimated $X in revenue (90% interval …), and lost …'."""
+def headline(
+    label: str, summary: pd.DataFrame, *, users: bool = True, creators: bool = True
+) -> str:
+    """'<label>: an outage like this cost an estimated $X in revenue (90% interval …), and lost
+    N users and M creators for good.'
+
+    The label comes first, then a colon, so the sentence reads as English whatever the title
+    ("Mid-size platform, one region of three down for 3-6 hours: an outage like this cost …").
+    People are whole numbers; `users` or `creators` False leaves out those the scenario does not
+    count (a count fixed at 0), rather than claim that it lost none of them.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"p05": [1e6, 10.0, 0.0], "p50": [2e6, 19.5, 0.0], "p95": [3e6, 30, 0]},
+    ...                  index=["total_revenue_loss_usd", "users_lost", "creators_lost"])
+    >>> print(headline("My app, a 2-day outage", s, creators=False))
+    My app, a 2-day outage: an outage like this cost an estimated $2M in revenue
+    (90% interval $1M–$3M), and lost 20 users for good.
+    """
     p05, p50, p95 = (stat(summary, TOTAL, c) for c in ("p05", "p50", "p95"))
-    users = format_count(stat(summary, "users_lost", "p50"))
-    creators = format_count(stat(summary, "creators_lost", "p50"))
+    people = [
+        f"{format_people(stat(summary, f'{who}_lost', 'p50'))} {who}"
+        for who, counted in (("users", users), ("creators", creators))
+        if counted
+    ]
+    lost = f", and lost {' and '.join(people)} for good" if people else ""
     return (
-        f"An outage like {label} cost an estimated {format_usd(p50)} in revenue "
-        f"(90% interval {format_usd(p05)}–{format_usd(p95)}), and lost {users} users and "
-        f"{creators} creators for good."
+        f"{label}: an outage like this cost an estimated {format_usd(p50)} in revenue "
+        f"(90% interval {format_usd(p05)}–{format_usd(p95)}){lost}."
+    )
+
+
+def scenario_headline(scenario: Scenario, summary: pd.DataFrame) -> str:
+    """`headline` for a scenario: its label, and only the people it counts."""
+    return headline(
+        scenario.label,
+        summary,
+        users=not scenario.is_zero("users.count"),
+        creators=not scenario.is_zero("creators.count"),
     )
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 from impact.analysis.onset import ONSET
 from impact.analysis.summaries import TOTAL, ReportData
 from impact.reports.evidence_report import evidence_section
-from impact.reports.format import format_count, format_usd, format_value
-from impact.reports.headline import headline, readings_line
+from impact.reports.format import format_people, format_usd, format_value
+from impact.reports.headline import readings_line, scenario_headline
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
 from impact.reports.md import cell, table
 from impact.reports.observables import observables_section
@@ -46,7 +46,7 @@ def _stat(data: ReportData, metric: str, column: str) -> float:
 
 def _headline(data: ReportData) -> str:
     text = (
-        f"> **{headline(data.result.scenario.label, data.summary)}**\n>\n"
+        f"> **{scenario_headline(data.result.scenario, data.summary)}**\n>\n"
         f"> Medians of {data.result.n_trials:,} simulated outages; the 90% interval holds 90% "
         f"of them."
     )
@@ -59,15 +59,17 @@ def _lead(data: ReportData) -> str:
     shares = dict(zip(data.breakdown["part"], data.breakdown["share_of_mean_total"], strict=True))
     mean = _stat(data, TOTAL, "mean")
     p95 = _stat(data, TOTAL, "p95")
-    creators = format_usd(_stat(data, "creator_earnings_loss_usd", "p50"))
+    creators = ""
+    if not data.result.scenario.is_zero("creators.earnings_per_hour"):
+        median = format_usd(_stat(data, "creator_earnings_loss_usd", "p50"))
+        creators = f" Creators lost {median} of earnings (median)."
     return (
         f"Revenue not made while the platform was down (direct) is {shares['direct']:.0%} of "
         f"the mean total loss of {format_usd(mean)}. The rest came after restoration: engagement "
         f"that drained away ({shares['engagement']:.0%}), users who stayed away for a while or "
         f"for good ({shares['attrition']:.0%}) and degraded recommendations while feeds "
         f"re-learned ({shares['latency']:.0%}).{_make_goods(data, shares)} One outage in 20 "
-        f"like it would cost more than {format_usd(p95)}. Creators lost {creators} of earnings "
-        "(median)."
+        f"like it would cost more than {format_usd(p95)}.{creators}"
     )
 
 
@@ -202,27 +204,34 @@ def _attrition(data: ReportData) -> str:
         "users_to_rivals": "of those who left, moved to rival apps",
         "creators_lost": "stopped posting for good",
     }
+    scenario = data.result.scenario
+    counted = {"users": not scenario.is_zero("users.count")}
+    counted["creators"] = not scenario.is_zero("creators.count")
     rows = [
         [
             METRIC_LABELS[str(r["metric"])],
             meaning[str(r["metric"])],
-            *(format_count(float(r[c])) for c in ("mean", "p05", "p50", "p95")),
+            *(format_people(float(r[c])) for c in ("mean", "p05", "p50", "p95")),
         ]
         for _, r in data.attrition.iterrows()
+        if counted[str(r["metric"]).partition("_")[0]]  # not "0 creators" where none are counted
     ]
-    return "## Users and creators who left\n\n" + table(
+    if not rows:
+        return ""
+    title = " and ".join(who for who, yes in counted.items() if yes).capitalize()
+    return f"## {title} who left\n\n" + table(
         ["", "meaning", "mean", "p05", "p50", "p95"], rows, "llrrrr"
     )
 
 
 def _tiers(data: ReportData) -> str:
     tiers = data.tiers
-    if tiers.empty:
-        return "## Creator tiers\n\nThe scenario defines no creator tiers."
+    if tiers.empty:  # no creators in the scenario: no tier table
+        return ""
     rows = [
         [
             str(r["tier"]),
-            format_count(float(r["creators"])),
+            format_people(float(r["creators"])),
             f"{float(r['creator_share']):.1%}",
             f"{float(r['earnings_share']):.0%}",
             format_usd(float(r["loss_p50_usd"])),
@@ -326,6 +335,8 @@ FILES = {
     "precision.csv": "Monte Carlo precision: se of the mean, 95% intervals for p50 and p95",
     "breakdown.csv": "the four parts of the total loss, with shares of the mean total",
     "tiers.csv": "creator tiers: creators, shares, tier loss and loss per creator",
+    "evidence_inputs.csv": "what the evidence changed: each uncertain input's p05, p50 and p95 "
+    "before and after conditioning",
     "assumptions.csv": "every input: key, description, unit, spec, source",
     "observables.csv": "implied observables (mean, p05, p50, p95) and any [expect] band "
     "with its kind of check",

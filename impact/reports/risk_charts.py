@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from impact.reports.charts import USD, USD_MINOR
+from impact.reports.charts import USD, USD_MINOR, usd_log_axis
 from impact.reports.format import format_usd
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, save
 from impact.reports.style import footnote as add_footnote
@@ -53,8 +53,11 @@ def exceedance_chart(
     ax.set_ylim(floor * 100 / 1.5, 150)
     ax.yaxis.set_major_locator(LogLocator(base=10))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}%"))
-    ax.xaxis.set_major_formatter(USD)
-    ax.xaxis.set_minor_formatter(USD_MINOR)
+    if shown.empty:
+        ax.xaxis.set_major_formatter(USD)
+        ax.xaxis.set_minor_formatter(USD_MINOR)
+    else:
+        usd_log_axis(ax.xaxis, float(shown["value"].min()), float(shown["value"].max()))
     for x, p, label in marks:
         if x > 0 and p >= floor:
             ax.plot([x], [p * 100], "o", color=ORANGE, markersize=6)

@@ -17,7 +17,13 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from impact.analysis.sensitivity import SensitivityResult
 from impact.inputs.keys import key_info
 from impact.reports.files import Writer
-from impact.reports.format import format_count, format_hours, format_usd, format_value
+from impact.reports.format import (
+    PEOPLE_UNITS,
+    format_hours,
+    format_people,
+    format_usd,
+    format_value,
+)
 from impact.reports.headline import evidence_not_applied
 from impact.reports.labels import METRIC_LABELS
 from impact.reports.md import table
@@ -45,8 +51,8 @@ def format_input(value: float, key: str) -> str:
         return f"{format_usd(value)}/h"
     if unit == "h":
         return format_hours(value)
-    if unit in ("users", "creators"):
-        return format_count(value)
+    if unit in PEOPLE_UNITS:
+        return format_people(value)
     return f"{value:.3g}"
 
 

@@ -36,10 +36,17 @@ from scipy import stats
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
 from impact.inputs.keys import FREQUENCY_KEY
-from impact.inputs.scenario import Scenario
+from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
 from impact.model.outputs import OUTPUTS, TOTAL
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.rng import (
+    SCENARIO_SEED,
+    RNGLike,
+    ScenarioSeed,
+    as_seed_sequence,
+    root_entropy,
+    seed_or_scenario,
+)
 from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
@@ -54,7 +61,9 @@ __all__ = [
     "AnnualResult",
     "annual_block",
     "frequency_of",
+    "nice_amount",
     "poisson_counts",
+    "scaled_thresholds",
     "simulate_annual",
 ]
 
@@ -64,7 +73,13 @@ RATE_STREAM, COUNT_STREAM, FIRST_OUTAGE_STREAM = 0, 1, 2
 OUTAGES = "outages"
 ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS)
 ANNUAL_UNITS = {OUTAGES: "outages", **METRIC_UNITS}
-DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)
+DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)  # when no outage would lose anything
+# Without thresholds, P(annual loss > X) is counted at amounts scaled to the platform: the
+# p50, p90 and p99 of one outage's total loss, rounded to 1-2-5 steps, from a pilot of outages
+# drawn from a stream of the root seed that no block of years uses.
+THRESHOLD_QUANTILES = (0.5, 0.9, 0.99)
+PILOT_OUTAGES = 10_000
+PILOT_STREAM = 2**32 - 1
 MAX_OUTAGES_PER_YEAR = 1000  # each drawn outage of a year is one more pass over the block
 ANNUAL_STATISTICS = (
     "mean", "std", "p50", "p90", "p95", "p99", "var95", "cvar95", "var99", "cvar99", "se_mean",
@@ -105,7 +120,15 @@ def annual_block(
 ) -> dict[str, FloatArray]:
     """Every annual metric for `n` years: the outage count and each output summed over the year."""
     frequency = frequency_of(scenario)
-    rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing rate is named below
+        rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
+    top = float(np.max(rate, initial=0.0))
+    if not (np.all(np.isfinite(rate)) and top <= MAX_OUTAGES_PER_YEAR):
+        drawn = f"{top:.3g} outages a year" if np.isfinite(top) else "an infinite or undefined rate"
+        raise InputError(
+            f"{FREQUENCY_KEY}: {frequency.spec()}: draws {drawn}; at most "
+            f"{MAX_OUTAGES_PER_YEAR:,} outages a year are simulated (outages like the scenario's)"
+        )
     counts = poisson_counts(rate, np.random.default_rng(child(seq, COUNT_STREAM)).random(n))
     if counts.max(initial=0) > MAX_OUTAGES_PER_YEAR:
         raise InputError(
@@ -160,6 +183,32 @@ def _annual_task(
         exceed,
         int(np.count_nonzero(years[OUTAGES])),
     )
+
+
+def nice_amount(x: float) -> float:
+    """The largest 1-2-5 step at most `x` (> 0), so that some outages exceed it.
+
+    >>> nice_amount(64_100), nice_amount(160e3), nice_amount(1.09e8), nice_amount(5e5)
+    (50000.0, 100000.0, 100000000.0, 500000.0)
+    """
+    decade = 10.0 ** math.floor(math.log10(x))
+    return max(decade * m for m in (1, 2, 5, 10) if decade * m <= x * (1 + 1e-12))
+
+
+def scaled_thresholds(
+    scenario: Scenario, sampling: SamplingPlan, root: np.random.SeedSequence
+) -> tuple[float, ...]:
+    """Amounts X for P(annual loss > X) on the scale of the platform: one outage's total loss
+    at its p50, p90 and p99 (from `PILOT_OUTAGES` outages drawn as a year's are), each rounded
+    down to a 1-2-5 step, without repeats. A $60k-an-outage platform gets $50k, $100k, $200k
+    rather than $10M, $100M and $1B, which no simulated year reaches."""
+    inputs, _ = draw_block(scenario, sampling, PILOT_OUTAGES, child(root, PILOT_STREAM))
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = np.asarray(evaluate(inputs)[TOTAL], dtype=float)
+    loss = loss[np.isfinite(loss)]
+    quantiles = np.quantile(loss, THRESHOLD_QUANTILES) if loss.size else np.zeros(0)
+    amounts = sorted({nice_amount(float(q)) for q in quantiles if q > 0})
+    return tuple(amounts) or DEFAULT_THRESHOLDS
 
 
 def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, ...]:
@@ -275,10 +324,10 @@ class AnnualResult:
 
 def simulate_annual(
     scenario: Scenario,
-    n_years: int = 100_000,
-    rng: RNGLike = None,
+    n_years: int | None = None,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
-    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    thresholds: Sequence[float] | None = None,
     method: str | None = None,
     workers: int = 1,
     scheduler: str | None = None,
@@ -286,10 +335,13 @@ def simulate_annual(
 ) -> AnnualResult:
     """Simulate `n_years` years of outages of `scenario` (which needs `[frequency]`).
 
-    `rng` is an int seed, a SeedSequence, a Generator or None, normalised once; the same
-    scenario, seed and year count give the same numbers whatever `workers` is. Memory is bounded
+    `n_years` defaults to the scenario's `[sampling] trials`, else 100,000, and `rng` to its
+    `[sampling] seed`, else 20260125, as `impact annual` does; `rng` is otherwise an int seed, a
+    SeedSequence, a Generator or None (fresh entropy), normalised once. The same scenario, seed
+    and year count give the same numbers whatever `workers` is. Memory is bounded
     by one block of years per worker (sketches keep the distributions). `thresholds` are the
-    amounts X (USD) for which P(annual loss > X) is counted.
+    amounts X (USD) for which P(annual loss > X) is counted; by default they are scaled to the
+    platform (`scaled_thresholds`: one outage's p50, p90 and p99, rounded to 1-2-5 steps).
 
     >>> import impact
     >>> s = impact.load_scenario("meta-2024")
@@ -297,12 +349,18 @@ def simulate_annual(
     >>> bool(result.summary.loc["total_revenue_loss_usd", "mean"] > 0)
     True
     """
+    if n_years is None:
+        n_years = scenario.trials or DEFAULT_TRIALS
     n_years = _check_whole(n_years, "years")
+    if n_years > MAX_TRIALS:
+        raise InputError(f"`n_years`: {n_years:,}: at most {MAX_TRIALS:,} simulated years a run")
     workers = _check_whole(workers, "workers")
-    xs = _check_thresholds(thresholds)
+    xs = None if thresholds is None else _check_thresholds(thresholds)
     frequency_of(scenario)  # fail before any work
     sampling = plan(scenario, method)
-    root = as_seed_sequence(rng)
+    root = as_seed_sequence(seed_or_scenario(rng, scenario.seed))
+    if xs is None:
+        xs = scaled_thresholds(scenario, sampling, root)
     started = time.perf_counter()
     sketches = {name: Sketch() for name in ANNUAL_METRICS}
     exceed = np.zeros(len(xs), dtype=np.int64)

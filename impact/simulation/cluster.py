@@ -37,7 +37,9 @@ __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
     "NO_WORKERS_SECONDS",
     "SCHEDULER_ENV",
+    "SCHEMES",
     "Session",
+    "check_address",
     "connect",
     "is_dask_frame",
     "samples_frame",
@@ -176,6 +178,8 @@ def connect(address: Any, stack: ExitStack) -> Session:
             f"`scheduler`: {address!r}: give a scheduler address (tcp://HOST:8786), `local`, "
             "or a distributed.Client"
         )
+    if address != "local":
+        check_address(address)  # before a Client (and its event loop thread) exists
     # This run reports a failing cluster itself, as one ClusterError: the client's own log lines
     # about reconnecting would only repeat it (and break the CLI's one line).
     stack.enter_context(_quiet_logs())
@@ -201,9 +205,40 @@ def connect(address: Any, stack: ExitStack) -> Session:
                 f"{CONNECT_TIMEOUT_SECONDS} s ({type(exc).__name__}); check the address "
                 "(tcp://HOST:8786) or use `local`"
             ) from None
+        except Exception as exc:  # a transport dask has but cannot use here
+            raise InputError(
+                f"`scheduler`: {address!r}: cannot connect ({type(exc).__name__}: {exc}); "
+                "give tcp://HOST:8786 or `local`"
+            ) from None
     session = Session(client, address, keeps_samples=False)
     stack.callback(session.close, cluster)
     return session
+
+
+# The transports a run can use without extra packages (inproc: a LocalCluster in this process).
+SCHEMES = ("tcp", "tls", "ws", "wss", "inproc")
+
+
+def check_address(address: str) -> None:
+    """Refuse, before connecting, an address whose transport cannot work here: an unknown
+    scheme, one that needs a package dask does not ship (ucx://), or TLS (tls://, wss://)
+    without dask's TLS settings (`distributed.comm.tls`: the CA file, the client's certificate
+    and key)."""
+    scheme = address.partition("://")[0].lower() if "://" in address else "tcp"
+    if scheme not in SCHEMES:
+        raise InputError(
+            f"`scheduler`: {address!r}: {scheme}:// is not a transport impact can use; give "
+            "tcp://HOST:8786 (tls:// with dask's TLS settings) or `local`"
+        )
+    if scheme in ("tls", "wss"):
+        from distributed.security import Security
+
+        if Security().get_connection_args("client").get("ssl_context") is None:
+            raise InputError(
+                f"`scheduler`: {address!r}: {scheme}:// needs dask's TLS settings "
+                "(distributed.comm.tls: ca-file, and the client's cert and key), and none are "
+                "set; set them, or give tcp://HOST:8786 or `local`"
+            )
 
 
 @contextmanager

@@ -36,10 +36,17 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import ConvergenceWarning, EvidenceWarning, InputError
-from impact.inputs.scenario import MAX_TRIALS, Scenario
+from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
 from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.rng import (
+    SCENARIO_SEED,
+    RNGLike,
+    ScenarioSeed,
+    as_seed_sequence,
+    root_entropy,
+    seed_or_scenario,
+)
 from impact.simulation import cluster
 from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
@@ -150,7 +157,10 @@ def _run_task(
         sketches = {name: Sketch.of(outputs[name]) for name in tracked}
         weights, conditioned = None, None
         if scenario.evidence:  # the unweighted sketches stay: they are the prior
-            conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
+            # An observation's density can under- or overflow (a tiny sd): such trials get
+            # weight 0, and evidence that rules out every trial is an InputError afterwards.
+            with np.errstate(all="ignore"):
+                conditioned, weights = Conditioned.of_block(scenario, inputs, outputs, tracked)
         if folding and block % MERGE_BLOCKS:
             piece = result.pieces[-1]
             for name in tracked:
@@ -432,8 +442,8 @@ def _rounds(
 
 def simulate(
     scenario: Scenario,
-    n_trials: int = 100_000,
-    rng: RNGLike = None,
+    n_trials: int | None = None,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
     method: str | None = None,
     workers: int = 1,
@@ -447,11 +457,14 @@ def simulate(
 ) -> SimulationResult:
     """Simulate `n_trials` outages of `scenario` and summarise every output.
 
-    `rng` is an int seed, a SeedSequence, a Generator or None (fresh entropy, recorded in
-    `result.seed`). `method` ("mc", "lhs" or "sobol") overrides the scenario's sampling design.
-    The same scenario, seed, method and trial count give the same numbers whatever `workers`
-    is. With `samples=True` the per-trial inputs and outputs are kept in `result.samples`
-    (memory grows with the trial count; without it memory stays bounded).
+    As on the command line, `n_trials` defaults to the scenario's `[sampling] trials`, else
+    100,000, and `rng` to its `[sampling] seed`, else 20260125 (`impact.rng.DEFAULT_SEED`), so
+    the same call gives the same numbers as `impact simulate`. `rng` is otherwise an int seed, a
+    SeedSequence, a Generator or None (fresh entropy, recorded in `result.seed`). `method`
+    ("mc", "lhs" or "sobol") overrides the scenario's sampling design. The same scenario, seed,
+    method and trial count give the same numbers whatever `workers` is. With `samples=True` the
+    per-trial inputs and outputs are kept in `result.samples` (memory grows with the trial
+    count; without it memory stays bounded).
 
     With `target_precision` (a share, 0.01 for 1%), `n_trials` (rounded up to whole blocks)
     is the first round, and rounds continue until the standard error of the mean total loss is
@@ -486,12 +499,14 @@ def simulate(
     """
     if evidence:
         scenario = scenario.with_evidence(evidence)
+    if n_trials is None:
+        n_trials = scenario.trials or DEFAULT_TRIALS
     n_trials = _check_whole(n_trials, "n_trials", maximum=MAX_TRIALS)
     workers = _check_whole(workers, "workers")
     target = _check_precision(target_precision)
     cap = _check_whole(max_trials, "max_trials", maximum=MAX_TRIALS) if target else n_trials
     sampling = plan(scenario, method)
-    root = as_seed_sequence(rng)
+    root = as_seed_sequence(seed_or_scenario(rng, scenario.seed))
     most = max(cap, n_trials) if target is not None else n_trials
     workers = min(workers, math.ceil(most / (BLOCK_SIZE * BLOCKS_PER_TASK)), os.cpu_count() or 1)
     started = time.perf_counter()

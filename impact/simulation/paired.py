@@ -22,10 +22,17 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from impact.exceptions import InputError
-from impact.inputs.scenario import Scenario
+from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import evaluate
 from impact.model.outputs import OUTPUTS
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.rng import (
+    SCENARIO_SEED,
+    RNGLike,
+    ScenarioSeed,
+    as_seed_sequence,
+    root_entropy,
+    seed_or_scenario,
+)
 from impact.simulation.annual import ANNUAL_METRICS, ANNUAL_UNITS, YEAR_BLOCK, annual_block
 from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.engine import BLOCK_SIZE
@@ -176,7 +183,7 @@ def simulate_paired(
     a: Scenario,
     b: Scenario,
     n_trials: int = 100_000,
-    rng: RNGLike = None,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
     mode: Mode = "outage",
     method: str | None = None,
@@ -184,10 +191,13 @@ def simulate_paired(
     scheduler: str | None = None,
 ) -> PairedResult:
     """Run A and B on common random numbers; the same seed gives the same numbers for any
-    `workers`. `mode="year"` compares years of outages (both need `[frequency]`)."""
+    `workers`. `mode="year"` compares years of outages (both need `[frequency]`). `rng`
+    defaults to A's `[sampling] seed`, else 20260125, as `impact compare` does."""
     if mode not in ("outage", "year"):
         raise InputError(f"mode: {mode!r}: must be 'outage' or 'year'")
     n_trials = _check_whole(n_trials, "trials")
+    if n_trials > MAX_TRIALS:
+        raise InputError(f"`n_trials`: {n_trials:,}: at most {MAX_TRIALS:,} paired trials a run")
     workers = _check_whole(workers, "workers")
     plans = (plan(a, method), plan(b, method))
     if plans[0].method != plans[1].method:
@@ -195,7 +205,7 @@ def simulate_paired(
             f"sampling.method: A uses {plans[0].method!r} and B {plans[1].method!r}; "
             "pairing needs one design (pass --method)"
         )
-    root = as_seed_sequence(rng)
+    root = as_seed_sequence(seed_or_scenario(rng, a.seed))
     size = YEAR_BLOCK if mode == "year" else BLOCK_SIZE
     names = metrics_of(mode)
     started = time.perf_counter()

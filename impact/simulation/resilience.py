@@ -28,9 +28,16 @@ from numpy.typing import NDArray
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
 from impact.inputs.keys import COST_KEYS
-from impact.inputs.scenario import Scenario
+from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.outputs import TOTAL
-from impact.rng import RNGLike, as_seed_sequence, root_entropy
+from impact.rng import (
+    SCENARIO_SEED,
+    RNGLike,
+    ScenarioSeed,
+    as_seed_sequence,
+    root_entropy,
+    seed_or_scenario,
+)
 from impact.simulation import annual as annual_module
 from impact.simulation.annual import annual_block, frequency_of
 from impact.simulation.blocks import run_blocks, worker_count
@@ -262,21 +269,25 @@ def simulate_resilience(
     current: Scenario,
     candidate: Scenario,
     n_futures: int = 20_000,
-    rng: RNGLike = None,
+    rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
     workers: int = 1,
     scheduler: str | None = None,
 ) -> ResilienceResult:
-    """NPV of moving from `current` to `candidate` over `n_futures` simulated futures."""
+    """NPV of moving from `current` to `candidate` over `n_futures` simulated futures. `rng`
+    defaults to the current design's `[sampling] seed`, else 20260125, as `impact resilience`
+    does."""
     if isinstance(n_futures, bool) or not isinstance(n_futures, int) or n_futures < 1:
         raise InputError(f"trials: {n_futures!r}: must be a whole number ≥ 1")
+    if n_futures > MAX_TRIALS:
+        raise InputError(f"`n_futures`: {n_futures:,}: at most {MAX_TRIALS:,} futures a run")
     for design in (current, candidate):
         frequency_of(design)
         for key in COST_KEYS:
             cost_of(design, key)
     horizon = horizon_of(candidate)
     plans = (plan(current), plan(candidate))
-    root = as_seed_sequence(rng)
+    root = as_seed_sequence(seed_or_scenario(rng, current.seed))
     per_block = max(1, annual_module.YEAR_BLOCK // horizon)
     started = time.perf_counter()
     total = _Part(SignedSketch(), SignedSketch(), Sketch(), Sketch(), 0,

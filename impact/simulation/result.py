@@ -38,6 +38,10 @@ INTERVAL_PERCENTILES = {"p05": 0.05, "p50": 0.50, "p95": 0.95, "p99": 0.99}
 # so std / √n understates how far the mean may be off.
 TAIL_INDEX_LIMIT = 2.0
 METRIC_UNITS = {o.name: o.unit for o in REGISTRY}
+TIER_COLUMNS = (
+    "tier", "creator_share", "earnings_share", "creators", "loss_mean_usd", "loss_p50_usd",
+    "loss_p95_usd", "loss_per_creator_p50_usd", "loss_per_creator_p95_usd",
+)  # fmt: skip
 
 
 TOTAL = "total_revenue_loss_usd"
@@ -208,17 +212,29 @@ class SimulationResult:
         >>> print(simulate(load_scenario("meta-2024"), 2000, 7))  # doctest: +ELLIPSIS
         SimulationResult(scenario='meta-2024', trials=2,000, seed=7, method='mc')
           total_revenue_loss_usd: median ... USD (90% interval ... to ...)
+
+        A changed scenario says what was changed:
+
+        >>> what_if = load_scenario("meta-2024").with_overrides({"outage.hours": 2})
+        >>> print(simulate(what_if, 2000, 7))  # doctest: +ELLIPSIS
+        SimulationResult(scenario='meta-2024', modified='outage.hours', trials=2,000, ...)
+        ...
         """
+        modified = self.scenario.modified
+        changed = f"modified={', '.join(modified)!r}, " if modified else ""
         return (
-            f"SimulationResult(scenario={self.scenario.name!r}, trials={self.n_trials:,}, "
-            f"seed={self.seed}, method={self.method!r})\n"
+            f"SimulationResult(scenario={self.scenario.name!r}, {changed}"
+            f"trials={self.n_trials:,}, seed={self.seed}, method={self.method!r})\n"
             + _headline_line(self.sketches[TOTAL], TOTAL)
         )
 
     def _repr_html_(self) -> str:
         """A small table of the summary for notebooks."""
+        label, modified = self.scenario.label, self.scenario.modified
+        if modified and "(modified:" not in label:
+            label += f" (modified: {', '.join(modified)})"
         return _html(
-            f"{self.scenario.label}: {self.n_trials:,} trials, seed {self.seed}, {self.method}",
+            f"{label}: {self.n_trials:,} trials, seed {self.seed}, {self.method}",
             self.summary[["unit", "mean", "p05", "p50", "p95"]],
         )
 
@@ -227,8 +243,11 @@ class SimulationResult:
 
         A tier's loss is the creators' total earnings loss times the tier's earnings share; its
         loss per creator is the loss per active creator times earnings share / creator share.
-        Both are exact rescalings of tracked outputs, so their percentiles are exact too.
+        Both are exact rescalings of tracked outputs, so their percentiles are exact too. A
+        scenario without creators (their count and earnings fixed at 0) has no tier rows.
         """
+        if not self.scenario.counts_creators:
+            return pd.DataFrame(columns=list(TIER_COLUMNS))
         total = self.sketches["creator_earnings_loss_usd"]  # InputError if not summarised
         per = self.sketches[PER_CREATOR]
         creators = self.scenario.distributions["creators.count"].mean()
@@ -248,7 +267,7 @@ class SimulationResult:
                     "loss_per_creator_p95_usd": per.quantile(0.95) * scale,
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=list(TIER_COLUMNS))
 
     def quantile_interval(self, metric: str, q: float, level: float = 0.95) -> tuple[float, float]:
         """A distribution-free `level` interval for the q-quantile of `metric`."""
