@@ -31,7 +31,7 @@ from impact.inputs.problems import Collector
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
 from impact.inputs.scenario_parse import parse_scenario
 from impact.reports.format import format_count, format_usd
-from impact.reports.headline import headline
+from impact.reports.headline import evidence_not_applied, headline
 from impact.reports.html import attrition_table, breakdown_table, results_table
 from impact.reports.tables import stat
 from impact.reports.vega import breakdown_spec, distribution_spec, exceedance_spec
@@ -305,7 +305,11 @@ class Service:
         from impact.analysis.compare import compare_report_data
         from impact.reports.compare_report import compare_headline
 
-        text = compare_headline(compare_report_data(paired))
+        data = compare_report_data(paired)
+        text = compare_headline(data)
+        changes = "; ".join(
+            f"{r['key']}: {r['spec_a']} → {r['spec_b']}" for r in data.differing.to_dict("records")
+        )
         s = paired.summary
         rows = [
             [
@@ -319,7 +323,12 @@ class Service:
             for m, r in s.iterrows()
             if str(r.get("unit", "USD")) == "USD"
         ]
-        return {"headline": _plain(text), "rows": rows}
+        return {
+            "headline": _plain(text),
+            "changes": f"B differs from A in: {changes}." if changes else "A and B are the same.",
+            "note": _plain(evidence_not_applied([a.scenario, b.scenario])),
+            "rows": rows,
+        }
 
     def _run(self, run_id: str) -> Run:
         if run_id not in self.runs:

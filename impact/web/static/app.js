@@ -129,6 +129,8 @@ async function compareWithPinned() {
   if (status === 409) return;
   if (status !== 200) { $("compare-headline").textContent = data.errors.join(" "); return; }
   $("compare-headline").textContent = data.headline;
+  $("compare-changes").textContent = data.changes;
+  $("compare-note").textContent = data.note;
   $("compare-table").replaceChildren(table(["output (US dollars)", "mean A (pinned)", "mean B (this run)", "B − A", "paired se", "P(B < A)"], data.rows));
 }
 
