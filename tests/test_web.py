@@ -17,7 +17,8 @@ import impact
 from impact.cli import main
 from impact.exceptions import InputError
 from impact.reports.headline import headline
-from impact.web.service import MAX_TRIALS, Service, upload_problems
+from impact.web.limits import MAX_TRIALS
+from impact.web.service import Service, upload_problems
 
 starlette = pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,11 +26,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from impact.exceptions import InputError
-from impact.web.service import MAX_UPLOAD_BYTES, Cancelled, Service
+from impact.web.limits import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Cancelled
 
-__all__ = ["MAX_BODY_BYTES", "create_app", "serve"]
+if TYPE_CHECKING:
+    from impact.web.service import Service
 
-MAX_BODY_BYTES = 64 * 1024
+__all__ = ["MAX_BODY_BYTES", "Lazy", "create_app", "serve"]
+
 LOG = logging.getLogger("impact.web")
 PAGE_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
 VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
@@ -88,8 +91,34 @@ def _specs(data: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v)[:200] for k, v in specs.items()}
 
 
-def create_app(service: Service) -> Starlette:
-    """The application around one `Service`."""
+class Lazy:
+    """The one `Service`, made on first use: the library (numpy, pandas, scipy) loads in a
+    background thread while the first page is already being served."""
+
+    def __init__(self, workdir: Path, service: Service | None = None) -> None:
+        self.workdir = workdir
+        self.service = service
+        self._lock = threading.Lock()
+
+    def get(self) -> Service:
+        with self._lock:
+            if self.service is None:
+                from impact.web.service import Service
+
+                self.service = Service(self.workdir)
+            return self.service
+
+    def warm(self) -> None:
+        threading.Thread(target=self.get, name="impact-warm", daemon=True).start()
+
+
+def create_app(service: Service | Lazy) -> Starlette:
+    """The application around one `Service` (or one made on first use)."""
+    holder = service if isinstance(service, Lazy) else Lazy(service.workdir, service)
+
+    async def the() -> Service:
+        return await run_in_threadpool(holder.get)
+
     static = files("impact.web") / "static"
     vendored = files("impact.reports") / "static"
 
@@ -108,17 +137,19 @@ def create_app(service: Service) -> Starlette:
 
     @guarded
     async def meta(request: Request) -> Response:
-        return JSONResponse(service.scenarios())
+        return JSONResponse((await the()).scenarios())
 
     @guarded
     async def scenario(request: Request) -> Response:
         data = await _json(request)
+        service = await the()
         base = await run_in_threadpool(service.base, str(data.get("scenario", "")))
         return JSONResponse({"label": base.label, "specs": service.specs_of(base)})
 
     @guarded
     async def whatif(request: Request) -> Response:
         data = await _json(request)
+        service = await the()
         trials = service.trials(data.get("trials", 100_000))
         ref, specs = str(data.get("scenario", "")), _specs(data)
         return JSONResponse(await run_in_threadpool(service.whatif, ref, specs, trials))
@@ -137,29 +168,34 @@ def create_app(service: Service) -> Starlette:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("upload: not UTF-8 text; a scenario file is TOML") from None
-        return JSONResponse(service.upload(text, filename))
+        service = await the()
+        return JSONResponse(await run_in_threadpool(service.upload, text, filename))
 
     @guarded
     async def compare(request: Request) -> Response:
         data = await _json(request)
         pinned, current = str(data.get("pinned", "")), str(data.get("current", ""))
+        service = await the()
         return JSONResponse(await run_in_threadpool(service.compare, pinned, current))
 
     @guarded
     async def annual(request: Request) -> Response:
         data = await _json(request)
         ref, specs = str(data.get("scenario", "")), _specs(data)
+        service = await the()
         return JSONResponse(await run_in_threadpool(service.annual, ref, specs))
 
     @guarded
     async def resilience(request: Request) -> Response:
         data = await _json(request)
         current, candidate = str(data.get("current", "")), str(data.get("candidate", ""))
+        service = await the()
         return JSONResponse(await run_in_threadpool(service.resilience, current, candidate))
 
     @guarded
     async def report_zip(request: Request) -> Response:
         run_id = request.path_params["run"]
+        service = await the()
         body = await run_in_threadpool(service.report_zip, run_id)
         name = f"{service.runs[run_id].scenario.name}-{run_id}.zip"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -168,6 +204,7 @@ def create_app(service: Service) -> Starlette:
     @guarded
     async def samples(request: Request) -> Response:
         run_id = request.path_params["run"]
+        service = await the()
         path = await run_in_threadpool(service.samples_csv, run_id)
         return FileResponse(path, media_type="text/csv", filename=f"samples-{run_id}.csv")
 
@@ -198,9 +235,10 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
     import uvicorn
 
     with tempfile.TemporaryDirectory(prefix="impact-serve-") as workdir:
-        service = Service(Path(workdir))
+        holder = Lazy(Path(workdir))
+        holder.warm()
         config = uvicorn.Config(
-            create_app(service), host=host, port=port, log_level="warning", lifespan="off"
+            create_app(holder), host=host, port=port, log_level="warning", lifespan="off"
         )
         server = uvicorn.Server(config)
         announce(f"impact serve: http://{host}:{port}/  (Ctrl-C stops it)")
@@ -212,4 +250,5 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
                 "machine's address); give another --port"
             ) from None
         finally:
-            service.cancel_all()
+            if holder.service is not None:
+                holder.service.cancel_all()

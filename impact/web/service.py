@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from impact.analysis.summaries import attrition, breakdown, distribution, exceedance_curve
-from impact.exceptions import ImpactError, InputError
+from impact.exceptions import InputError
 from impact.inputs.designs import builtin_designs
 from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
@@ -37,6 +37,7 @@ from impact.reports.tables import stat
 from impact.reports.vega import breakdown_spec, distribution_spec, exceedance_spec
 from impact.risk import annual, compare, resilience
 from impact.simulation.engine import SimulationResult, simulate
+from impact.web.limits import MAX_TRIALS, MAX_UPLOAD_BYTES, Cancelled
 
 __all__ = [
     "MAIN_KEYS",
@@ -61,18 +62,12 @@ MAIN_KEYS: tuple[tuple[str, str, float, float, float], ...] = (
     ("revenue.deferred_share", "Deferred demand that comes back", 0, 1, 0.01),
 )
 DEFAULT_TRIALS = 100_000
-MAX_TRIALS = 1_000_000
 MAX_SAMPLE_TRIALS = 200_000  # samples.csv grows with the trials: about 0.5 kB a trial
-MAX_UPLOAD_BYTES = 256 * 1024
 MAX_UPLOADS = 20
 MAX_RUNS = 8
 ANNUAL_YEARS = 20_000
 RESILIENCE_FUTURES = 5_000
 SLUG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class Cancelled(ImpactError):
-    """A newer request replaced this one while it ran."""
 
 
 def _lines(exc: Exception) -> list[str]:
