@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,9 +16,8 @@ import pytest
 
 import impact
 from impact.cli import main
-from impact.exceptions import InputError
 from impact.reports.headline import headline
-from impact.web.limits import MAX_TRIALS
+from impact.web.limits import MAX_TRIALS, Cancelled
 from impact.web.service import Service, upload_problems
 
 starlette = pytest.importorskip("starlette", reason="the web extra is not installed")
@@ -115,10 +115,24 @@ def test_pin_compare_and_downloads(client: TestClient) -> None:
 
 def test_a_newer_request_cancels_an_older_one(tmp_path: Path) -> None:
     service = Service(tmp_path)
-    ticket = service._claim("whatif")
-    service._claim("whatif")  # a newer request
-    with pytest.raises(InputError.__mro__[1]):  # Cancelled is an ImpactError
-        service._check("whatif", ticket)
+    outcome: dict[str, object] = {}
+
+    def older() -> None:
+        try:
+            outcome["older"] = service.whatif("meta-2024", {}, 1_000_000)
+        except Cancelled as exc:
+            outcome["older"] = exc
+
+    thread = threading.Thread(target=older)
+    started = time.perf_counter()
+    thread.start()
+    time.sleep(0.3)
+    newer = service.whatif("meta-2024", {"outage.hours": "2"}, 2_000)
+    thread.join()
+    assert isinstance(outcome["older"], Cancelled)
+    assert newer["trials"] == 2_000
+    assert list(service.runs) == [newer["run"]]  # the cancelled run left nothing behind
+    assert time.perf_counter() - started < 30
 
 
 def test_serve_without_the_extra_exits_2_with_the_install_line(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
