@@ -184,7 +184,7 @@ summary.csv.</p>
 {assumptions_table(data.assumptions)}
 <h2>How it was made</h2>
 <p>{result.n_trials:,} trials of {escape(method)}, seed {result.seed}; impact
-{escape(provenance.package_version)}, {escape(provenance.created_utc)}. To regenerate:</p>
+{escape(provenance.package_version)}. To regenerate (the same command gives the same bytes):</p>
 <pre>{escape(provenance.command)}</pre>
 """
     return (
