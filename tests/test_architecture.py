@@ -22,6 +22,7 @@ DECLARATIONS = ("impact.model.outputs",)
 RANKS = {
     "__main__": 8,
     "cli": 7,
+    "web": 6.5,  # `impact serve`'s app: uses the Python API and reports; only the CLI uses it
     "face": 6,  # impact/__init__.py, impact/api.py and impact/risk.py (the Python API)
     "reports": 5,
     "analysis": 4,

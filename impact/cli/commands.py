@@ -110,6 +110,12 @@ COMMANDS = (
         "backtest_command",
         "Place published outage losses in the predicted loss: company figures, analysts' apart.",
     ),
+    Command(
+        "serve",
+        "serve",
+        "serve_command",
+        'Serve the what-if web page on this machine (needs the extra: pip install "impact[web]").',
+    ),
 )
 # The order `impact --help` lists the top-level commands in: the main job first.
 COMMAND_ORDER = tuple(command.name for command in COMMANDS if " " not in command.name)

@@ -17,6 +17,7 @@ from impact.exceptions import InputError
 from impact.inputs.scenario import builtin_scenarios, load_scenario
 from impact.reports.evidence_report import EVIDENCE_CHART, draw_evidence_chart
 from impact.reports.files import Writer, write_files
+from impact.reports.html import write_html
 from impact.reports.markdown import render_report
 from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
 from impact.reports.provenance import Provenance, docs_link
@@ -123,6 +124,7 @@ def report_writers(
     if data.onset is not None:
         writers[ONSET_CSV] = partial(write_csv, data.onset)
         writers[ONSET_CHART] = partial(draw_onset_chart, data.onset)
+    writers["report.html"] = partial(write_html, data, provenance)
     files = list(writers)
     writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))
     return writers

@@ -330,6 +330,8 @@ def _reproduce(data: ReportData, provenance: Provenance) -> str:
 
 
 FILES = {
+    "report.html": "this report as one page that opens in any browser, offline, with charts "
+    "that show their values on hover",
     "summary.csv": "one row per output: metric, unit, mean, std, p05, p50, p95, p99, cvar95, "
     "se_mean",
     "precision.csv": "Monte Carlo precision: se of the mean, 95% intervals for p50 and p95",

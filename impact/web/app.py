@@ -1,0 +1,254 @@
+"""The Starlette app of `impact serve`: JSON in, the library's answers (`service.Service`) out.
+
+Routes are fixed names: the page, its three files, the vendored Vega builds, the API and two
+downloads by run id. No route takes a path, so nothing on the server's disk but those files is
+reachable. Bodies are capped (`MAX_BODY_BYTES`, uploads `MAX_UPLOAD_BYTES`); every request's
+failure is its own JSON answer (400 bad input, one line per problem; 409 replaced by a newer
+request; 500 anything else), so no request takes the server down. Blocking work runs in a
+thread, one simulation at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from impact.exceptions import InputError
+from impact.web.limits import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Cancelled
+
+if TYPE_CHECKING:
+    from impact.web.service import Service
+
+__all__ = ["MAX_BODY_BYTES", "Lazy", "create_app", "serve"]
+
+LOG = logging.getLogger("impact.web")
+PAGE_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _errors(status: int, lines: list[str]) -> JSONResponse:
+    return JSONResponse({"errors": lines}, status_code=status)
+
+
+def guarded(handler: Handler) -> Handler:
+    """Turn any failure of one request into its own JSON answer."""
+
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except InputError as exc:
+            return _errors(400, [ln for ln in str(exc).splitlines() if ln.strip()])
+        except Cancelled:
+            return JSONResponse({"cancelled": True}, status_code=409)
+        except Exception as exc:  # the edge: log it, answer, keep serving
+            LOG.exception("request %s failed", request.url.path)
+            return _errors(500, [f"internal error: {type(exc).__name__}: {exc}"])
+
+    return run
+
+
+async def _body(request: Request, cap: int) -> bytes:
+    """The request body, refused once it passes `cap` bytes (header or actual)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise InputError(f"request: {int(declared):,} bytes: at most {cap:,} bytes are accepted")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise InputError(f"request: more than {cap:,} bytes: not accepted")
+    return body
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    body = await _body(request, MAX_BODY_BYTES)
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("request: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InputError("request: expected a JSON object")
+    return data
+
+
+def _specs(data: dict[str, Any]) -> dict[str, str]:
+    specs = data.get("specs") or {}
+    if not isinstance(specs, dict) or len(specs) > 40:
+        raise InputError("specs: expected an object of at most 40 key: spec pairs")
+    return {str(k): str(v)[:200] for k, v in specs.items()}
+
+
+class Lazy:
+    """The one `Service`, made on first use: the library (numpy, pandas, scipy) loads in a
+    background thread while the first page is already being served."""
+
+    def __init__(self, workdir: Path, service: Service | None = None) -> None:
+        self.workdir = workdir
+        self.service = service
+        self._lock = threading.Lock()
+
+    def get(self) -> Service:
+        with self._lock:
+            if self.service is None:
+                from impact.web.service import Service
+
+                self.service = Service(self.workdir)
+            return self.service
+
+    def warm(self) -> None:
+        threading.Thread(target=self.get, name="impact-warm", daemon=True).start()
+
+
+def create_app(service: Service | Lazy) -> Starlette:
+    """The application around one `Service` (or one made on first use)."""
+    holder = service if isinstance(service, Lazy) else Lazy(service.workdir, service)
+
+    async def the() -> Service:
+        return await run_in_threadpool(holder.get)
+
+    static = files("impact.web") / "static"
+    vendored = files("impact.reports") / "static"
+
+    async def page(request: Request) -> Response:
+        return Response((static / "index.html").read_bytes(), media_type="text/html")
+
+    async def page_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name in PAGE_FILES:
+            return Response((static / name).read_bytes(), media_type=PAGE_FILES[name])
+        if name in VEGA_FILES:
+            headers = {"Cache-Control": "max-age=86400"}
+            body = (vendored / name).read_bytes()
+            return Response(body, media_type="text/javascript", headers=headers)
+        return _errors(404, [f"{name[:64]}: no such file"])
+
+    @guarded
+    async def meta(request: Request) -> Response:
+        return JSONResponse((await the()).scenarios())
+
+    @guarded
+    async def scenario(request: Request) -> Response:
+        data = await _json(request)
+        service = await the()
+        base = await run_in_threadpool(service.base, str(data.get("scenario", "")))
+        return JSONResponse({"label": base.label, "specs": service.specs_of(base)})
+
+    @guarded
+    async def whatif(request: Request) -> Response:
+        data = await _json(request)
+        service = await the()
+        trials = service.trials(data.get("trials", 100_000))
+        ref, specs = str(data.get("scenario", "")), _specs(data)
+        return JSONResponse(await run_in_threadpool(service.whatif, ref, specs, trials))
+
+    @guarded
+    async def upload(request: Request) -> Response:
+        async with request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES) as form:
+            item = form.get("file")
+            if item is None or isinstance(item, str):
+                raise InputError("upload: no file; choose a scenario .toml file")
+            raw = await item.read(MAX_UPLOAD_BYTES + 1)
+            filename = Path(item.filename or "upload").name
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise InputError(f"upload: larger than {MAX_UPLOAD_BYTES // 1024} KiB; not accepted")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("upload: not UTF-8 text; a scenario file is TOML") from None
+        service = await the()
+        return JSONResponse(await run_in_threadpool(service.upload, text, filename))
+
+    @guarded
+    async def compare(request: Request) -> Response:
+        data = await _json(request)
+        pinned, current = str(data.get("pinned", "")), str(data.get("current", ""))
+        service = await the()
+        return JSONResponse(await run_in_threadpool(service.compare, pinned, current))
+
+    @guarded
+    async def annual(request: Request) -> Response:
+        data = await _json(request)
+        ref, specs = str(data.get("scenario", "")), _specs(data)
+        service = await the()
+        return JSONResponse(await run_in_threadpool(service.annual, ref, specs))
+
+    @guarded
+    async def resilience(request: Request) -> Response:
+        data = await _json(request)
+        current, candidate = str(data.get("current", "")), str(data.get("candidate", ""))
+        service = await the()
+        return JSONResponse(await run_in_threadpool(service.resilience, current, candidate))
+
+    @guarded
+    async def report_zip(request: Request) -> Response:
+        run_id = request.path_params["run"]
+        service = await the()
+        body = await run_in_threadpool(service.report_zip, run_id)
+        name = f"{service.runs[run_id].scenario.name}-{run_id}.zip"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(body, media_type="application/zip", headers=headers)
+
+    @guarded
+    async def samples(request: Request) -> Response:
+        run_id = request.path_params["run"]
+        service = await the()
+        path = await run_in_threadpool(service.samples_csv, run_id)
+        return FileResponse(path, media_type="text/csv", filename=f"samples-{run_id}.csv")
+
+    routes = [
+        Route("/", page),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        Route("/static/{name}", page_file),
+        Route("/api/meta", meta),
+        Route("/api/scenario", scenario, methods=["POST"]),
+        Route("/api/whatif", whatif, methods=["POST"]),
+        Route("/api/upload", upload, methods=["POST"]),
+        Route("/api/compare", compare, methods=["POST"]),
+        Route("/api/annual", annual, methods=["POST"]),
+        Route("/api/resilience", resilience, methods=["POST"]),
+        Route("/download/{run}/report.zip", report_zip),
+        Route("/download/{run}/samples.csv", samples),
+    ]
+    return Starlette(routes=routes)
+
+
+def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> None:
+    """Serve until Ctrl-C; the temporary folder of the runs goes with the server.
+
+    uvicorn takes SIGINT and SIGTERM while it runs and raises them again once it has stopped,
+    so the CLI's own handler then reports the interrupt (exit 130); running simulations are
+    cancelled at their next block first.
+    """
+    import uvicorn
+
+    with tempfile.TemporaryDirectory(prefix="impact-serve-") as workdir:
+        holder = Lazy(Path(workdir))
+        holder.warm()
+        config = uvicorn.Config(
+            create_app(holder), host=host, port=port, log_level="warning", lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        announce(f"impact serve: http://{host}:{port}/  (Ctrl-C stops it)")
+        try:
+            server.run()
+        except SystemExit:  # uvicorn exits 1 when it cannot bind
+            raise InputError(
+                f"--host/--port: {host}:{port}: cannot listen there (in use, or not this "
+                "machine's address); give another --port"
+            ) from None
+        finally:
+            if holder.service is not None:
+                holder.service.cancel_all()

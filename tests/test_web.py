@@ -1,0 +1,188 @@
+"""`impact serve` without a browser: the service answers from the library, the app's safety rules
+(slugs, caps, one line per problem, failures stay in their request), and the command's exits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import impact
+from impact.cli import main
+from impact.reports.headline import headline
+from impact.web.limits import MAX_TRIALS, Cancelled
+from impact.web.service import Service, upload_problems
+
+starlette = pytest.importorskip("starlette", reason="the web extra is not installed")
+from starlette.testclient import TestClient  # noqa: E402
+
+from impact.web.app import MAX_BODY_BYTES, create_app  # noqa: E402
+
+BAD_TOML = '[outage]\nhours = "triangular(300, 100, 500)"\nsevrity = 0.5\n'
+
+
+@pytest.fixture()
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(create_app(Service(tmp_path)), raise_server_exceptions=False)
+
+
+def test_whatif_headline_is_the_librarys(client: TestClient) -> None:
+    answer = client.post(
+        "/api/whatif",
+        json={"scenario": "meta-2024", "specs": {"outage.hours": "10"}, "trials": 5000},
+    )
+    assert answer.status_code == 200, answer.text
+    scenario = impact.load_scenario("meta-2024").with_overrides({"outage.hours": "10"})
+    result = impact.simulate(scenario, 5000, rng=20260125)
+    assert answer.json()["headline"] == headline(scenario.label, result.summary)
+
+
+def test_a_bad_spec_is_one_line_naming_the_key(client: TestClient) -> None:
+    specs = {"outage.hours": "triangular(300, 100, 500)", "outage.severity": "2"}
+    answer = client.post("/api/whatif", json={"scenario": "meta-2024", "specs": specs})
+    assert answer.status_code == 400
+    lines = answer.json()["errors"]
+    assert len(lines) == 2
+    assert lines[0].startswith("outage.hours: triangular(300, 100, 500):")
+    assert lines[1].startswith("outage.severity:")
+
+
+@pytest.mark.parametrize("ref", ["../data/scenarios/meta-2024", "/etc/passwd", "meta-2024.toml"])
+def test_no_path_is_reachable(client: TestClient, ref: str) -> None:
+    answer = client.post("/api/whatif", json={"scenario": ref, "specs": {}, "trials": 5000})
+    assert answer.status_code == 400
+    assert "not a built-in scenario" in answer.json()["errors"][0]
+    assert client.get("/static/..%2Fservice.py").status_code == 404
+
+
+def test_uploads_are_parsed_in_memory_with_every_problem(client: TestClient) -> None:
+    answer = client.post("/api/upload", files={"file": ("mine.toml", BAD_TOML.encode())})
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert any("outage.hours" in e and "mode must lie" in e for e in errors)
+    assert any("sevrity" in e for e in errors)
+    assert upload_problems('[outage]\nhours = "empirical(/etc/passwd:x)"\n')[0].count("empirical")
+
+
+def test_an_upload_can_be_simulated(client: TestClient) -> None:
+    text = '[outage]\nhours = 24\n[revenue]\nhourly_loss = "1M"\n'
+    uploaded = client.post("/api/upload", files={"file": ("mine.toml", text.encode())}).json()
+    answer = client.post("/api/whatif", json={"scenario": uploaded["id"], "trials": 2000})
+    assert answer.status_code == 200
+
+
+def test_caps_have_clear_messages(client: TestClient) -> None:
+    too_many = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": MAX_TRIALS + 1})
+    assert too_many.status_code == 400
+    assert "1,000 to 1,000,000" in too_many.json()["errors"][0]
+    big = client.post("/api/whatif", content=b"{" + b" " * MAX_BODY_BYTES + b"}")
+    assert big.status_code == 400
+    assert "bytes" in big.json()["errors"][0]
+
+
+def test_a_failing_request_leaves_the_server_up(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Service, "whatif", boom)
+    assert client.post("/api/whatif", json={"scenario": "meta-2024"}).status_code == 500
+    assert client.get("/api/meta").status_code == 200
+
+
+def test_pin_compare_and_downloads(client: TestClient) -> None:
+    first = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": 2000}).json()
+    second = client.post(
+        "/api/whatif",
+        json={"scenario": "meta-2024", "specs": {"outage.hours": "1"}, "trials": 2000},
+    ).json()
+    paired = client.post("/api/compare", json={"pinned": first["run"], "current": second["run"]})
+    assert paired.status_code == 200, paired.text
+    assert "Common random numbers" in paired.json()["headline"]
+    archive = client.get(f"/download/{second['run']}/report.zip")
+    assert archive.status_code == 200
+    assert archive.content[:2] == b"PK"
+    samples = client.get(f"/download/{second['run']}/samples.csv")
+    assert samples.status_code == 200
+    assert len(samples.text.splitlines()) == 2001
+
+
+def test_a_newer_request_cancels_an_older_one(tmp_path: Path) -> None:
+    service = Service(tmp_path)
+    outcome: dict[str, object] = {}
+
+    def older() -> None:
+        try:
+            outcome["older"] = service.whatif("meta-2024", {}, 1_000_000)
+        except Cancelled as exc:
+            outcome["older"] = exc
+
+    thread = threading.Thread(target=older)
+    started = time.perf_counter()
+    thread.start()
+    time.sleep(0.3)
+    newer = service.whatif("meta-2024", {"outage.hours": "2"}, 2_000)
+    thread.join()
+    assert isinstance(outcome["older"], Cancelled)
+    assert newer["trials"] == 2_000
+    assert list(service.runs) == [newer["run"]]  # the cancelled run left nothing behind
+    assert time.perf_counter() - started < 30
+
+
+def test_serve_without_the_extra_exits_2_with_the_install_line(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import impact.cli.serve as serve
+
+    monkeypatch.setattr(serve, "find_spec", lambda name: None)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == 'error: impact serve needs the web extra: pip install "impact[web]"'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_ctrl_c_stops_it_with_130_and_no_temporary_folder(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "impact", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        assert list(tmp_path.glob("impact-serve-*"))
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert not list(tmp_path.glob("impact-serve-*"))
+
+
+def test_another_host_prints_one_warning(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import impact.web.app as app
+
+    monkeypatch.setattr(app, "serve", lambda host, port: None)
+    assert main(["serve", "--host", "0.0.0.0"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("warning: --host 0.0.0.0")
