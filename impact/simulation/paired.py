@@ -26,7 +26,13 @@ from impact.inputs.scenario import Scenario
 from impact.model.core import evaluate
 from impact.model.outputs import OUTPUTS
 from impact.rng import RNGLike, as_seed_sequence, root_entropy
-from impact.simulation.annual import ANNUAL_METRICS, ANNUAL_UNITS, YEAR_BLOCK, annual_block
+from impact.simulation.annual import (
+    ANNUAL_METRICS,
+    ANNUAL_UNITS,
+    YEAR_BLOCK,
+    annual_block,
+    annual_plan,
+)
 from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.engine import BLOCK_SIZE
 from impact.simulation.sampling import SamplingPlan, draw_block, plan
@@ -189,7 +195,8 @@ def simulate_paired(
         raise InputError(f"mode: {mode!r}: must be 'outage' or 'year'")
     n_trials = _check_whole(n_trials, "trials")
     workers = _check_whole(workers, "workers")
-    plans = (plan(a, method), plan(b, method))
+    planner = annual_plan if mode == "year" else plan  # years draw future outages
+    plans = (planner(a, method), planner(b, method))
     if plans[0].method != plans[1].method:
         raise InputError(
             f"sampling.method: A uses {plans[0].method!r} and B {plans[1].method!r}; "
