@@ -16,7 +16,7 @@ from impact.cli import main
 from impact.exceptions import InputError
 from impact.inputs.record import Record
 from impact.inputs.scenario import scenario_problems
-from impact.simulation.annual import OUTAGES, simulate_annual
+from impact.simulation.annual import OUTAGES, frequency_of, simulate_annual
 from impact.simulation.rate import band_shares, gamma_by_moments, moments, rate_update
 
 FIXED = impact.scenario_from_specs(dict(POINT), name="fixed")
@@ -92,9 +92,14 @@ def test_annual_draws_the_rate_from_the_updated_gamma() -> None:
     assert table["mean"].iloc[-1] == pytest.approx(2, rel=1e-9)
 
 
-def test_a_fixed_prior_cannot_learn() -> None:
+def test_a_rate_given_as_a_point_is_known_and_no_record_moves_it() -> None:
+    # A point prior's posterior is the same point: the rate stays 0.5 (a what-if such as
+    # `--set frequency.events_per_year=0.5` on a scenario with a record keeps its rate).
+    scenario = _with("0.5", Record(2, {"total": 9}))
+    assert rate_update(scenario) is None
+    assert frequency_of(scenario).spec() == "0.5"
     with pytest.raises(InputError, match=r"frequency\.events_per_year: 0\.5: .*uncertain rate"):
-        rate_update(_with("0.5", Record(2, {"total": 1})))
+        gamma_by_moments(impact.parse_spec("0.5"))
 
 
 def test_a_band_the_durations_cannot_reach_is_refused() -> None:
@@ -134,10 +139,10 @@ def test_a_record_is_read_with_its_sources_and_a_bad_one_exits_2(tmp_path: Path,
     assert record is not None and (record.years, dict(record.counts)) == (3.0, {"over_24h": 1})
     assert "incident log" in record.sources["years"] and "March" in record.sources["over_24h"]
     path.write_text(
-        BASE + "[frequency]\nevents_per_year = 1\n[frequency.record]\nyears = 3\ntotal = 1\n"
+        BASE + "[frequency]\nevents_per_year = 1\n[frequency.record]\nyears = 3\nday = 1\n"
     )
     argv = ["annual", "--scenario", str(path), "--trials", "100", "--out", str(tmp_path / "o")]
     status = main(argv)
     err = capsys.readouterr().err
-    assert status == 2 and err.count("\n") == 1 and "frequency.events_per_year: 1:" in err
+    assert status == 2 and err.count("\n") == 1 and "frequency.record.day: unknown key" in err
     assert not (tmp_path / "o").exists()

@@ -44,6 +44,7 @@ from scipy import stats
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
+from impact.inputs.families import number
 from impact.inputs.keys import FREQUENCY_KEY
 from impact.inputs.record import BANDS
 from impact.inputs.scenario import Scenario
@@ -340,7 +341,8 @@ class AnnualResult:
     def frequency_spec(self) -> str:
         """The rate's spec as simulated (the updated one when a record updated it)."""
         if self.rate is not None:
-            return self.rate.posterior.spec()
+            g = self.rate.posterior
+            return f"gamma({number(g.shape)}, {number(g.scale)})"
         return str(self.scenario.specs.get(FREQUENCY_KEY, ""))
 
     @property

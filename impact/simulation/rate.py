@@ -30,7 +30,7 @@ import pandas as pd
 from impact.exceptions import InputError
 from impact.inputs.continuous import Gamma, Normal
 from impact.inputs.distributions import Distribution
-from impact.inputs.families import family_of
+from impact.inputs.families import family_of, number
 from impact.inputs.keys import FREQUENCY_KEY
 from impact.inputs.record import BANDS, RECORD_KEY, TOTAL_BAND, Record
 from impact.inputs.scenario import Scenario
@@ -103,6 +103,13 @@ def gamma_by_moments(dist: Distribution, key: str = FREQUENCY_KEY) -> Gamma:
     return Gamma(mean * mean / var, var / mean)
 
 
+def _short(dist: Distribution) -> str:
+    """A gamma's spec with 4 significant digits (as reports show it); other specs as they are."""
+    if isinstance(dist, Gamma):
+        return f"gamma({number(dist.shape)}, {number(dist.scale)})"
+    return dist.spec()
+
+
 @dataclass(frozen=True)
 class RateUpdate:
     """The prior rate as stated, its gamma, the record and the updated (posterior) gamma."""
@@ -131,7 +138,7 @@ class RateUpdate:
             rows.append(
                 {
                     "rate": label,
-                    "spec": dist.spec(),
+                    "spec": _short(dist),
                     "mean": moments(dist)[0],
                     "p05": p05,
                     "p50": p50,
@@ -142,11 +149,13 @@ class RateUpdate:
 
 
 def rate_update(scenario: Scenario) -> RateUpdate | None:
-    """The gamma–Poisson update of the scenario's rate by its `[frequency.record]` (or None)."""
+    """The gamma–Poisson update of the scenario's rate by its `[frequency.record]`; None without
+    a record, or when the rate is a point value (a known rate, which no record moves: a what-if
+    such as `--set frequency.events_per_year=1` keeps its rate)."""
     record = scenario.record
     prior = scenario.distributions.get(FREQUENCY_KEY)
-    if record is None or prior is None:
-        return None
+    if record is None or prior is None or prior.is_fixed:
+        return None  # a rate given as a point is known: no record moves it
     gamma = gamma_by_moments(prior)
     shares = band_shares(future_hours(scenario)) | {TOTAL_BAND: 1.0}
     for name, count in record.counts.items():
