@@ -57,7 +57,14 @@ def test_future_outages_take_their_own_duration_and_severity() -> None:
 
 def test_giving_the_reference_specs_again_moves_no_random_stream() -> None:
     # frequency.hours draws from outage.hours' own stream: the same spec gives the same years.
-    scenario = impact.load_scenario("meta-2024").with_overrides({"frequency.events_per_year": 3})
+    scenario = FIXED.with_overrides(
+        {
+            "frequency.events_per_year": 3,
+            "outage.hours": "lognormal(p5=2, p95=50)",
+            "outage.severity": "pert(0.2, 0.5, 0.9)",
+            "revenue.hourly_loss": "uniform(300k, 500k)",
+        }
+    )
     same = scenario.with_overrides(
         {
             "frequency.hours": scenario.specs["outage.hours"],
@@ -207,3 +214,44 @@ def test_a_contained_outage_is_cut_to_the_failover_time() -> None:
     # A rate factor of 0.5 never gives a year more outages (one uniform per count).
     fewer = _years(base.with_overrides({"change.rate_factor": 0.5}))
     assert np.all(fewer[OUTAGES] <= plain[OUTAGES]) and fewer[OUTAGES].sum() < plain[OUTAGES].sum()
+
+
+@pytest.mark.parametrize("name", sorted(impact.builtin_scenarios()))
+def test_builtin_future_outages_cite_the_catalogue_fit(name: str) -> None:
+    scenario = impact.load_scenario(name)
+    assert scenario.specs["frequency.hours"] == "lognormal(median=9.446, sigma=1.686)"
+    assert "impact calibrate durations" in scenario.sources["frequency.hours"]
+    assert "data/outages.csv" in scenario.sources["frequency.hours"]
+    assert "9 of the catalogue's 22" in scenario.sources["frequency.severity"]
+    assert "Gunawi" in scenario.sources["frequency.events_per_year"]
+
+
+def test_tiktok_states_its_record_and_the_value_of_a_lost_user_with_sources() -> None:
+    scenario = impact.load_scenario("tiktok-us-2026")
+    record = scenario.record
+    assert record is not None and dict(record.counts) == {"over_24h": 1}
+    assert "http" in record.sources["years"] and "http" in record.sources["over_24h"]
+    assert "WARC" in scenario.sources["value.user_per_year_usd"]
+    assert "assumption" in scenario.sources["value.creator_per_year_usd"]
+
+
+def test_cli_annual_cover(tmp_path, capsys, monkeypatch) -> None:
+    from impact.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "none.toml").write_text(
+        'name = "none"\n[cost]\none_off_usd = 0\nper_year_usd = 0\n'
+    )
+    for cover, needle in (
+        ("none.toml", "--cover: 'none.toml': no [cover] table"),
+        ("warm-standby", "--cover: 'warm-standby': change.regional_share: a [change]"),
+        ("nowhere.toml", "--cover: 'nowhere.toml': no built-in design or file"),
+    ):
+        status = main(["annual", "--trials", "200", "--cover", cover])
+        err = capsys.readouterr().err
+        assert status == 2 and err.count("\n") == 1 and needle in err, err
+        assert not (tmp_path / "reports").exists()
+    assert main(["annual", "--trials", "2000", "--cover", "insurance", "--quiet"]) == 0
+    out = tmp_path / "reports" / "tiktok-us-2026-annual-insurance"
+    assert "## Insurance cover" in (out / "report.md").read_text()
+    assert {"cover.csv", "bands.csv", "rate.csv"} <= {p.name for p in out.iterdir()}

@@ -163,16 +163,16 @@ def with_cover(scenario: Scenario, name_or_path: str | Path) -> tuple[Scenario, 
     `insurance`) for annual risk, and that design; InputError for a file without a [cover] or
     with a [change] (a design for `impact resilience`)."""
     design = load_design(name_or_path, scenario, flag="--cover")
-    if not design.has_cover:
-        raise InputError(
-            f"--cover: {str(name_or_path)!r}: no [cover] table; give waiting_hours, "
-            "retention_usd, limit_usd, aggregate_limit_usd and premium_usd (each a spec)"
-        )
     changes = [key for key in CHANGE_KEYS if key in design.scenario.specs]
     if changes:
         raise InputError(
             f"--cover: {str(name_or_path)!r}: {changes[0]}: a [change] of the platform is a "
             "design for impact resilience; --cover takes a [cover] only"
+        )
+    if not design.has_cover:
+        raise InputError(
+            f"--cover: {str(name_or_path)!r}: no [cover] table; give waiting_hours, "
+            "retention_usd, limit_usd, aggregate_limit_usd and premium_usd (each a spec)"
         )
     keys = [key for key in COVER_KEYS if key in design.scenario.specs]
     covered = replace(
