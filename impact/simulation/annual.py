@@ -313,6 +313,12 @@ def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, ...]:
     return tuple(sorted(set(out)))
 
 
+def _finite(value: object) -> float | None:
+    """A float for JSON, None where there is none (no outage simulated: no loss given one)."""
+    x = float(value)  # type: ignore[arg-type]
+    return x if math.isfinite(x) else None
+
+
 def _check_whole(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise InputError(f"{name}: {value!r}: must be a whole number ≥ 1")
@@ -460,20 +466,20 @@ class AnnualResult:
             "events_per_year_prior": str(self.scenario.specs.get(FREQUENCY_KEY, "")),
             "p_any_outage": self.p_any_outage,
             "loss_given_outage": {
-                str(k): float(v) for k, v in self.per_outage.iloc[0].to_dict().items()
+                str(k): _finite(v) for k, v in self.per_outage.iloc[0].to_dict().items()
             },
             "bands": {
                 str(r["band"]): {
                     "outages_per_year": float(r["outages_per_year"]),
                     "loss_usd": float(r["loss_usd"]),
-                    "share": float(r["share"]),
+                    "share": _finite(r["share"]),
                 }
                 for _, r in self.bands.iterrows()
             },
             "rate_update": None
             if self.rate is None
             else self.rate.table().set_index("rate").to_dict("index"),
-            "cover": self.cover,
+            "cover": None if self.cover is None else {k: _finite(v) for k, v in self.cover.items()},
             "p_loss_above": {
                 f"{x:.10g}": count / self.n_years
                 for x, count in zip(self.thresholds, self.exceed_counts, strict=True)

@@ -119,6 +119,7 @@ class RateUpdate:
     record: Record
     exposure_years: float  # T·Σ p_b: years of the record, thinned to the bands it counts
     posterior: Gamma
+    prior_spec: str = ""  # the prior as the scenario wrote it
 
     @property
     def credibility(self) -> float:
@@ -129,16 +130,16 @@ class RateUpdate:
     def table(self) -> pd.DataFrame:
         """Rows prior (as stated), prior (gamma), updated: spec, mean, p05, p50, p95."""
         rows = []
-        for label, dist in (
-            ("prior, as stated", self.prior),
-            ("prior, as a gamma (same mean and variance)", self.prior_gamma),
-            ("updated with the record", self.posterior),
+        for label, dist, spec in (
+            ("prior, as stated", self.prior, self.prior_spec or self.prior.spec()),
+            ("prior, as a gamma (same mean and variance)", self.prior_gamma, ""),
+            ("updated with the record", self.posterior, ""),
         ):
             p05, p50, p95 = (float(v) for v in dist.ppf(np.array([0.05, 0.5, 0.95])))
             rows.append(
                 {
                     "rate": label,
-                    "spec": _short(dist),
+                    "spec": spec or _short(dist),
                     "mean": moments(dist)[0],
                     "p05": p05,
                     "p50": p50,
@@ -162,9 +163,11 @@ def rate_update(scenario: Scenario) -> RateUpdate | None:
         if count > 0 and not shares[name] > 0:
             raise InputError(
                 f"{RECORD_KEY}.{name}: {count}: the future outages' durations "
-                f"({future_hours(scenario).spec()}) give this band no chance"
+                f"({future_hours(scenario).spec()}) give this band no chance; give durations "
+                "that can reach it, or leave the band out of the record"
             )
     exposure = record.years * sum(shares[name] for name in record.counts)
     beta = 1.0 / gamma.scale
     posterior = Gamma(gamma.shape + record.events, 1.0 / (beta + exposure))
-    return RateUpdate(prior, gamma, record, exposure, posterior)
+    spec = str(scenario.specs.get(FREQUENCY_KEY, ""))
+    return RateUpdate(prior, gamma, record, exposure, posterior, spec)
