@@ -25,7 +25,7 @@ from impact.inputs.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FAST_TRIALS = "2000"
-SIMULATING = {"simulate", "sensitivity", "backtest"}
+SIMULATING = {"simulate", "sensitivity", "backtest", "annual", "compare", "resilience"}
 WHAT_IF_FLAGS = {"--set", "--overlay", "--outage-hours", "--hourly-loss", "--severity"}
 
 
@@ -185,6 +185,9 @@ def test_every_readme_command_runs_as_shown(
     (tmp_path / "calibration.toml").write_text(
         '[outage]\nhours = "lognormal(median=9.446, sigma=1.686)"\n', encoding="utf-8"
     )
+    # The design file the resilience example names, shown as an indented block.
+    (design,) = [b for b in indented_blocks(README) if b.startswith('name = "standby"')]
+    (tmp_path / "standby.toml").write_text(design + "\n", encoding="utf-8")
     example = tmp_path / "reports" / "tiktok-us-2026"
     ran = 0
     plan: list[tuple[str, int, list[str]]] = []
