@@ -342,3 +342,21 @@ def test_end_to_end_through_the_installed_command(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "frequency.events_per_year" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--base", "nope"], "--base: 'nope': no built-in scenario or file"),
+        (["--current", "nope.toml"], "--current: 'nope.toml': no built-in design or file"),
+        (["--candidate", "single-site"], "--candidate: 'single-site': is the current design"),
+        (["--candidate", "insurance", "--candidate", "insurance"], "'insurance': given twice"),
+        (["--trials", "0"], "--trials: '0': must be a whole number ≥ 1"),
+    ],
+)
+def test_cli_bad_flags_exit_2_naming_the_flag(
+    argv: list[str], needle: str, tmp_path: Path, capsys
+) -> None:
+    status, _, err = _run(["resilience", *argv, "--out", str(tmp_path / "x")], capsys)
+    assert status == 2 and needle in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x").exists()

@@ -14,6 +14,7 @@ from impact.cli.options import JsonFlag, QuietFlag, SchedulerFlag, WorkersFlag, 
 from impact.exceptions import InputError
 from impact.inputs.designs import AS_IS, DEFAULT_BASE, designs_of, load_design
 from impact.inputs.scenario import load_scenario
+from impact.inputs.scenario_file import resolve
 from impact.reports.provenance import Provenance
 from impact.reports.resilience_report import cfo_sentence, write_resilience_report
 from impact.simulation.resilience import simulate_resilience
@@ -70,7 +71,7 @@ def resilience_command(
     quiet: QuietFlag = False,
 ) -> None:
     """Rank resilience designs by NPV against the current one, for the base platform."""
-    platform = load_scenario(base or DEFAULT_BASE)
+    platform = load_scenario(resolve(base, flag="--base") if base else DEFAULT_BASE)
     now_name = current or (DEFAULT_CURRENT if platform.name == DEFAULT_BASE else AS_IS)
     now = load_design(now_name, platform, flag="--current")
     names = candidate or [d for d in designs_of(platform.name) if d != now.name]
@@ -80,7 +81,9 @@ def resilience_command(
             "files of your own (--candidate standby.toml; docs/model.md §16)"
         )
     for name in names:
-        if names.count(name) > 1 or name == now_name:
+        if name == now_name:
+            raise InputError(f"--candidate: {name!r}: is the current design; compare others")
+        if names.count(name) > 1:
             raise InputError(f"--candidate: {name!r}: given twice; compare each design once")
     news = [load_design(name, platform, flag="--candidate") for name in names]
     n_futures = parse_whole(trials, "trials", 1) or DEFAULT_FUTURES
