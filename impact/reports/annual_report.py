@@ -273,7 +273,9 @@ def _assumptions(data: AnnualReportData) -> str:
     ]
     return (
         "## Assumptions\n\n"
-        "The rate of outages per year, then the inputs each outage draws afresh. Also in "
+        "The rate of outages per year (and the record that updated it), the value of a user or "
+        "creator lost for good, a cover's terms if any, then the inputs each future outage "
+        "draws afresh (its duration and severity from [frequency] where given). Also in "
         "`assumptions.csv`.\n\n" + table(["key", "spec", "unit", "source"], rows, "llll")
     )
 
