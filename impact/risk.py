@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from impact.analysis.compare import check_same_trials
-from impact.inputs.designs import load_design
+from impact.inputs.designs import AS_IS, DEFAULT_BASE, Design, designs_of, load_design
 from impact.inputs.scenario import DEFAULT_TRIALS, Scenario, load_scenario
 from impact.rng import SCENARIO_SEED, RNGLike, ScenarioSeed
 from impact.simulation.annual import AnnualResult, simulate_annual
@@ -90,26 +90,44 @@ def compare(
 
 
 def resilience(
-    current: ScenarioLike = "single-site",
-    candidate: ScenarioLike = "multi-region",
+    current: Design | ScenarioLike | None = None,
+    candidate: Design | ScenarioLike | Sequence[Design | ScenarioLike] | None = None,
     n_futures: int = 20_000,
     rng: RNGLike | ScenarioSeed = SCENARIO_SEED,
     *,
-    base: str | Path | None = None,
+    base: ScenarioLike | None = None,
     workers: int = 1,
     scheduler: str | None = None,
 ) -> ResilienceResult:
-    """NPV of moving from `current` to `candidate` (designs: names, files or Scenarios with
-    [frequency] and [cost]): `result.summary`, `p_npv_positive`, `payback`,
-    `break_even_per_year`. `impact.analysis.resilience.tornado` ranks what it hinges on.
-    As in `impact resilience`, `rng` defaults to the current design's `[sampling] seed`, else
-    20260125 (None: fresh entropy).
+    """NPV of moving from `current` to each `candidate` (designs: built-in names or files, each
+    a change applied over `base`, by default tiktok-us-2026; or Scenarios with [frequency] and
+    [cost]): `result.ranking` (expected NPV, P(NPV > 0), P(best), payback, break-even costs),
+    and per candidate `result.pairs`. The defaults are those of `impact resilience`: the current
+    design single-site for tiktok-us-2026 (else as-is) and the base's built-in designs.
+    `impact.analysis.resilience.tornado` ranks what a candidate's NPV hinges on.
+    As in `impact resilience`, `rng` defaults to the base's `[sampling] seed`, else 20260125
+    (None: fresh entropy).
 
     >>> import impact
-    >>> r = impact.resilience(n_futures=2_000)
+    >>> r = impact.resilience(candidate="active-active", n_futures=2_000)
     >>> 0.0 <= r.p_npv_positive <= 1.0
     True
     """
-    now = current if isinstance(current, Scenario) else load_design(current, base)
-    new = candidate if isinstance(candidate, Scenario) else load_design(candidate, base)
-    return simulate_resilience(now, new, n_futures, rng, workers=workers, scheduler=scheduler)
+    platform = as_scenario(base if base is not None else DEFAULT_BASE)
+
+    def design(d: Design | ScenarioLike, flag: str) -> Design | Scenario:
+        return d if isinstance(d, Design | Scenario) else load_design(d, platform, flag=flag)
+
+    if current is None:
+        current = "single-site" if platform.name == DEFAULT_BASE else AS_IS
+    now = design(current, "current")
+    if candidate is None:
+        names: Sequence[Design | ScenarioLike] = [
+            d for d in designs_of(platform.name) if d != getattr(now, "name", None)
+        ]
+    elif isinstance(candidate, Design | Scenario | str | Path):
+        names = [candidate]
+    else:
+        names = list(candidate)
+    news = [design(d, "candidate") for d in names]
+    return simulate_resilience(now, news, n_futures, rng, workers=workers, scheduler=scheduler)

@@ -20,6 +20,7 @@ from impact.model.outputs import TOTAL
 from impact.simulation import annual as annual_module
 from impact.simulation import engine
 from impact.simulation.annual import OUTAGES, poisson_counts, simulate_annual
+from impact.simulation.future import future_outages
 
 FIXED = impact.scenario_from_specs({k: v for k, v in POINT.items()}, name="fixed")
 
@@ -67,12 +68,14 @@ def test_poisson_counts_is_the_inverse_cdf() -> None:
 def test_annual_sums_match_a_loop_over_years() -> None:
     scenario = impact.load_scenario("meta-2024").with_overrides({"frequency.events_per_year": 2})
     seq = np.random.SeedSequence(3)
-    sampling = annual_module.plan(scenario)
+    sampling = annual_module.annual_plan(scenario)
     years = annual_module.annual_block(scenario, sampling, 500, seq)
     counts = years[OUTAGES].astype(int)
-    # Rebuild year by year from the same streams (slow, readable): the k-th outage of year y.
+    # Rebuild year by year from the same streams (slow, readable): the k-th outage of year y,
+    # drawn as a future outage ([frequency] hours and severity).
+    future = future_outages(scenario)
     slots = [
-        annual_module.draw_block(scenario, sampling, 500, annual_module.child(seq, 2 + k))[0]
+        annual_module.draw_block(future, sampling, 500, annual_module.child(seq, 2 + k))[0]
         for k in range(counts.max())
     ]
     for y in range(500):
@@ -132,16 +135,18 @@ def test_cli_annual_writes_report_and_json(tmp_path: Path, capsys) -> None:
 def test_annual_draws_each_outage_from_the_assumptions_not_the_evidence() -> None:
     """[evidence] observes one outage and annual risk does not apply it (docs/model.md §14):
     with a fixed rate λ = 1, E[annual loss] = λ·E[total] of the scenario without its evidence
-    (the prior), not the conditioned one. An observation that pulls the total far down (to
-    about $60M) makes the two means far apart, so the test can tell which one annual used."""
+    (the prior, of a future outage), not the conditioned one. An observation that pulls the
+    total far up (to about $300M) makes the two means far apart, so the test can tell which one
+    annual used."""
     scenario = (
         impact.load_scenario("tiktok-us-2026")
         .with_overrides({"frequency.events_per_year": "1"})
-        .with_evidence({"total_revenue_loss_usd": "normal(60M, 10M)"})
+        .with_evidence({"total_revenue_loss_usd": "normal(300M, 30M)"})
     )
     annual = simulate_annual(scenario, 40_000, rng=5).summary.loc[TOTAL]
-    prior = impact.simulate(scenario.without_evidence(), 40_000, rng=6).summary.loc[TOTAL]
-    posterior = impact.simulate(scenario, 40_000, rng=6).summary.loc[TOTAL]
+    future = future_outages(scenario)  # each outage of a year is a future one
+    prior = impact.simulate(future.without_evidence(), 40_000, rng=6).summary.loc[TOTAL]
+    posterior = impact.simulate(future, 40_000, rng=6).summary.loc[TOTAL]
     # Independent runs: 4 combined standard errors (the annual one includes the Poisson count's
     # spread).
     tolerance = 4 * math.hypot(annual["se_mean"], prior["se_mean"])

@@ -67,6 +67,7 @@ def test_calibrate_durations_json_files_and_overlay(
     scenario = load_scenario("tiktok-us-2026", [toml])
     assert scenario.specs["outage.hours"] == spec
     assert "impact calibrate durations" in scenario.sources["outage.hours"]
+    assert scenario.specs["frequency.hours"] == spec  # future outages of annual risk, too
 
 
 def test_calibrate_durations_scope_and_table(

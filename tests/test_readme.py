@@ -25,7 +25,7 @@ from impact.inputs.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FAST_TRIALS = "2000"
-SIMULATING = {"simulate", "sensitivity", "backtest"}
+SIMULATING = {"simulate", "sensitivity", "backtest", "annual", "compare", "resilience"}
 # Commands that run in full here: the README shows what they print, line for line and word for
 # word. Their numbers are compared only as numbers are there, because the recovery fit's third
 # digit moves with the BLAS's thread count (the suite runs one thread: tests/conftest.py).
@@ -197,6 +197,9 @@ def test_every_readme_command_runs_as_shown(
     (tmp_path / "calibration.toml").write_text(
         '[outage]\nhours = "lognormal(median=11.41, sigma=1.641)"\n', encoding="utf-8"
     )
+    # The design file the resilience example names, shown as an indented block.
+    (design,) = [b for b in indented_blocks(README) if b.startswith('name = "standby"')]
+    (tmp_path / "standby.toml").write_text(design + "\n", encoding="utf-8")
     example = tmp_path / "reports" / "tiktok-us-2026"
     ran = 0
     plan: list[tuple[str, int, list[str]]] = []

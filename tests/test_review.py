@@ -17,7 +17,7 @@ DESIGNS = Path(__file__).resolve().parents[1] / "data" / "designs" / "tiktok-us-
 
 
 def _design(folder: Path, years: str) -> None:
-    text = (DESIGNS / "multi-region.toml").read_text(encoding="utf-8")
+    text = (DESIGNS / "single-site.toml").read_text(encoding="utf-8")
     lines = [
         f"years = {years}" if line.startswith("years =") else line for line in text.splitlines()
     ]
@@ -32,7 +32,7 @@ BAD = [
         id="annual-absurd-frequency",
     ),
     pytest.param(  # once: a horizon of a million years, running for ever
-        ["resilience", "--base", "tiktok-us-2026", "--candidate", "d.toml", "--trials", "20"],
+        ["resilience", "--current", "d.toml", "--candidate", "hardening", "--trials", "20"],
         lambda folder: _design(folder, "1e6"),
         ("cost.years", "1e+06"),
         id="resilience-absurd-horizon",

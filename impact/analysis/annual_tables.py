@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from impact.analysis.summaries import assumptions
-from impact.inputs.keys import FREQUENCY_KEY, key_info
-from impact.model.outputs import TOTAL
-from impact.simulation.annual import OUTAGES, AnnualResult
+from impact.inputs.keys import COVER_KEYS, FREQUENCY_KEY, VALUE_KEYS, key_info
+from impact.inputs.record import BANDS
+from impact.simulation.annual import ANNUAL_LOSS, OUTAGES, AnnualResult
+from impact.simulation.future import future_outages
 
 __all__ = [
     "ANNUAL_ATTRITION",
@@ -27,7 +28,7 @@ EXCEEDANCE_POINTS = 400
 
 
 def annual_exceedance(
-    result: AnnualResult, metric: str = TOTAL, points: int = EXCEEDANCE_POINTS
+    result: AnnualResult, metric: str = ANNUAL_LOSS, points: int = EXCEEDANCE_POINTS
 ) -> pd.DataFrame:
     """P(annual `metric` > x) on a log-spaced grid from its smallest non-zero value to its largest.
 
@@ -62,18 +63,46 @@ def per_year(result: AnnualResult, metrics: tuple[str, ...] = ANNUAL_ATTRITION) 
     return result.summary.loc[list(metrics), ["unit", "mean", "p50", "p90", "p99"]]
 
 
-def annual_assumptions(result: AnnualResult) -> pd.DataFrame:
-    """Every input of one outage, then the rate of outages per year, with their sources."""
-    frame = assumptions(result.scenario)
-    info = key_info(FREQUENCY_KEY)
-    row = {
-        "key": FREQUENCY_KEY,
+def _row(result: AnnualResult, key: str) -> dict[str, str]:
+    info = key_info(key)
+    scenario = result.scenario
+    given = key in scenario.specs
+    return {
+        "key": key,
         "description": info.description,
         "unit": info.unit,
-        "spec": result.frequency_spec,
-        "source": result.scenario.sources.get(FREQUENCY_KEY, "") or "no note given",
+        "spec": scenario.specs[key] if given else info.default or "",
+        "source": (scenario.sources.get(key, "") or "no note given")
+        if given
+        else f"default: {info.default_source}",
     }
-    return pd.concat([pd.DataFrame([row]), frame], ignore_index=True)
+
+
+def annual_assumptions(result: AnnualResult) -> pd.DataFrame:
+    """The rate of outages per year (its prior, as stated), the record that updated it, the
+    value of lost users and creators, a cover's terms; then every input of one future outage
+    (durations and severities from [frequency] where given), with their sources."""
+    scenario = result.scenario
+    rows = [_row(result, FREQUENCY_KEY)]
+    if scenario.record is not None:
+        for name, value in (("years", scenario.record.years), *scenario.record.counts.items()):
+            rows.append(
+                {
+                    "key": f"frequency.record.{name}",
+                    "description": "years of the platform's own record"
+                    if name == "years"
+                    else f"outages {next((b.label for b in BANDS if b.name == name), 'in all')} "
+                    "in that record",
+                    "unit": "years" if name == "years" else "outages",
+                    "spec": f"{value:g}",
+                    "source": scenario.record.sources.get(name, "") or "no note given",
+                }
+            )
+    rows += [_row(result, key) for key in VALUE_KEYS]
+    if result.with_cover:
+        rows += [_row(result, key) for key in COVER_KEYS]
+    frame = assumptions(future_outages(scenario))
+    return pd.concat([pd.DataFrame(rows), frame], ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -87,6 +116,10 @@ class AnnualReportData:
     counts: pd.DataFrame
     per_year: pd.DataFrame
     assumptions: pd.DataFrame
+    bands: pd.DataFrame
+    per_outage: pd.DataFrame
+    rate: pd.DataFrame | None
+    cover: pd.DataFrame | None
 
 
 def annual_report_data(result: AnnualResult) -> AnnualReportData:
@@ -99,4 +132,8 @@ def annual_report_data(result: AnnualResult) -> AnnualReportData:
         counts=outage_counts(result),
         per_year=per_year(result),
         assumptions=annual_assumptions(result),
+        bands=result.bands,
+        per_outage=result.per_outage,
+        rate=None if result.rate is None else result.rate.table(),
+        cover=None if result.cover is None else pd.DataFrame([result.cover]),
     )

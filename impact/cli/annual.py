@@ -23,6 +23,7 @@ from impact.cli.options import (
 from impact.cli.outdir import out_folder
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
+from impact.inputs.designs import with_cover
 from impact.inputs.specs import parse_number
 from impact.reports.annual_report import headline, write_annual_report
 from impact.reports.provenance import Provenance
@@ -93,6 +94,15 @@ def annual_command(
             help="output folder (default reports/<scenario>-annual)",
         ),
     ] = None,
+    cover: Annotated[
+        str | None,
+        typer.Option(
+            "--cover",
+            metavar="NAME|PATH",
+            help="an insurance cover for every year: a file with [cover], or a built-in design "
+            "such as insurance (default: the scenario's own [cover], if any)",
+        ),
+    ] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,
@@ -100,10 +110,14 @@ def annual_command(
 ) -> None:
     """Simulate years of outages (needs [frequency] events_per_year); write the report --out."""
     scenario = options.build()
+    covered = ""
+    if cover is not None:
+        scenario, design = with_cover(scenario, cover)
+        covered = f"-{design.name}"  # its own folder: never over the report without the cover
     n_years, root = run_settings(trials, seed, (scenario.trials, scenario.seed))
     thresholds = parse_thresholds(threshold)
     single = options.default_out(scenario)  # reports/<name>[-modified-<hash>]
-    out_dir = out if out is not None else single.with_name(f"{single.name}-annual")
+    out_dir = out if out is not None else single.with_name(f"{single.name}-annual{covered}")
     bar = DelayedProgress(n_years, enabled=wants_progress(quiet=quiet, json_output=json_output))
     with bar:
         result = simulate_annual(
@@ -116,6 +130,7 @@ def annual_command(
             progress=bar.simulated,
         )
         extra = [a for x in thresholds or () for a in ("--threshold", f"{x:.10g}")]
+        extra += ["--cover", cover] if cover is not None else []
         command = reproduce_line(
             options, trials=n_years, seed=result.seed, out=out_dir, extra=extra, command="annual"
         )

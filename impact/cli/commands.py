@@ -102,7 +102,7 @@ COMMANDS = (
         "resilience",
         "resilience",
         "resilience_command",
-        "NPV, payback and break-even of moving from the current design to the candidate.",
+        "Rank resilience designs by NPV against the current one, for the base platform.",
     ),
     Command(
         "backtest",

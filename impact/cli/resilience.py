@@ -1,4 +1,5 @@
-"""`impact resilience --current A --candidate B`: is a more resilient design worth its cost?"""
+"""`impact resilience --current A --candidate B [--candidate C …] [--base SCENARIO]`: which
+resilience design, if any, is worth its cost for the base platform?"""
 
 import shlex
 from pathlib import Path
@@ -20,28 +21,46 @@ from impact.cli.options import (
     parse_whole,
 )
 from impact.cli.outdir import out_folder
-from impact.inputs.designs import load_design
+from impact.exceptions import InputError
+from impact.inputs.designs import AS_IS, DEFAULT_BASE, designs_of, load_design
+from impact.inputs.scenario import load_scenario
+from impact.inputs.scenario_file import resolve
 from impact.reports.provenance import Provenance
 from impact.reports.resilience_report import cfo_sentence, write_resilience_report
 from impact.simulation.resilience import simulate_resilience
 
-__all__ = ["DEFAULT_FUTURES", "resilience_command"]
+__all__ = ["DEFAULT_CURRENT", "DEFAULT_FUTURES", "resilience_command"]
 
 DEFAULT_FUTURES = 20_000
+DEFAULT_CURRENT = "single-site"  # tiktok-us-2026's; any other base starts from as-is
 
 
 def resilience_command(
     current: Annotated[
-        str,
-        typer.Option("--current", metavar="DESIGN", help="current design: name or file"),
-    ] = "single-site",
+        str | None,
+        typer.Option(
+            "--current",
+            metavar="DESIGN",
+            help=f"current design: name or file (default {DEFAULT_CURRENT} for "
+            f"{DEFAULT_BASE}, else {AS_IS}: the base as it runs)",
+        ),
+    ] = None,
     candidate: Annotated[
-        str,
-        typer.Option("--candidate", metavar="DESIGN", help="candidate design: name or file"),
-    ] = "multi-region",
+        list[str] | None,
+        typer.Option(
+            "--candidate",
+            metavar="DESIGN",
+            help="candidate design: name or file (repeatable; default: the base's built-in "
+            "designs)",
+        ),
+    ] = None,
     base: Annotated[
         str | None,
-        typer.Option("--base", metavar="NAME|PATH", help="apply design files over this scenario"),
+        typer.Option(
+            "--base",
+            metavar="NAME|PATH",
+            help=f"the platform every design is applied over (default {DEFAULT_BASE})",
+        ),
     ] = None,
     trials: Annotated[
         str | None,
@@ -63,7 +82,7 @@ def resilience_command(
             "--out",
             metavar="DIR",
             parser=out_folder,
-            help="output folder (default reports/resilience-A-B)",
+            help="output folder (default reports/<base>-resilience)",
         ),
     ] = None,
     workers: WorkersFlag = 1,
@@ -71,18 +90,35 @@ def resilience_command(
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
-    """NPV, payback and break-even of moving from the current design to the candidate."""
-    now, new = load_design(current, base), load_design(candidate, base)
+    """Rank resilience designs by NPV against the current one, for the base platform."""
+    platform = load_scenario(resolve(base, flag="--base") if base else DEFAULT_BASE)
+    now_name = current or (DEFAULT_CURRENT if platform.name == DEFAULT_BASE else AS_IS)
+    now = load_design(now_name, platform, flag="--current")
+    names = candidate or [d for d in designs_of(platform.name) if d != now.name]
+    if not names:
+        raise InputError(
+            f"--candidate: none given, and {platform.name} has no built-in designs; give design "
+            "files of your own (--candidate standby.toml; docs/model.md §16)"
+        )
+    for name in names:
+        if name == now_name:
+            raise InputError(f"--candidate: {name!r}: is the current design; compare others")
+        if names.count(name) > 1:
+            raise InputError(f"--candidate: {name!r}: given twice; compare each design once")
+    news = [load_design(name, platform, flag="--candidate") for name in names]
     n_futures = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or DEFAULT_FUTURES
-    _, root = run_settings(None, seed, (None, now.seed))
-    result = simulate_resilience(now, new, n_futures, root, workers=workers, scheduler=scheduler)
+    _, root = run_settings(None, seed, (None, platform.seed))
+    result = simulate_resilience(now, news, n_futures, root, workers=workers, scheduler=scheduler)
     data = resilience_report_data(result, root)
-    out_dir = out if out is not None else Path("reports") / f"resilience-{now.name}-{new.name}"
-    args = ["impact", "resilience", "--current", current, "--candidate", candidate]
+    out_dir = out if out is not None else Path("reports") / f"{platform.name}-resilience"
+    args = ["impact", "resilience", "--current", now_name]
+    args += [a for name in names for a in ("--candidate", name)]
     args += ["--base", base] if base else []
     args += ["--trials", str(n_futures), "--seed", str(result.seed), "--out", str(out_dir)]
     written = write_resilience_report(data, Provenance(shlex.join(args)), out_dir)
     payload = result.to_json()
-    payload["tornado"] = data.tornado[["key", "low_value", "high_value"]].to_dict("records")
-    sentence = cfo_sentence(data)
-    finish(payload, sentence, out_dir, written, json_output=json_output, quiet=quiet)
+    payload["tornado"] = {
+        "design": data.leader.name,
+        "keys": data.tornado[["key", "low_value", "high_value"]].to_dict("records"),
+    }
+    finish(payload, cfo_sentence(data), out_dir, written, json_output=json_output, quiet=quiet)

@@ -66,9 +66,12 @@ def validate_command(
         typer.echo(f"{path}: ok (partial file)")
         return 0
     scenario = load_scenario(path)
+    model = {info.key for info in KEYS}
+    extra = len(scenario.given_keys - model)  # [frequency], [value], [cost], [cover] …
     typer.echo(
-        f"{path}: ok ({len(scenario.given_keys)} of {len(KEYS)} keys given, the rest default; "
-        f"{len(scenario.uncertain_keys)} uncertain)"
+        f"{path}: ok ({len(scenario.given_keys & model)} of {len(KEYS)} keys given, the rest "
+        f"default; {len(scenario.uncertain_keys)} uncertain"
+        + (f"; {extra} keys of annual risk and resilience)" if extra else ")")
     )
     _band_warnings(scenario, str(path))
     return 0
@@ -112,7 +115,7 @@ def _validate_design(path: Path, base: str | None) -> int:
         problems = [f"{path}: {p}" for p in correlation_problems(load_scenario(path))]
     if not problems:
         try:
-            design = load_design(path, base)
+            design = load_design(path, base).scenario
             frequency_of(design)
             for key in COST_KEYS:
                 cost_of(design, key)

@@ -9,10 +9,10 @@ A fact is used once (model v3, issue 18): it sets one input, one `[evidence]` ob
 one `[expect]` band, never two, so that a check cannot restate what an input already says. A
 key may rest on several facts (a range's low and high ends). `sets` names a model key given
 in the scenario, `evidence.<quantity>` or `expect.<quantity>` of the scenario, or one of
-`correlations`, `tiers`, `published` and `frequency.events_per_year`. One fact may set the two
-sides of a bracket, `evidence.A & evidence.B`, where A is a `<=` bound and B a `>=` one: a
-daily-user count bounds the users away from above and the activity gap from below (model v3),
-which is one use of the count. Parsing only:
+`correlations`, `tiers`, `published`, `frequency.record` and `frequency.events_per_year`. One
+fact may set the two sides of a bracket, `evidence.A & evidence.B`, where A is a `<=` bound
+and B a `>=` one: a daily-user count bounds the users away from above and the activity gap
+from below (model v3), which is one use of the count. Parsing only:
 `data/derive_scenarios.py` prints the table, `impact validate` lists every problem.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 __all__ = ["FACT_KEYS", "OTHER_TARGETS", "Fact", "check_facts", "parse_facts"]
 
 FACT_KEYS = {"fact", "source", "sets"}
-OTHER_TARGETS = ("correlations", "tiers", "published")
+OTHER_TARGETS = ("correlations", "tiers", "published", "frequency.record")
 Add = Callable[[str], None]
 
 

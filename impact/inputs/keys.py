@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CHANGE_KEYS",
     "COST_KEYS",
+    "COVER_KEYS",
     "EXTRA_KEYS",
     "FREQUENCY_KEY",
     "KEYS",
     "REQUIRED_KEYS",
+    "VALUE_KEYS",
     "Domain",
     "KeyInfo",
     "key_info",
@@ -404,7 +407,8 @@ EXTRA_KEYS: tuple[KeyInfo, ...] = (
         NONNEG,
         None,
         "required by `impact annual`",
-        "expected outages like the scenario's per year (the rate λ of a mixed Poisson count)",
+        "expected outages per year (the rate λ of a mixed Poisson count); each draws its "
+        "duration and severity from frequency.hours and frequency.severity when given",
     ),
     KeyInfo(
         "cost.one_off_usd",
@@ -442,8 +446,174 @@ EXTRA_KEYS: tuple[KeyInfo, ...] = (
         "required by `impact resilience`",
         "annual discount rate of the cash flows (> −1)",
     ),
+    # Future outages (annual risk, resilience): their own durations and severities, apart from
+    # the reference outage's. Each draws from the stream of the model key it stands for, so a
+    # scenario with and without them pairs up outage by outage.
+    KeyInfo(
+        "frequency.hours",
+        "D'",
+        "h",
+        HOURS,
+        None,
+        "default: outage.hours (every future outage as long as the reference one)",
+        "hours from onset to full restoration of a future outage",
+    ),
+    KeyInfo(
+        "frequency.severity",
+        "S'",
+        "share",
+        SHARE,
+        None,
+        "default: outage.severity",
+        "mean share of revenue-generating activity lost during a future outage",
+    ),
+    # What users and creators lost for good are worth after the horizon (docs/model.md §14).
+    KeyInfo(
+        "value.user_per_year_usd",
+        "Vu",
+        "USD/year",
+        NONNEG,
+        "0",
+        "platform-specific: 0 (lost users' later revenue not counted) unless stated",
+        "revenue a user lost for good would have brought each year",
+    ),
+    KeyInfo(
+        "value.creator_per_year_usd",
+        "Vc",
+        "USD/year",
+        NONNEG,
+        "0",
+        "platform-specific: 0 (lost creators' later value not counted) unless stated",
+        "revenue the platform loses each year per creator lost for good, beyond their audience "
+        "(which users lost already count)",
+    ),
+    KeyInfo(
+        "value.years",
+        "Tv",
+        "years",
+        NONNEG,
+        "5",
+        "assumption: a five-year decision, as the built-in designs take",
+        "years after an outage over which a lost user's or creator's value is counted (annual "
+        "risk; resilience takes the decision's cost.years)",
+    ),
+    KeyInfo(
+        "value.discount_rate",
+        "rv",
+        "share/year",
+        Domain(-1.0, low_open=True),
+        "0.08",
+        "assumption: a corporate cost of capital of about 8% a year",
+        "annual discount rate of that later value (annual risk; resilience takes the decision's "
+        "cost.discount_rate)",
+    ),
+    # A design's change to the platform's future outages (impact resilience; docs/model.md §16).
+    KeyInfo(
+        "change.rate_factor",
+        "f_λ",
+        "×",
+        NONNEG,
+        "1",
+        "no change",
+        "multiplies the rate of outages (hardening that prevents some of them: below 1)",
+    ),
+    KeyInfo(
+        "change.regional_share",
+        "g",
+        "share",
+        SHARE,
+        "0",
+        "no change",
+        "share of outages that are the loss of one site or region, which a failover can contain",
+    ),
+    KeyInfo(
+        "change.failover_share",
+        "s",
+        "share",
+        SHARE,
+        "1",
+        "no change",
+        "chance that the failover works when a site or region is lost",
+    ),
+    KeyInfo(
+        "change.failover_hours",
+        "F",
+        "h",
+        NONNEG,
+        None,
+        "required with change.regional_share",
+        "a contained outage lasts at most this long: D' = min(D, F)",
+    ),
+    KeyInfo(
+        "change.severity_factor",
+        "f_S",
+        "×",
+        SHARE,
+        "1",
+        "no change",
+        "multiplies the severity of a contained outage (the failed region's share of traffic)",
+    ),
+    # An insurance cover (INTERFACE.md, third round): per outage, then per year.
+    KeyInfo(
+        "cover.waiting_hours",
+        "W",
+        "h",
+        NONNEG,
+        None,
+        "required by a [cover]",
+        "waiting period: an outage no longer than this recovers nothing",
+    ),
+    KeyInfo(
+        "cover.retention_usd",
+        "K",
+        "USD",
+        NONNEG,
+        None,
+        "required by a [cover]",
+        "retention (deductible) per outage, taken from the loss after the waiting period",
+    ),
+    KeyInfo(
+        "cover.limit_usd",
+        "M",
+        "USD",
+        NONNEG,
+        None,
+        "required by a [cover]",
+        "most the cover pays for one outage",
+    ),
+    KeyInfo(
+        "cover.aggregate_limit_usd",
+        "A",
+        "USD/year",
+        NONNEG,
+        None,
+        "required by a [cover]",
+        "most the cover pays in a year",
+    ),
+    KeyInfo(
+        "cover.premium_usd",
+        "P",
+        "USD/year",
+        NONNEG,
+        None,
+        "required by a [cover]",
+        "premium paid each year",
+    ),
+    KeyInfo(
+        "cover.indemnity_share",
+        "η",
+        "share",
+        SHARE,
+        "1",
+        "default: the whole covered loss (business-interruption forms pay lost income less "
+        "saved costs; a scenario says so)",
+        "share of the covered loss that the policy indemnifies",
+    ),
 )
 COST_KEYS: tuple[str, ...] = tuple(k.key for k in EXTRA_KEYS if k.key.startswith("cost."))
+CHANGE_KEYS: tuple[str, ...] = tuple(k.key for k in EXTRA_KEYS if k.key.startswith("change."))
+COVER_KEYS: tuple[str, ...] = tuple(k.key for k in EXTRA_KEYS if k.key.startswith("cover."))
+VALUE_KEYS: tuple[str, ...] = tuple(k.key for k in EXTRA_KEYS if k.key.startswith("value."))
 
 REQUIRED_KEYS: tuple[str, ...] = tuple(k.key for k in KEYS if k.default is None)
 _BY_KEY = {k.key: k for k in (*KEYS, *EXTRA_KEYS)}

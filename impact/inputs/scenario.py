@@ -25,6 +25,7 @@ from impact.inputs.facts import Fact
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.problems import Collector, raise_all
 from impact.inputs.profile import FLAT, Profile, load_profile
+from impact.inputs.record import Record
 from impact.inputs.scenario_file import (
     builtin_scenarios,
     comments,
@@ -91,6 +92,7 @@ class Scenario:
     profile: Profile = FLAT
     evidence: tuple[Evidence, ...] = ()  # [evidence]: observations the run is conditioned on
     facts: tuple[Fact, ...] = ()  # [[facts]]: each observed fact and the one key it sets
+    record: Record | None = None  # [frequency.record]: the platform's own outages (annual risk)
 
     @property
     def label(self) -> str:

@@ -16,6 +16,7 @@ from impact.inputs.keys import EXTRA_KEYS, KEYS, REQUIRED_KEYS, key_info
 from impact.inputs.methods import Method
 from impact.inputs.problems import Collector, suggest
 from impact.inputs.profile import load_profile
+from impact.inputs.record import RECORD_KEY, parse_record
 from impact.inputs.specs import parse_spec
 from impact.inputs.tiers import DEFAULT_TIERS, parse_tiers
 
@@ -153,6 +154,11 @@ def parse_scenario(
             key = f"{section}.{name}"
             if key == "creators.tiers":
                 fields["tiers"] = parse_tiers(spec, notes, bag)
+                continue
+            if key == RECORD_KEY:
+                record = parse_record(spec, notes, bag.add)
+                if record is not None:
+                    fields["record"] = record
                 continue
             if key == PROFILE:
                 try:

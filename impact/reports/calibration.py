@@ -62,7 +62,8 @@ def _params(fit: DurationFit, family: str) -> str:
 
 
 def durations_toml(fit: DurationFit, source: str, scope: str) -> str:
-    """A partial scenario setting outage.hours to the best fit that the spec grammar can write."""
+    """A partial scenario setting outage.hours, and the future outages' frequency.hours, to the
+    best fit that the spec grammar can write."""
     family = fit.best_
     f = fit.fits_[family]
     why = f"the best by AIC of {', '.join(FAMILY_LABELS[k] for k in fit.fits_)}"
@@ -81,6 +82,13 @@ def durations_toml(fit: DurationFit, source: str, scope: str) -> str:
             "",
             "[outage]",
             _comment(note),
+            f"hours = {_toml_string(f['spec'])}",
+            "",
+            "[frequency]",
+            _comment(
+                "The same fit for the future outages of `impact annual` and `impact resilience` "
+                "(each draws its own duration)"
+            ),
             f"hours = {_toml_string(f['spec'])}",
             "",
         ]

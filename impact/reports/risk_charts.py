@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 
 from impact.reports.charts import USD, USD_MINOR, usd_log_axis
 from impact.reports.format import format_usd
-from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, save
+from impact.reports.style import BLUE, GREEN, GREY, ORANGE, chart_style, figure, save
 from impact.reports.style import footnote as add_footnote
 
 __all__ = ["bar_chart", "cdf_chart", "exceedance_chart", "styled", "tornado_chart"]
@@ -106,12 +106,18 @@ def cdf_chart(
     xlabel: str,
     footnote: str,
     usd: bool = True,
+    series: Sequence[tuple[str, str]] = (("value", ""),),
 ) -> None:
     """The distribution as its quantile function: share of trials at or below each value
-    (columns q, value), with 0 marked, for values of either sign."""
+    (columns q and each of `series`' columns, labelled in a legend when there are several),
+    with 0 marked, for values of either sign."""
     fig = figure()
     ax = fig.add_subplot()
-    ax.plot(quantiles["value"], quantiles["q"] * 100, color=BLUE, lw=1.8)
+    colours = (BLUE, ORANGE, GREEN, GREY, "#8e44ad", "#c0392b")
+    for i, (column, label) in enumerate(series):
+        ax.plot(quantiles[column], quantiles["q"] * 100, color=colours[i % 6], lw=1.8, label=label)
+    if len(series) > 1:
+        ax.legend(loc="lower right", fontsize=8)
     ax.axvline(0.0, color=GREY, lw=1, ls=":")
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}%"))

@@ -18,6 +18,15 @@ on common random numbers pair up year by year and outage by outage). Years come 
   of year y thus has the same inputs whatever the other years hold and whatever another design's
   rate: keys two designs share draw the same values. The only loop is over k, up to the largest
   count in the block (a handful), each step vectorised over every year.
+
+Future outages draw `outage.hours` and `outage.severity` from `[frequency] hours` and `severity`
+when given (`impact.simulation.future`), the rate is updated by the platform's own record
+(`impact.simulation.rate`), a design's change contains some outages, and each outage adds the
+value beyond the horizon of the users and creators it loses for good; a cover turns the year's
+losses into recoveries (`impact.simulation.cover`). The figures a year adds up:
+
+    annual_loss = Σ (total_i + later_i)          later_i = (users_lost_i·Vu + creators_lost_i·Vc)
+    net_annual_loss = annual_loss − recovery + premium              × later_factor(h_i, Tv, rv)
 """
 
 from __future__ import annotations
@@ -35,7 +44,9 @@ from scipy import stats
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
+from impact.inputs.families import number
 from impact.inputs.keys import FREQUENCY_KEY
+from impact.inputs.record import BANDS
 from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
 from impact.model.outputs import OUTPUTS, TOTAL
@@ -48,18 +59,39 @@ from impact.rng import (
     seed_or_scenario,
 )
 from impact.simulation.blocks import run_blocks, worker_count
+from impact.simulation.cover import covered_loss, outage_recovery, year_recovery
+from impact.simulation.future import (
+    HOURS_PER_YEAR,
+    contain,
+    future_outages,
+    has_change,
+    has_cover,
+    later_factor,
+    outage_terms,
+    year_terms,
+)
+from impact.simulation.rate import RateUpdate, rate_update
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 
 __all__ = [
+    "ANNUAL_LOSS",
     "ANNUAL_METRICS",
     "ANNUAL_STATISTICS",
+    "BAND_COUNT",
+    "BAND_LOSS",
     "DEFAULT_THRESHOLDS",
+    "LATER",
+    "NET",
     "OUTAGES",
+    "PER_OUTAGE",
+    "PREMIUM",
+    "RECOVERY",
     "YEAR_BLOCK",
     "AnnualResult",
     "annual_block",
+    "annual_plan",
     "frequency_of",
     "nice_amount",
     "poisson_counts",
@@ -71,9 +103,22 @@ FloatArray = NDArray[np.float64]
 YEAR_BLOCK = 65_536
 RATE_STREAM, COUNT_STREAM, FIRST_OUTAGE_STREAM = 0, 1, 2
 OUTAGES = "outages"
-ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS)
-ANNUAL_UNITS = {OUTAGES: "outages", **METRIC_UNITS}
-DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)  # when no outage would lose anything
+LATER = "value_beyond_horizon_usd"  # lost users' and creators' value after the horizon
+ANNUAL_LOSS = "annual_loss_usd"  # total revenue loss + value beyond the horizon
+RECOVERY = "cover_recovery_usd"
+PREMIUM = "cover_premium_usd"
+NET = "net_annual_loss_usd"  # annual loss − recovery + premium
+ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS, LATER, ANNUAL_LOSS, RECOVERY, PREMIUM, NET)
+ANNUAL_UNITS = {
+    OUTAGES: "outages",
+    **METRIC_UNITS,
+    **{name: "USD" for name in (LATER, ANNUAL_LOSS, RECOVERY, PREMIUM, NET)},
+}
+BAND_LOSS = {b.name: f"loss_{b.name}_usd" for b in BANDS}  # annual loss from outages per band
+BAND_COUNT = {b.name: f"outages_{b.name}" for b in BANDS}
+PER_OUTAGE = "loss_per_outage_usd"  # one value per outage, not per year
+SKETCHED = (*ANNUAL_METRICS, *BAND_LOSS.values(), *BAND_COUNT.values(), PER_OUTAGE)
+DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)
 # Without thresholds, P(annual loss > X) is counted at amounts scaled to the platform: the
 # p50, p90 and p99 of one outage's total loss, rounded to 1-2-5 steps, from a pilot of outages
 # drawn from a stream of the root seed that no block of years uses.
@@ -92,14 +137,21 @@ def _year_block() -> int:
 
 
 def frequency_of(scenario: Scenario) -> Distribution:
-    """The scenario's rate of outages per year, or an InputError saying how to give one."""
+    """The scenario's rate of outages per year, updated by its `[frequency.record]` when it has
+    one (`impact.simulation.rate`), or an InputError saying how to give one."""
     dist = scenario.distributions.get(FREQUENCY_KEY)
     if dist is None:
         raise InputError(
             f"{FREQUENCY_KEY}: missing in scenario {scenario.name!r}; add `[frequency] "
             f'events_per_year = "SPEC"` to the file or pass --set {FREQUENCY_KEY}=SPEC'
         )
-    return dist
+    update = rate_update(scenario)
+    return dist if update is None else update.posterior
+
+
+def annual_plan(scenario: Scenario, method: str | None = None) -> SamplingPlan:
+    """The sampling plan of a scenario's future outages (what `annual_block` draws)."""
+    return plan(future_outages(scenario), method)
 
 
 def poisson_counts(rate: FloatArray, u: FloatArray) -> FloatArray:
@@ -116,47 +168,137 @@ def poisson_counts(rate: FloatArray, u: FloatArray) -> FloatArray:
 
 
 def annual_block(
-    scenario: Scenario, sampling: SamplingPlan, n: int, seq: np.random.SeedSequence
+    scenario: Scenario,
+    sampling: SamplingPlan,
+    n: int,
+    seq: np.random.SeedSequence,
+    *,
+    valuation: tuple[FloatArray, FloatArray] | None = None,
 ) -> dict[str, FloatArray]:
-    """Every annual metric for `n` years: the outage count and each output summed over the year."""
+    """Every annual metric for `n` years: the outage count and each output summed over the year,
+    the value beyond the horizon, the annual loss, a cover's recovery and premium, the loss and
+    count per duration band; and `PER_OUTAGE`, the annual loss of each outage (any length).
+
+    `sampling` is `annual_plan(scenario)`. `valuation` gives, per year, the years and discount
+    rate over which a lost user's value counts (resilience: the decision's); by default the
+    scenario's `value.years` and `value.discount_rate`."""
+    future = future_outages(scenario)
+    terms = year_terms(scenario, n, seq)
     frequency = frequency_of(scenario)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflowing rate is named below
         rate = frequency.ppf(np.random.default_rng(child(seq, RATE_STREAM)).random(n))
     top = float(np.max(rate, initial=0.0))
     if not (np.all(np.isfinite(rate)) and top <= MAX_OUTAGES_PER_YEAR):
-        drawn = f"{top:.3g} outages a year" if np.isfinite(top) else "an infinite or undefined rate"
+        shown = f"{top:.3g} outages a year" if np.isfinite(top) else "an infinite or undefined rate"
         raise InputError(
-            f"{FREQUENCY_KEY}: {frequency.spec()}: draws {drawn}; at most "
+            f"{FREQUENCY_KEY}: {frequency.spec()}: draws {shown}; at most "
             f"{MAX_OUTAGES_PER_YEAR:,} outages a year are simulated (outages like the scenario's)"
         )
+    rate = rate * terms["change.rate_factor"]
     counts = poisson_counts(rate, np.random.default_rng(child(seq, COUNT_STREAM)).random(n))
     if counts.max(initial=0) > MAX_OUTAGES_PER_YEAR:
         raise InputError(
             f"{FREQUENCY_KEY}: {frequency.spec()}: draws a year with {counts.max():,.0f} outages; "
             f"at most {MAX_OUTAGES_PER_YEAR:,} a year are simulated (outages like the scenario's)"
         )
+    value_years, value_rate = (
+        valuation if valuation is not None else (terms["value.years"], terms["value.discount_rate"])
+    )
+    change, cover = has_change(scenario), has_cover(scenario)
+    contained_share = terms["change.regional_share"] * terms["change.failover_share"]
     years: list[NDArray[np.intp]] = []
-    parts: dict[str, list[FloatArray]] = {name: [] for name in OUTPUTS}
+    parts: dict[str, list[FloatArray]] = {name: [] for name in (*OUTPUTS, "hours", LATER, RECOVERY)}
     for k in range(int(counts.max(initial=0))):  # the k-th outage of every year with N > k
-        inputs, _ = draw_block(scenario, sampling, n, child(seq, FIRST_OUTAGE_STREAM + k))
+        outage_seq = child(seq, FIRST_OUTAGE_STREAM + k)
+        inputs, _ = draw_block(future, sampling, n, outage_seq)
         hit = np.flatnonzero(counts > k)
-        outputs = evaluate({key: values[hit] for key, values in inputs.items()})
+        x = {key: values[hit] for key, values in inputs.items()}
+        if change:
+            drawn = outage_terms(scenario, n, outage_seq)
+            x["outage.hours"], x["outage.severity"] = contain(
+                x["outage.hours"],
+                x["outage.severity"],
+                drawn["contained"][hit] < contained_share[hit],
+                drawn["change.failover_hours"][hit],
+                drawn["change.severity_factor"][hit],
+            )
+        outputs = {name: np.asarray(v, dtype=float) for name, v in evaluate(x).items()}
+        hours = np.asarray(x["outage.hours"], dtype=float)
+        start = (hours + np.asarray(x["horizon.hours"], dtype=float)) / HOURS_PER_YEAR
+        lost_per_year = (
+            outputs["users_lost"] * terms["value.user_per_year_usd"][hit]
+            + outputs["creators_lost"] * terms["value.creator_per_year_usd"][hit]
+        )
+        later = lost_per_year * later_factor(start, value_years[hit], value_rate[hit])
+        if cover:
+            after = (
+                outputs["attrition_revenue_loss_usd"]
+                + outputs["engagement_revenue_loss_usd"]
+                + outputs["latency_revenue_loss_usd"]
+            )
+            covered = covered_loss(
+                hours, outputs["direct_revenue_loss_usd"], after, terms["cover.waiting_hours"][hit]
+            )
+            recovered = outage_recovery(
+                covered,
+                terms["cover.indemnity_share"][hit],
+                terms["cover.retention_usd"][hit],
+                terms["cover.limit_usd"][hit],
+            )
+        else:
+            recovered = np.zeros(hit.size)
         years.append(hit)
         for name in OUTPUTS:
-            parts[name].append(np.asarray(outputs[name], dtype=float))
-    out = {OUTAGES: counts}
+            parts[name].append(outputs[name])
+        parts["hours"].append(hours)
+        parts[LATER].append(later)
+        parts[RECOVERY].append(recovered)
+    return _per_year(counts, years, parts, terms, cover)
+
+
+def _per_year(
+    counts: FloatArray,
+    years: list[NDArray[np.intp]],
+    parts: dict[str, list[FloatArray]],
+    terms: dict[str, FloatArray],
+    cover: bool,
+) -> dict[str, FloatArray]:
+    """Sum each year's outages (grouped with `np.add.reduceat`) into the annual metrics."""
+    n = counts.size
     some = counts > 0
-    if not some.any():
-        out.update({name: np.zeros(n) for name in OUTPUTS})
-        return out
-    order = np.argsort(np.concatenate(years), kind="stable")  # outages grouped by year
+    flat: dict[str, FloatArray] = {}
+    if some.any():
+        order = np.argsort(np.concatenate(years), kind="stable")  # outages grouped by year
+        flat = {name: np.concatenate(values)[order] for name, values in parts.items()}
+    else:
+        flat = {name: np.zeros(0) for name in parts}
     per_year = counts[some].astype(np.intp)
     starts = np.cumsum(per_year) - per_year
-    for name in OUTPUTS:
-        flat = np.concatenate(parts[name])[order]
+
+    def summed(values: FloatArray) -> FloatArray:
         total = np.zeros(n)
-        total[some] = np.add.reduceat(flat, starts)
-        out[name] = total
+        if values.size:
+            total[some] = np.add.reduceat(values, starts)
+        return total
+
+    out = {OUTAGES: counts}
+    for name in OUTPUTS:
+        out[name] = summed(flat[name])
+    loss = flat[TOTAL] + flat[LATER]
+    out[LATER] = summed(flat[LATER])
+    out[ANNUAL_LOSS] = out[TOTAL] + out[LATER]
+    if cover:
+        out[RECOVERY] = year_recovery(summed(flat[RECOVERY]), terms["cover.aggregate_limit_usd"])
+        out[PREMIUM] = terms["cover.premium_usd"]
+    else:
+        out[RECOVERY] = np.zeros(n)
+        out[PREMIUM] = np.zeros(n)
+    out[NET] = out[ANNUAL_LOSS] - out[RECOVERY] + out[PREMIUM]
+    for band in BANDS:
+        inside = (flat["hours"] >= band.low) & (flat["hours"] < band.high)
+        out[BAND_LOSS[band.name]] = summed(np.where(inside, loss, 0.0))
+        out[BAND_COUNT[band.name]] = summed(inside.astype(float))
+    out[PER_OUTAGE] = loss
     return out
 
 
@@ -176,10 +318,10 @@ def _annual_task(
     n: int,
 ) -> _AnnualBlock:
     years = annual_block(scenario, sampling, n, seq)
-    loss = years[TOTAL]
+    loss = years[ANNUAL_LOSS]
     exceed = np.array([np.count_nonzero(loss > x) for x in thresholds], dtype=np.int64)
     return _AnnualBlock(
-        {name: Sketch.of(years[name]) for name in ANNUAL_METRICS},
+        {name: Sketch.of(years[name]) for name in SKETCHED},
         exceed,
         int(np.count_nonzero(years[OUTAGES])),
     )
@@ -220,6 +362,12 @@ def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, ...]:
     return tuple(sorted(set(out)))
 
 
+def _finite(value: object) -> float | None:
+    """A float for JSON, None where there is none (no outage simulated: no loss given one)."""
+    x = float(value)  # type: ignore[arg-type]
+    return x if math.isfinite(x) else None
+
+
 def _check_whole(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise InputError(f"{name}: {value!r}: must be a whole number ≥ 1")
@@ -240,11 +388,65 @@ class AnnualResult:
     years_with_outage: int
     elapsed_seconds: float = 0.0
     workers: int = 1
+    rate: RateUpdate | None = None  # the rate learned from [frequency.record], if any
+    with_cover: bool = False
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def frequency_spec(self) -> str:
+        """The rate's spec as simulated (the updated one when a record updated it)."""
+        if self.rate is not None:
+            g = self.rate.posterior
+            return f"gamma({number(g.shape)}, {number(g.scale)})"
         return str(self.scenario.specs.get(FREQUENCY_KEY, ""))
+
+    @property
+    def bands(self) -> pd.DataFrame:
+        """The expected annual loss split by the outage's duration band: columns band, label,
+        outages_per_year, loss_usd (mean a year), se_usd, share (of the expected annual loss)."""
+        total = sum(self.sketches[BAND_LOSS[b.name]].average for b in BANDS)
+        rows = []
+        for band in BANDS:
+            loss = self.sketches[BAND_LOSS[band.name]]
+            rows.append(
+                {
+                    "band": band.name,
+                    "label": band.label,
+                    "outages_per_year": self.sketches[BAND_COUNT[band.name]].average,
+                    "loss_usd": loss.average,
+                    "se_usd": loss.se_mean,
+                    "share": loss.average / total if total > 0 else math.nan,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    @property
+    def per_outage(self) -> pd.DataFrame:
+        """The loss given an outage (total revenue loss plus value beyond the horizon, one row):
+        outages simulated, mean, se_mean, p50, p90, p99; NaN when none was simulated."""
+        s = self.sketches[PER_OUTAGE]
+        row = {"outages": s.n, "mean": s.average, "se_mean": s.se_mean}
+        row |= {f"p{round(q * 100)}": s.quantile(q) if s.n else math.nan for q in (0.5, 0.9, 0.99)}
+        return pd.DataFrame([row])
+
+    @property
+    def cover(self) -> dict[str, float] | None:
+        """With a cover: expected recovery and premium a year, the loss ratio (recovery /
+        premium), the break-even premium (= the expected recovery), VaR99 of the annual loss
+        before and net of the cover (loss − recovery + premium); None without one."""
+        if not self.with_cover:
+            return None
+        recovery, premium = self.sketches[RECOVERY].average, self.sketches[PREMIUM].average
+        return {
+            "expected_recovery_usd": recovery,
+            "expected_recovery_se_usd": self.sketches[RECOVERY].se_mean,
+            "premium_usd": premium,
+            "loss_ratio": recovery / premium if premium > 0 else math.inf,
+            "break_even_premium_usd": recovery,
+            "var99_gross_usd": self.sketches[ANNUAL_LOSS].quantile(0.99),
+            "var99_net_usd": self.sketches[NET].quantile(0.99),
+            "tvar99_net_usd": self.sketches[NET].tail_mean(0.99),
+        }
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -310,7 +512,23 @@ class AnnualResult:
             "seed": self.seed,
             "method": self.method,
             "events_per_year": self.frequency_spec,
+            "events_per_year_prior": str(self.scenario.specs.get(FREQUENCY_KEY, "")),
             "p_any_outage": self.p_any_outage,
+            "loss_given_outage": {
+                str(k): _finite(v) for k, v in self.per_outage.iloc[0].to_dict().items()
+            },
+            "bands": {
+                str(r["band"]): {
+                    "outages_per_year": float(r["outages_per_year"]),
+                    "loss_usd": float(r["loss_usd"]),
+                    "share": _finite(r["share"]),
+                }
+                for _, r in self.bands.iterrows()
+            },
+            "rate_update": None
+            if self.rate is None
+            else self.rate.table().set_index("rate").to_dict("index"),
+            "cover": None if self.cover is None else {k: _finite(v) for k, v in self.cover.items()},
             "p_loss_above": {
                 f"{x:.10g}": count / self.n_years
                 for x, count in zip(self.thresholds, self.exceed_counts, strict=True)
@@ -357,19 +575,21 @@ def simulate_annual(
     workers = _check_whole(workers, "workers")
     xs = None if thresholds is None else _check_thresholds(thresholds)
     frequency_of(scenario)  # fail before any work
-    sampling = plan(scenario, method)
+    sampling = annual_plan(scenario, method)
     root = as_seed_sequence(seed_or_scenario(rng, scenario.seed))
     if xs is None:
         xs = scaled_thresholds(scenario, sampling, root)
     started = time.perf_counter()
-    sketches = {name: Sketch() for name in ANNUAL_METRICS}
+    sketches = {name: Sketch() for name in SKETCHED}
+    rate = rate_update(scenario)  # fail before any work, too
+    with_cover = has_cover(scenario)
     exceed = np.zeros(len(xs), dtype=np.int64)
     with_outage = done = 0
     task = partial(_annual_task, scenario, sampling, xs)
     for part in run_blocks(
         task, root, n_years, _year_block(), workers=workers, scheduler=scheduler
     ):
-        for name in ANNUAL_METRICS:
+        for name in SKETCHED:
             sketches[name].merge(part.sketches[name])
         exceed += part.exceed
         with_outage += part.with_outage
@@ -387,4 +607,6 @@ def simulate_annual(
         years_with_outage=with_outage,
         elapsed_seconds=time.perf_counter() - started,
         workers=worker_count(workers, n_years, _year_block()),
+        rate=rate,
+        with_cover=with_cover,
     )

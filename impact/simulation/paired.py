@@ -33,7 +33,13 @@ from impact.rng import (
     root_entropy,
     seed_or_scenario,
 )
-from impact.simulation.annual import ANNUAL_METRICS, ANNUAL_UNITS, YEAR_BLOCK, annual_block
+from impact.simulation.annual import (
+    ANNUAL_METRICS,
+    ANNUAL_UNITS,
+    YEAR_BLOCK,
+    annual_block,
+    annual_plan,
+)
 from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.engine import BLOCK_SIZE
 from impact.simulation.sampling import SamplingPlan, draw_block, plan
@@ -199,7 +205,8 @@ def simulate_paired(
     if n_trials > MAX_TRIALS:
         raise InputError(f"`n_trials`: {n_trials:,}: at most {MAX_TRIALS:,} paired trials a run")
     workers = _check_whole(workers, "workers")
-    plans = (plan(a, method), plan(b, method))
+    planner = annual_plan if mode == "year" else plan  # years draw future outages
+    plans = (planner(a, method), planner(b, method))
     if plans[0].method != plans[1].method:
         raise InputError(
             f"sampling.method: A uses {plans[0].method!r} and B {plans[1].method!r}; "
