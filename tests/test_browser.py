@@ -96,7 +96,7 @@ def test_the_what_if_page(server: str, browser: Any, tmp_path: Path) -> None:
     page.goto(server)
     _wait_run(page, "100,000")
     page.wait_for_selector("#chart-exceedance svg, #chart-exceedance canvas")
-    assert _headline(page).startswith("An outage like TikTok US, January 2026 cost")
+    assert _headline(page).startswith("TikTok US, January 2026: an outage like this cost")
     page.screenshot(path=tmp_path / "1-whatif.png", full_page=True)
 
     page.fill("#trials", "20000")

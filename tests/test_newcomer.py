@@ -78,15 +78,16 @@ def test_annual_compare_and_resilience_take_the_scenario_seed(
     payload = cli_json(["compare", str(sampled), "--b-set", "outage.hours=1", "--out", "c"], capsys)
     assert payload["seed"] == 7
 
+    # Designs are changes applied over a base platform (issue 20): the seed is the base's.
     cost = "[cost]\none_off_usd = {}\nper_year_usd = 0\nyears = 5\ndiscount_rate = 0.05\n"
     current = sampled.with_name("current.toml")
-    current.write_text(SAMPLED + cost.format(0), encoding="utf-8")
+    current.write_text(cost.format(0), encoding="utf-8")
     candidate = sampled.with_name("candidate.toml")
-    candidate.write_text(SAMPLED.replace("uniform(2, 6)", "1") + cost.format(1000), "utf-8")
-    assert impact.resilience(current, candidate, n_futures=100).seed == 7
+    candidate.write_text(cost.format(1000), encoding="utf-8")
+    assert impact.resilience(current, candidate, n_futures=100, base=sampled).seed == 7
     payload = cli_json(
-        ["resilience", "--current", str(current), "--candidate", str(candidate), "--trials",
-         "100", "--out", "r"], capsys,
+        ["resilience", "--base", str(sampled), "--current", str(current), "--candidate",
+         str(candidate), "--trials", "100", "--out", "r"], capsys,
     )  # fmt: skip
     assert payload["seed"] == 7
 
@@ -227,16 +228,19 @@ def test_validate_checks_design_files(
     for design in sorted(designs.glob("*.toml")):
         assert main(["validate", str(design)]) == 0, capsys.readouterr().err
         assert "ok (a resilience design over tiktok-us-2026" in capsys.readouterr().out
-    assert main(["validate", "multi-region"]) == 0
+    assert main(["validate", "active-active"]) == 0
     capsys.readouterr()
     mine = tmp_path / "mine.toml"
-    mine.write_text((designs / "multi-region.toml").read_text(encoding="utf-8"), "utf-8")
+    mine.write_text((designs / "active-active.toml").read_text(encoding="utf-8"), "utf-8")
     assert main(["validate", "mine.toml"]) == 2  # a partial design on its own
     err = capsys.readouterr().err
     assert "revenue.hourly_loss: missing" in err and "--base SCENARIO" in err
     assert main(["validate", "mine.toml", "--base", "tiktok-us-2026"]) == 0
     capsys.readouterr()
-    mine.write_text(mine.read_text("utf-8").replace("years = 5", "years = 500"), "utf-8")
+    # The decision's horizon is the current design's (single-site states it).
+    current = (designs / "single-site.toml").read_text(encoding="utf-8")
+    assert "years = 5" in current
+    mine.write_text(current.replace("years = 5", "years = 500"), "utf-8")
     assert main(["validate", "mine.toml", "--base", "tiktok-us-2026"]) == 2
     assert "cost.years: 500: at most 100 years" in capsys.readouterr().err
 

@@ -70,7 +70,7 @@ from impact.simulation.future import (
     outage_terms,
     year_terms,
 )
-from impact.simulation.rate import RateUpdate, rate_update
+from impact.simulation.rate import MAX_OUTAGES_PER_YEAR, RateUpdate, rate_update
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
@@ -125,7 +125,7 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (10e6, 100e6, 1e9)
 THRESHOLD_QUANTILES = (0.5, 0.9, 0.99)
 PILOT_OUTAGES = 10_000
 PILOT_STREAM = 2**32 - 1
-MAX_OUTAGES_PER_YEAR = 1000  # each drawn outage of a year is one more pass over the block
+# MAX_OUTAGES_PER_YEAR (impact.simulation.rate): each drawn outage is one more pass over a block
 ANNUAL_STATISTICS = (
     "mean", "std", "p50", "p90", "p95", "p99", "var95", "cvar95", "var99", "cvar99", "se_mean",
 )  # fmt: skip

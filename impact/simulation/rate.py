@@ -29,6 +29,7 @@ import pandas as pd
 
 from impact.exceptions import InputError
 from impact.inputs.continuous import Gamma, Normal
+from impact.inputs.discrete import Poisson
 from impact.inputs.distributions import Distribution
 from impact.inputs.families import family_of, number
 from impact.inputs.keys import FREQUENCY_KEY
@@ -65,6 +66,8 @@ def moments(dist: Distribution) -> tuple[float, float]:
     """The mean and variance of a distribution (scipy's closed forms, else by quadrature)."""
     if dist.is_fixed:
         return dist.support()[0], 0.0
+    if isinstance(dist, Poisson):  # its own closed form (a grid of 2^18 inverse CDFs is slow)
+        return float(dist.lam), float(dist.lam)
     frozen = _frozen(dist)
     if frozen is not None:
         return float(frozen.mean()), float(frozen.var())  # type: ignore[attr-defined]
@@ -92,9 +95,23 @@ def future_hours(scenario: Scenario) -> Distribution:
     return scenario.distributions.get("frequency.hours") or scenario.distributions["outage.hours"]
 
 
+# Each drawn outage of a year is one more pass over a block of years (impact.simulation.annual).
+MAX_OUTAGES_PER_YEAR = 1000
+
+
 def gamma_by_moments(dist: Distribution, key: str = FREQUENCY_KEY) -> Gamma:
-    """The gamma with the mean and variance of `dist` (an InputError if it has no spread)."""
-    mean, var = moments(dist)
+    """The gamma with the mean and variance of `dist` (an InputError if it has no spread, or
+    if it draws rates past `MAX_OUTAGES_PER_YEAR`, as annual risk would refuse them)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, var = moments(dist)
+        # Its mean first: a high quantile of poisson(1e12) takes scipy minutes to find.
+        top = mean if not mean <= MAX_OUTAGES_PER_YEAR else float(dist.ppf(np.array([0.9999]))[0])
+    if not (math.isfinite(top) and top <= MAX_OUTAGES_PER_YEAR):
+        drawn = f"{top:.3g} outages a year" if math.isfinite(top) else "an infinite rate"
+        raise InputError(
+            f"{key}: {dist.spec()}: draws {drawn}; at most {MAX_OUTAGES_PER_YEAR:,} outages a "
+            "year are simulated (outages like the scenario's)"
+        )
     if not (var > 0 and math.isfinite(var) and mean > 0):
         raise InputError(
             f"{key}: {dist.spec()}: a [frequency.record] updates an uncertain rate; give the "

@@ -66,7 +66,7 @@ MAX_SAMPLE_TRIALS = 200_000  # samples.csv grows with the trials: about 0.5 kB a
 MAX_UPLOADS = 20
 MAX_RUNS = 8
 ANNUAL_YEARS = 20_000
-RESILIENCE_FUTURES = 5_000
+RESILIENCE_FUTURES = 2_000  # a quick look: each future simulates 5 years of outages of every size
 SLUG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 

@@ -202,7 +202,7 @@ async function start() {
   $("trials").value = meta.default_trials;
   for (const name of meta.scenarios) $("scenario").appendChild(Object.assign(document.createElement("option"), {value: name, textContent: name}));
   for (const id of ["current", "candidate"]) for (const name of meta.designs) $(id).appendChild(Object.assign(document.createElement("option"), {value: name, textContent: name}));
-  if (meta.designs.length > 1) $("candidate").value = meta.designs.includes("multi-region") ? "multi-region" : meta.designs[1];
+  if (meta.designs.length > 1) $("candidate").value = meta.designs.includes("active-active") ? "active-active" : meta.designs[1];
   if (meta.designs.includes("single-site")) $("current").value = "single-site";
   $("scenario").value = meta.scenarios.includes("tiktok-us-2026") ? "tiktok-us-2026" : meta.scenarios[0];
   $("scenario").addEventListener("change", () => chooseScenario($("scenario").value));
