@@ -29,6 +29,7 @@ from impact.calibration.recovery_model import (
     log_likelihood,
     percentile,
 )
+from impact.exceptions import InputError
 from impact.inputs.specs import parse_spec
 
 HEADER = (
@@ -242,3 +243,11 @@ def test_specs_fitted_to_pooled_quantiles(key: str, q: tuple[float, ...], family
         np.testing.assert_allclose(got[1:], q[1:], rtol=1e-3)
     else:  # the 90% interval, to the 4 digits a spec is written with
         np.testing.assert_allclose(got[[0, 2]], [q[0], q[2]], rtol=2e-3)
+
+
+def test_a_catalogue_without_observations_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "before.csv"
+    before = "x,X,2024-01-01,10,total,daily_users,people,users_away,-300,100,,M,,[co],u,,pre"
+    path.write_text(f"{HEADER}\n{before}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="nothing to pool"):
+        AfterEffectsFit().fit(path)

@@ -187,11 +187,19 @@ class AfterEffectsFit:
     # -- fitting -------------------------------------------------------------------------------
 
     def fit(self, catalogue: RecoveryCatalogue | str | Path | None = None) -> AfterEffectsFit:
+        """Weigh one sample of the wide prior by each case of `catalogue` (a path, a read
+        catalogue, or None for data/recoveries.csv) and pool the cases."""
         cat = catalogue if isinstance(catalogue, RecoveryCatalogue) else read_recoveries(catalogue)
         if self.draws < 1000:
             raise InputError(f"`draws`: {self.draws}: too few to pool; use at least 1000")
         if not 0 <= self.drift_per_month < 1:
             raise InputError(f"`drift_per_month`: {self.drift_per_month}: must lie in [0, 1)")
+        if not cat.cases:
+            raise InputError(
+                f"{str(cat.path)!r}: no row is an observation of the model (after restoration, "
+                "with a baseline, mapping to users_away or activity_gap); nothing to pool"
+            )
+        self.catalogue_ = cat
         self.observations_ = cat.observations.assign(
             sd=[
                 measurement_sd(str(r["reliability"]), float(r["span_hours"]), self.drift_per_month)
@@ -199,46 +207,13 @@ class AfterEffectsFit:
             ]
         )
         seq = as_seed_sequence(self.rng)
-        prior_seq, predictive_seq = seq.spawn(2)
+        prior_seq, self.predictive_seed_ = seq.spawn(2)
         self.seed_ = root_entropy(seq)
-        self.catalogue_ = cat
-        self.predictive_seed_ = predictive_seq
-        self.prior_dists_ = {k: parse_spec(spec, key=k) for k, (spec, _) in WIDE_PRIOR.items()}
-        uniforms = np.random.default_rng(prior_seq).random((self.draws, len(WIDE_PRIOR) + 1))
-        self.theta_ = {
-            k: np.asarray(d.ppf(uniforms[:, j]), dtype=float)
-            for j, (k, d) in enumerate(self.prior_dists_.items())
-        }
-        self.order_ = {k: np.argsort(v, kind="stable") for k, v in self.theta_.items()}
-        severity_u = uniforms[:, -1]  # one column for every case: common random numbers
+        severity_u = self._draw_prior(prior_seq)
         self.severity_specs_ = {case: severity_spec(cat, case) for case in cat.cases}
         self.case_weights_: dict[str, FloatArray] = {}
         self.implied_: dict[str, tuple[FloatArray, FloatArray]] = {}
-        rows = []
-        for case in cat.cases:
-            obs = self.observations_[self.observations_["case"] == case]
-            duration, scope = cat.case_info(case)
-            severity = parse_spec(self.severity_specs_[case], key="outage.severity")
-            away, gap = implied(
-                self.theta_,
-                obs["hours"].to_numpy(dtype=float),
-                duration,
-                np.asarray(severity.ppf(severity_u), dtype=float),
-            )
-            self.implied_[case] = (away, gap)
-            loglik = log_likelihood(obs, away, gap)
-            w = np.exp(loglik - loglik.max())
-            self.case_weights_[case] = w / w.sum()
-            rows.append(
-                {
-                    "case": case,
-                    "duration_hours": duration,
-                    "scope": scope,
-                    "severity": self.severity_specs_[case],
-                    "observations": len(obs),
-                    "ess": _ess(w),
-                }
-            )
+        rows = [self._weigh_case(case, severity_u) for case in cat.cases]
         self.cases_ = pd.DataFrame(rows).set_index("case")
         self.width_ratio_ = pd.DataFrame(
             {
@@ -254,6 +229,42 @@ class AfterEffectsFit:
         self.complete_ = self._complete()
         self.summary_ = self._summary()
         return self
+
+    def _draw_prior(self, seq: np.random.SeedSequence) -> FloatArray:
+        """`theta_` (the wide prior's draws) and their sort orders; returns the uniforms every
+        case's severity is drawn from (one column for all: common random numbers)."""
+        self.prior_dists_ = {k: parse_spec(spec, key=k) for k, (spec, _) in WIDE_PRIOR.items()}
+        uniforms = np.random.default_rng(seq).random((self.draws, len(WIDE_PRIOR) + 1))
+        self.theta_ = {
+            k: np.asarray(d.ppf(uniforms[:, j]), dtype=float)
+            for j, (k, d) in enumerate(self.prior_dists_.items())
+        }
+        self.order_ = {k: np.argsort(v, kind="stable") for k, v in self.theta_.items()}
+        return np.asarray(uniforms[:, -1], dtype=float)
+
+    def _weigh_case(self, case: str, severity_u: FloatArray) -> dict[str, Any]:
+        """One case's implied observables, likelihood weights and row of `cases_`."""
+        obs = self.observations_[self.observations_["case"] == case]
+        duration, scope = self.catalogue_.case_info(case)
+        severity = parse_spec(self.severity_specs_[case], key="outage.severity")
+        away, gap = implied(
+            self.theta_,
+            obs["hours"].to_numpy(dtype=float),
+            duration,
+            np.asarray(severity.ppf(severity_u), dtype=float),
+        )
+        self.implied_[case] = (away, gap)
+        loglik = log_likelihood(obs, away, gap)
+        w = np.exp(loglik - loglik.max())
+        self.case_weights_[case] = w / w.sum()
+        return {
+            "case": case,
+            "duration_hours": duration,
+            "scope": scope,
+            "severity": self.severity_specs_[case],
+            "observations": len(obs),
+            "ess": _ess(w),
+        }
 
     def pool(self, cases: tuple[str, ...] | list[str], min_cases: int | None = None) -> Pool:
         """The pooled prior from `cases` (a subset of the fitted ones, e.g. all but one);

@@ -230,7 +230,7 @@ def after_effects_report(
     unused = fit.catalogue_.unused["unused"].value_counts()
     unused_text = "; ".join(f"{n} {why}" for why, n in unused.items())
     kinds = "\n".join(f"- `{k}`: {text}" for k, text in KINDS.items())
-    errors = ", ".join(f"{tag} {sd:.1%}" for tag, sd in MEASUREMENT_SD.items())
+    errors = ", ".join(f"{tag} {100 * sd:.1f}" for tag, sd in MEASUREMENT_SD.items())
     pooled = [k for k, wide in fit.kept_wide_.items() if not wide]
     verdict = (
         f"Pooled: {', '.join(pooled)}; every other key keeps its wide prior."
@@ -286,8 +286,9 @@ def after_effects_report(
             "",
             kinds,
             "",
-            f"Measurement error: {errors} by reliability tag, and the platform's own drift of "
-            f"{fit.drift_per_month:.1%} per 30 days from the baseline to the observation, in "
+            f"Measurement error (sd, in points of the gap): {errors} by reliability tag, and "
+            f"the platform's own drift of {100 * fit.drift_per_month:.1f} points per 30 days "
+            "from the baseline to the observation, in "
             "quadrature (no row is seasonally adjusted). Each case's posterior is the wide "
             "prior reweighted by its likelihood alone; the pooled prior is their equal-weight "
             "mixture. Specs are fitted to the pooled quantiles: a share as the beta with that "
