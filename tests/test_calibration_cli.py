@@ -313,3 +313,89 @@ def test_retro_refuses_the_metric_as_its_own_control(tmp_path, capsys) -> None:
     status, _, err = run([*RETRO, "--control", "views", "--out", str(out)], capsys)
     assert status == 2 and err.count("\n") == 1 and "is the metric itself" in err
     assert not out.exists()
+
+
+AFTER_EFFECTS = ["calibrate", "after-effects", "--draws", "20000"]
+
+
+def test_calibrate_after_effects_json_files_and_overlay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "after"
+    status, stdout, err = run([*AFTER_EFFECTS, "--json", "--out", str(out)], capsys)
+    assert status == 0, err
+    payload = json.loads(stdout)
+    assert {"draws", "seed", "cases", "keys", "recoveries", "recoveries_coverage"} <= set(payload)
+    assert payload["draws"] == 20000 and len(payload["keys"]) == 11
+    for key in payload["keys"].values():
+        assert {"spec", "kept_wide", "informed_by", "prior_p05", "pooled_p95"} <= set(key)
+    for row in payload["recoveries"]:
+        assert {"name", "quantity", "observed", "loo_percentile", "in_90"} <= set(row)
+    assert len(payload["recoveries_coverage"]["coverage_90_ci"]) == 2
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calibration.toml",
+        "cases.csv",
+        "coverage.csv",
+        "priors.csv",
+        "recoveries.csv",
+        "report.md",
+    ]
+    toml = (out / "calibration.toml").read_text(encoding="utf-8")
+    parsed = tomllib.loads(toml)
+    assert set(parsed) == {"description", "engagement", "algorithm", "users"}
+    # Every spec carries its 90% interval and names the cases behind it, in its comment.
+    lines = toml.splitlines()
+    specs = [i for i, line in enumerate(lines) if " = " in line and not line.startswith("#")]
+    for i in specs[1:]:  # after `description`
+        assert lines[i - 1].startswith("# derived: pooled after-effect prior"), lines[i]
+        assert "cases: " in lines[i - 1] and "90% interval" in lines[i - 1]
+    scenario = load_scenario("meta-2024", overlays=[out / "calibration.toml"])
+    assert scenario.specs["users.churn_shape"] == parsed["users"]["churn_shape"]
+    assert "pooled after-effect prior" in scenario.sources["users.churn_shape"]
+    assert scenario_problems(out / "calibration.toml", partial=True) == []
+
+
+def test_calibrate_after_effects_prints_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, stdout, err = run([*AFTER_EFFECTS, "--out", str(tmp_path / "a")], capsys)
+    assert status == 0, err
+    assert "engagement.recovery_half_life_hours" in stdout
+    assert "too thin to pool" in stdout and "leave-one-out" in stdout
+    assert "inside the 90% interval" in stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needles"),
+    [
+        ("users_away,360,49.4,50.5", "users_away,360,49.4,", ["row 8", "'baseline'"]),
+        ("people,users_away,360", "people,users_gone,360", ["row 8", "'maps_to'"]),
+        ("Roblox,2021-10-28,73,", "Roblox,2021-10-28,-73,", ["column 'duration_hours'"]),
+    ],
+)
+def test_bad_recoveries_catalogue_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, needles: list[str]
+) -> None:
+    text = data_path("recoveries.csv").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bad.csv"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = [*AFTER_EFFECTS, "--catalogue", str(path), "--out", str(out)]
+    status, _, err = run(argv, capsys)
+    assert status == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    for needle in ["bad.csv", *needles]:
+        assert needle in err, (needle, err)
+    assert not out.exists()
+
+
+def test_recoveries_catalogue_not_utf8_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = data_path("recoveries.csv").read_text(encoding="utf-8")
+    path = tmp_path / "latin.csv"
+    path.write_bytes(text.replace("Pre-outage level", "Pré-outage level", 1).encode("latin-1"))
+    out = tmp_path / "out"
+    status, _, err = run([*AFTER_EFFECTS, "--catalogue", str(path), "--out", str(out)], capsys)
+    assert status == 2 and "row 2 column 'notes'" in err and "UTF-8" in err, err
+    assert not out.exists()

@@ -20,7 +20,7 @@ from scipy import integrate
 from strategies import floats, input_sets, log_uniform
 
 from impact.inputs.keys import KEYS, key_info
-from impact.model.core import INPUTS, OUTPUTS, evaluate
+from impact.model.core import INPUTS, OUTPUTS, activity, evaluate, users_away
 
 LN2 = math.log(2.0)
 PARTS = (
@@ -952,3 +952,18 @@ def test_implied_observables_follow_their_definitions() -> None:
     assert out["activity_gap_30d"] == pytest.approx(gap(720.0), rel=1e-12)
     assert out["direct_loss_per_hour_usd"] == pytest.approx(4e5 * 0.8, rel=1e-14)
     assert out["users_lost_share"] == pytest.approx(p * (1 - rho), rel=1e-12)
+
+
+def test_users_away_is_the_closed_form_share_away_and_never_above_the_activity_gap() -> None:
+    # c(u) = p·((1 − ρu) + ρu·[u < Tr]) with p = cu·(1 − exp(−(Eu/τu)^ku)), written out here
+    # from the reference helpers; Tr = 500 h, so 0 and 499 h are before the return, 500 and
+    # 2000 h after it. A daily-user count lies between c(u) and 1 − a(u) (MODEL.md v3).
+    x = point(POINT, **{"users.churn_shape": 1.5})
+    hours = np.array([0.0, 499.0, 500.0, 2000.0])
+    away = users_away(x, hours)
+    p, rho = user_churn_share(x), x["users.return_share"]
+    expected = [p, p, p * (1 - rho), p * (1 - rho)]
+    assert away.shape == (1, 4)
+    np.testing.assert_allclose(away[0], expected, rtol=1e-12)
+    gap = 1.0 - activity(x, hours)
+    assert np.all(away <= gap + 1e-15)

@@ -8,6 +8,8 @@ import typer
 from rich.table import Table
 
 from impact.analysis.backtest import backtest
+from impact.calibration.loo import coverage as loo_coverage
+from impact.calibration.loo import coverage_json, recoveries_json, recoveries_table
 from impact.cli.finish import report_console
 from impact.cli.options import (
     DEFAULT_SEED,
@@ -68,8 +70,13 @@ def backtest_command(
     n = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or BACKTEST_TRIALS
     root = parse_whole(seed, "seed", 0)
     result = backtest(case or None, n, DEFAULT_SEED if root is None else root, workers=workers)
-    written = write_backtest_report(result, out)
-    console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
+    loo = recoveries_table()  # each observed recovery against priors pooled without its case
+    cover = loo_coverage(loo)
+    written = write_backtest_report(result, out, (loo, cover))
+    payload = result.to_json()
+    payload["recoveries"] = recoveries_json(loo)
+    payload["recoveries_coverage"] = coverage_json(cover)
+    console = report_console(payload, json_output=json_output, quiet=quiet)
     if console is None:
         return
     title = (
@@ -95,4 +102,12 @@ def backtest_command(
         for row in analyst_lines(result):
             analysts.add_row(*row)
         console.print(analysts)
+    console.print(
+        "Recoveries (leave-one-out): "
+        + "; ".join(
+            f"{int(r['inside'])} of {int(r['n'])} observed recoveries inside the {r['interval']} "
+            f"interval ({float(r['ci_low']):.0%}–{float(r['ci_high']):.0%})"
+            for _, r in cover.iterrows()
+        )
+    )
     console.print(f"wrote {out / 'report.md'} and {len(written) - 1} more files")

@@ -1,4 +1,4 @@
-"""`impact calibrate durations|recovery`: fit inputs to data and write calibration.toml."""
+"""`impact calibrate durations|recovery|after-effects`: fit inputs to data, write an overlay."""
 
 import shlex
 import sys
@@ -9,15 +9,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from impact.calibration.after_effects import AfterEffectsFit
 from impact.calibration.catalogue import Scope, default_catalogue, read_durations
 from impact.calibration.durations import DurationFit
 from impact.calibration.fitted_specs import number
+from impact.calibration.loo import coverage, coverage_json, leave_one_out, recoveries_json
+from impact.calibration.recoveries import read_recoveries
 from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import check_time_zones, read_series
 from impact.cli.commands import InTableOrder
 from impact.cli.finish import report_console
 from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
 from impact.cli.outdir import out_folder
+from impact.reports.after_effects_report import (
+    after_effects_report,
+    after_effects_toml,
+    key_rows,
+)
 from impact.reports.calibration import (
     durations_report,
     durations_toml,
@@ -222,4 +230,121 @@ def recovery_command(
         out_console.print(f"note: {note}")
     for key, spec in fit.specs_.items():
         out_console.print(f"{key} = [bold]{spec}[/bold]")
+    print_written(out_console, written)
+
+
+def after_effects_command(
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            metavar="PATH",
+            help="catalogue of observed recoveries (default data/recoveries.csv)",
+        ),
+    ] = None,
+    draws: Annotated[
+        str | None,
+        typer.Option("--draws", metavar="N", help="draws from the wide prior (default 200,000)"),
+    ] = None,
+    drift: Annotated[
+        float,
+        typer.Option(
+            "--drift",
+            metavar="SHARE",
+            min=0.0,
+            max=0.99,
+            help="a platform's own drift per 30 days between baseline and observation, part "
+            "of each observation's error (default 0.03)",
+        ),
+    ] = 0.03,
+    seed: Annotated[
+        str | None,
+        typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})"),
+    ] = None,
+    json_output: JsonFlag = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help="output folder (default reports/calibration)",
+        ),
+    ] = None,
+) -> None:
+    """Pool the after-effect priors over observed recoveries (data/recoveries.csv); check each
+    case against priors pooled without it."""
+    data = read_recoveries(catalogue)
+    n_draws = parse_whole(draws, "draws", 1000) or 200_000
+    root_seed = parse_whole(seed, "seed", 0)
+    fit = AfterEffectsFit(
+        draws=n_draws,
+        rng=DEFAULT_SEED if root_seed is None else root_seed,
+        drift_per_month=drift,
+    ).fit(data)
+    loo = leave_one_out(fit)
+    cover = coverage(loo)
+    source = str(catalogue) if catalogue is not None else "data/recoveries.csv"
+    provenance = Provenance(command=command_line())
+    out_dir = out if out is not None else Path("reports") / "calibration"
+    written = write_files(
+        out_dir,
+        {
+            "calibration.toml": text_file(after_effects_toml(fit, source)),
+            "priors.csv": lambda p: write_csv(fit.summary_.reset_index(), p),
+            "cases.csv": lambda p: write_csv(
+                fit.cases_.join(fit.width_ratio_.add_prefix("width_ratio ")).reset_index(), p
+            ),
+            "recoveries.csv": lambda p: write_csv(loo, p),
+            "coverage.csv": lambda p: write_csv(cover, p),
+            "report.md": text_file(after_effects_report(fit, loo, cover, source, provenance)),
+        },
+    )
+    payload = {
+        **fit.to_json(),
+        "recoveries": recoveries_json(loo),
+        "recoveries_coverage": coverage_json(cover),
+    }
+    out_console = report_console(payload, json_output=json_output)
+    if out_console is None:
+        return
+    n_obs = int(fit.cases_["observations"].sum())
+    out_console.print(
+        f"[bold]After-effect priors[/bold] pooled over {source}: {n_obs} observations of "
+        f"{len(fit.cases_)} cases; {fit.draws:,} draws from the wide prior, seed {fit.seed_}"
+    )
+    table = Table(title_justify="left", caption="hours in h; 'wide': kept at the wide prior")
+    table.add_column("key", no_wrap=True)
+    for column in ("informed by", "wide prior p05/p50/p95", "pooled p05/p50/p95"):
+        table.add_column(column)
+    table.add_column("wide", justify="center")
+    for key, cases, prior, pooled, _spec, wide in key_rows(fit, units=False):
+        table.add_row(key, cases, prior, pooled, wide)
+    out_console.print(table)
+    pooled_keys = [k for k, wide in fit.kept_wide_.items() if not wide]
+    if pooled_keys:
+        out_console.print(f"pooled: {', '.join(pooled_keys)}; every other key keeps its wide prior")
+    else:
+        out_console.print(
+            f"no key is informed by {fit.min_cases} or more cases: the catalogue is too thin to "
+            "pool, and every key keeps its wide prior (docs/model.md)"
+        )
+    for case, ess in fit.cases_["ess"].items():
+        if ess >= 200:
+            continue
+        out_console.print(
+            f"note: {case} keeps {ess:.0f} effective draws: what it informs is measured roughly "
+            "(more --draws sharpen it)"
+        )
+    by_level = {str(r["interval"]): r for _, r in cover.iterrows()}
+    parts = [
+        f"{int(r['inside'])} of {int(r['n'])} inside the {level} interval "
+        f"({float(r['ci_low']):.0%}–{float(r['ci_high']):.0%})"
+        for level, r in by_level.items()
+    ]
+    out_console.print(
+        "leave-one-out, each observation against priors pooled without its case: "
+        + "; ".join(parts)
+        + " (exact binomial 95% intervals)"
+    )
     print_written(out_console, written)

@@ -81,6 +81,13 @@ COMMANDS = (
         "Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it.",
     ),
     Command(
+        "calibrate after-effects",
+        "calibrate",
+        "after_effects_command",
+        "Pool the after-effect priors over observed recoveries (data/recoveries.csv); check each "
+        "case against priors pooled without it.",
+    ),
+    Command(
         "retro",
         "retro",
         "retro_command",

@@ -28,6 +28,7 @@ __all__ = [
     "evaluate_all",
     "loss_per_creator",
     "revenue_hours",
+    "users_away",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -378,3 +379,15 @@ def activity(inputs: Mapping[str, ArrayLike], hours_after_restore: ArrayLike) ->
     return shape.activity(
         u, col(s.a_e), col(s.h_e), col(s.a_q), col(s.L), col(s.p), col(s.rho_u), col(s.T_r)
     )
+
+
+def users_away(inputs: Mapping[str, ArrayLike], hours_after_restore: ArrayLike) -> FloatArray:
+    """c(u): the share of users away u hours after restoration (trials × times).
+
+    The people-count side of a daily-user bracket, c(u) ≤ dip ≤ 1 − a(u) (MODEL.md v3); the
+    after-effect calibration (`impact.calibration.after_effects`) reads it beside `activity`.
+    """
+    u = np.asarray(hours_after_restore, dtype=float)[None, :]
+    s = _state({k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in inputs.items()})
+    p, rho, T_r = (np.atleast_1d(x)[:, None] for x in (s.p, s.rho_u, s.T_r))
+    return shape.away_share(u, p, rho, T_r)

@@ -7,8 +7,10 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from impact.analysis.backtest import CONFIDENCE, BacktestResult
+from impact.reports.after_effects_report import recoveries_section
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_usd
 from impact.reports.md import table
@@ -144,7 +146,11 @@ def analyst_lines(result: BacktestResult) -> list[list[str]]:
     ]
 
 
-def backtest_markdown(result: BacktestResult) -> str:
+def backtest_markdown(
+    result: BacktestResult, recoveries: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> str:
+    """The report; with `recoveries` (the leave-one-out table and its coverage) a
+    "Recoveries (leave-one-out)" section too."""
     parts = [
         "# Backtest: published outage losses against the predicted distributions",
         f"Each case simulated with {result.n_trials:,} trials, seed {result.seed}.",
@@ -172,6 +178,8 @@ def backtest_markdown(result: BacktestResult) -> str:
             f"- {r['name']} ({r['kind']}): {r['source']}" for _, r in result.cases.iterrows()
         ),
     ]
+    if recoveries is not None:
+        parts.append(recoveries_section(*recoveries))
     return "\n\n".join(parts) + "\n"
 
 
@@ -209,16 +217,25 @@ def _chart(result: BacktestResult, path: Path) -> None:
         save(fig, path)
 
 
-def _write_markdown(result: BacktestResult, path: Path) -> None:
-    path.write_text(backtest_markdown(result), encoding="utf-8")
+def _write_markdown(
+    result: BacktestResult, recoveries: tuple[pd.DataFrame, pd.DataFrame] | None, path: Path
+) -> None:
+    path.write_text(backtest_markdown(result, recoveries), encoding="utf-8")
 
 
-def write_backtest_report(result: BacktestResult, out_dir: Path) -> list[Path]:
-    """cases.csv, coverage.csv, the chart and report.md, written atomically."""
+def write_backtest_report(
+    result: BacktestResult,
+    out_dir: Path,
+    recoveries: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> list[Path]:
+    """cases.csv, coverage.csv, the chart and report.md, written atomically; with
+    `recoveries` (leave-one-out table, coverage) also recoveries.csv and its section."""
     writers: dict[str, Writer] = {
         "cases.csv": partial(write_csv, result.cases),
         "coverage.csv": partial(write_csv, result.coverage_table()),
         CHART: partial(_chart, result),
-        "report.md": partial(_write_markdown, result),
+        "report.md": partial(_write_markdown, result, recoveries),
     }
+    if recoveries is not None:
+        writers["recoveries.csv"] = partial(write_csv, recoveries[0])
     return write_files(out_dir, writers)
