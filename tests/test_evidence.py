@@ -186,12 +186,7 @@ def test_no_warning_without_tension() -> None:
         ({"nonsense": "normal(1, 1)"}, r"evidence\.nonsense: unknown observable"),
         ({GAP: "0.05"}, r"evidence\.activity_gap_at_restore: 0\.05: .*narrow normal"),
         ({GAP: "choice(0.1, 0.2; p=0.5, 0.5)"}, r"no density"),
-        # meta-2024 takes the wide pooled priors (data/calibration.toml): users.churn_max is at
-        # most 0.5, so no trial has more than half its users away at restoration.
-        (
-            {"users_away_at_restore": "uniform(0.6, 0.7)"},
-            r"evidence\.users_away_at_restore: .*rules out every",
-        ),
+        ({GAP: "uniform(0.8, 0.9)"}, r"evidence\.activity_gap_at_restore: .*rules out every"),
     ],
 )
 def test_bad_evidence_is_an_input_error(evidence: dict[str, str], message: str) -> None:
@@ -218,7 +213,7 @@ def test_evidence_table_in_a_scenario_file(tmp_path) -> None:  # type: ignore[no
         (["--evidence", "activity_gap_at_restore=0.05"], "narrow normal"),
         (["--evidence", "nope=normal(1,1)"], "evidence.nope: unknown observable"),
         (["--evidence", "activity_gap_at_restore"], "--evidence"),
-        (["--evidence", "users_away_at_restore=uniform(0.6, 0.7)"], "rules out every"),
+        (["--evidence", "activity_gap_at_restore=uniform(0.8, 0.9)"], "rules out every"),
     ],
 )
 def test_cli_bad_evidence_exits_2_with_one_line(
