@@ -218,7 +218,15 @@ def parse_evidence_item(quantity: str, spec: Any, source: str = "") -> Evidence:
         raise InputError(
             f"{key}: {spec!r}: give the measurement after {relation}, e.g. '<= normal(0.05, 0.01)'"
         )
-    dist = parse_spec(body, key=key)
+    try:
+        dist = parse_spec(body, key=key)
+    except InputError as exc:  # a point is no measurement: say so here, not "use a point"
+        raise InputError(
+            str(exc).replace(
+                "(use a fixed value for a point)",
+                "(a measurement needs its error: give a narrow normal(value, sd) with sd > 0)",
+            )
+        ) from None
     try:
         Evidence(quantity, str(spec), dist)._form  # noqa: B018 - checks the density exists
     except InputError as exc:

@@ -185,7 +185,7 @@ def _breakdown(data: ReportData) -> str:
     header = ["part", "mean", "share of mean total", "p05", "p50", "p95"]
     return (
         "## Where the loss comes from\n\n"
-        "The total is the sum of four parts in every trial, so their means add up to the mean "
+        "The total is the sum of its parts in every trial, so their means add up to the mean "
         "total; their percentiles do not add up (a bad outage is rarely at its worst in every "
         "part at once). Also in `breakdown.csv`.\n\n"
         + table(header, [*rows, total], "lrrrrr")
@@ -299,11 +299,14 @@ def _method(data: ReportData, docs: str | None) -> str:
         "## Method\n\n"
         f"Each of the {data.result.n_trials:,} trials draws every input from its distribution "
         f"in the assumptions table, by {method}, and computes the outputs in closed form. The "
-        "direct loss is the revenue per hour times the outage's hours times its severity; the "
-        "other three parts integrate the after-effects over the horizon after restoration: users "
-        "away (attrition), an engagement gap that builds up during the outage and halves at a "
-        "fixed rate afterwards (engagement), and recommendations that recover linearly "
-        "(latency). Percentiles come from a streaming sketch accurate to 0.024%. The equations, "
+        "direct loss is the revenue per hour times the outage's hours times its severity, less "
+        "the deferred demand that came back after restoration; make-goods are the credits and "
+        "refunds owed for the interruption; the other three parts integrate the after-effects "
+        "over the horizon after restoration: users away (attrition), an engagement gap that "
+        "builds up during the outage and halves afterwards, the longer the outage the slower "
+        "(engagement), and recommendations that recover linearly over a ramp that also grows "
+        "with the outage (latency). Percentiles come from a streaming sketch accurate to "
+        "0.024%. The equations, "
         f"their derivation and every refinement: {link}."
     )
 
@@ -335,7 +338,7 @@ FILES = {
     "summary.csv": "one row per output: metric, unit, mean, std, p05, p50, p95, p99, cvar95, "
     "se_mean",
     "precision.csv": "Monte Carlo precision: se of the mean, 95% intervals for p50 and p95",
-    "breakdown.csv": "the four parts of the total loss, with shares of the mean total",
+    "breakdown.csv": "the parts of the total loss, with shares of the mean total",
     "tiers.csv": "creator tiers: creators, shares, tier loss and loss per creator",
     "evidence_inputs.csv": "what the evidence changed: each uncertain input's p05, p50 and p95 "
     "before and after conditioning",
