@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from impact.inputs.keys import KEYS
+from impact.inputs.keys import KEYS, key_info
 from impact.model import shape
 from impact.model.integrals import exp_moments, ramp_shortfall
 from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
@@ -41,18 +41,20 @@ def _get(inputs: Mapping[str, ArrayLike], key: str) -> FloatArray:
     return np.asarray(inputs[key], dtype=float)
 
 
-# Keys added after v2 that a caller's mapping may leave out: their values without effect
-# (v3's deferral time has none while ψ = 0; 24 h is its documented default).
-_NEUTRAL = {
-    "outage.onset_hour_of_week": 0.0,
-    "revenue.week_factor": 1.0,
-    "outage.zero_view_share": 0.0,
-    "revenue.deferred_share": 0.0,
-    "revenue.deferral_hours": 24.0,
-    "revenue.make_good_share": 0.0,
-    "users.churn_shape": 1.0,
-    "creators.churn_shape": 1.0,
-}
+# Keys added after v2 that a caller's mapping may leave out take their documented defaults
+# (impact.inputs.keys), each of which leaves the model as it was (v3's deferral time has no
+# effect while ψ = 0).
+_OPTIONAL = (
+    "outage.onset_hour_of_week",
+    "revenue.week_factor",
+    "outage.zero_view_share",
+    "revenue.deferred_share",
+    "revenue.deferral_hours",
+    "revenue.make_good_share",
+    "users.churn_shape",
+    "creators.churn_shape",
+)
+_NEUTRAL = {key: float(str(key_info(key).default)) for key in _OPTIONAL}
 # he_D below this counts as this (k = ln 2 / he_D stays finite): the engagement gap then lasts
 # under 1e-200 h, and its loss (≤ ae·1e-200 h of revenue) is below any figure reported.
 HALF_LIFE_FLOOR = 1e-200
