@@ -360,3 +360,30 @@ def test_cli_bad_flags_exit_2_naming_the_flag(
     status, _, err = _run(["resilience", *argv, "--out", str(tmp_path / "x")], capsys)
     assert status == 2 and needle in err and err.count("\n") == 1, err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_cover_breaks_even_by_the_year_not_at_a_one_off() -> None:
+    # A cover builds nothing (its one-off cost is 0 in every future), so its break-even one-off
+    # would be its NPV read as a price nobody pays: the sentence and the ranking give the premium
+    # a year at which E[NPV] = 0 instead, E[PV avoided] / E[annuity] (closed form of the pair).
+    from impact.analysis.resilience import resilience_report_data
+    from impact.reports.format import format_usd
+    from impact.reports.resilience_report import _ranking, cfo_sentence
+
+    cover = {
+        "cover.waiting_hours": 12,
+        "cover.retention_usd": "2M",
+        "cover.limit_usd": "5M",
+        "cover.aggregate_limit_usd": "8M",
+        "cover.premium_usd": "1M",
+    }
+    now, new = _design(2.0, 0, 0, 3, 0.05), _design(2.0, 0, 0, 3, 0.05, **cover)
+    result = simulate_resilience(now, new, 2_000, rng=3)
+    pair = result.pairs[0]
+    assert pair.npv.average > 0 and pair.k0_sum == 0
+    data = resilience_report_data(result, rng=3, tornado_futures=200)
+    sentence = cfo_sentence(data)
+    assert "one-off" not in sentence
+    a_year = format_usd(pair.pv_avoided_sum / pair.annuity_sum)
+    assert f"breaks even at {a_year} a year" in sentence, sentence
+    assert "– (nothing to build)" in _ranking(data)

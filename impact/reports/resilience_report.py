@@ -33,6 +33,13 @@ def _payback(years: float, horizon: int) -> str:
     return f"{years:.0f} years" if math.isfinite(years) else f"not within {horizon} years"
 
 
+def _builds(data: ResilienceReportData, design: str) -> bool:
+    """Whether a design has a one-off cost in any future: a cover or a contract paid by the year
+    has none, so a break-even one-off (its NPV) would read as a price nobody pays."""
+    pair = next(p for p in data.result.pairs if p.candidate.name == design)
+    return pair.k0_sum != 0
+
+
 def cfo_sentence(data: ResilienceReportData) -> str:
     """The sentence to quote: which design is worth most, how sure, and at what cost it breaks
     even; titled with the base platform, whose figures every design is applied over."""
@@ -41,11 +48,15 @@ def cfo_sentence(data: ResilienceReportData) -> str:
     best = ranked.iloc[0]
     npv = float(best["expected_npv_usd"])
     one_off = float(best["break_even_one_off_usd"])
-    breaks = (
-        f"it breaks even at a one-off cost of {format_usd(one_off)}"
-        if one_off > 0
-        else "it would not break even even if it cost nothing to build"
-    )
+    if not _builds(data, str(best["design"])):  # a cover or a contract: paid by the year
+        breaks = (
+            f"it breaks even at {format_usd(float(best['break_even_per_year_usd']))} a year, "
+            f"against {format_usd(float(best['cost_per_year_usd']))} a year assumed"
+        )
+    elif one_off > 0:
+        breaks = f"it breaks even at a one-off cost of {format_usd(one_off)}"
+    else:
+        breaks = "it would not break even even if it cost nothing to build"
     against = f"against staying with {r.current.label}"
     if npv > 0:
         which, verb = (
@@ -92,7 +103,9 @@ def _ranking(data: ResilienceReportData) -> str:
                 f"{x['p_npv_positive']:.1%}",
                 f"{x['p_best']:.0%}",
                 _payback(x["payback_years"], r.horizon),
-                format_usd(x["break_even_one_off_usd"]),
+                format_usd(x["break_even_one_off_usd"])
+                if _builds(data, str(row["design"]))
+                else "– (nothing to build)",
                 f"{format_usd(x['break_even_per_year_usd'])} vs "
                 f"{format_usd(x['cost_per_year_usd'])}",
                 format_usd(x["annual_loss_usd"]),
@@ -110,7 +123,8 @@ def _ranking(data: ResilienceReportData) -> str:
         "recovery, and a cover's premium is a running cost. P(best) is the share of futures in "
         "which the design has the highest NPV of all (the current design's is 0). The payback is "
         "the year by which half the futures have paid back. The break-even one-off is the one-off "
-        "cost at which the expected NPV is 0 (the other costs as assumed); the break-even a year "
+        "cost at which the expected NPV is 0 (the other costs as assumed; none for a design with "
+        "nothing to build, such as a cover); the break-even a year "
         "is the all-in cost a year (one-off spread as an annuity, plus running) at which it is 0, "
         "beside the all-in cost assumed. Also in `ranking.csv`.\n\n![NPV of each design](npv.png)"
     )
