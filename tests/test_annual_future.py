@@ -255,3 +255,18 @@ def test_cli_annual_cover(tmp_path, capsys, monkeypatch) -> None:
     out = tmp_path / "reports" / "tiktok-us-2026-annual-insurance"
     assert "## Insurance cover" in (out / "report.md").read_text()
     assert {"cover.csv", "bands.csv", "rate.csv"} <= {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("more", "says"),
+    [({}, "outages like this cost"), ({"frequency.hours": 3}, "outages of every size cost")],
+)
+def test_the_headline_says_which_outages_a_year_holds(more: dict, says: str) -> None:
+    # Without [frequency] hours every future outage is the scenario's own outage again; with it,
+    # their sizes are drawn from their own spec, and the headline must not say "like this".
+    from impact.analysis.annual_tables import annual_report_data
+    from impact.reports.annual_report import headline
+
+    scenario = FIXED.with_overrides({"frequency.events_per_year": 2, **more})
+    result = simulate_annual(scenario, 500, rng=5)
+    assert says in headline(annual_report_data(result))

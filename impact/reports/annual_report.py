@@ -26,6 +26,7 @@ from impact.simulation.annual import (
     RECOVERY,
     AnnualResult,
 )
+from impact.simulation.future import FUTURE_KEYS
 
 __all__ = ["how_often", "render_annual", "write_annual_report"]
 
@@ -71,8 +72,13 @@ def headline(data: AnnualReportData) -> str:
     mean = format_usd(_s(data, ANNUAL_LOSS, "mean"))
     p99 = format_usd(_s(data, ANNUAL_LOSS, "p99"))
     cvar99 = format_usd(_s(data, ANNUAL_LOSS, "cvar99"))
+    sizes = (  # future outages are this one again, or drawn from their own [frequency] specs
+        "outages of every size"
+        if any(stand in r.scenario.specs for stand in FUTURE_KEYS.values())
+        else "outages like this"
+    )
     return (
-        f"> **{r.scenario.label}: outages like this cost an expected {mean} a year. "
+        f"> **{r.scenario.label}: {sizes} cost an expected {mean} a year. "
         f"{r.p_any_outage:.1%} of years have at least one; 1 year in 100 loses more than {p99} "
         f"(the worst 1% average {cvar99}).**\n>\n"
         f"> {spectrum(data)}\n>\n"
