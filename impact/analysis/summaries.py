@@ -19,7 +19,7 @@ from impact.analysis.pilot import activity_band
 from impact.analysis.sensitivity import drivers
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
-from impact.model.outputs import PARTS, TOTAL
+from impact.outputs import PARTS, TOTAL
 from impact.simulation.engine import SimulationResult
 
 __all__ = [

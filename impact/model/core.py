@@ -17,8 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 from impact.inputs.keys import KEYS, key_info
 from impact.model import shape
 from impact.model.integrals import exp_moments, ramp_shortfall
-from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
 from impact.model.week import discounted_window_hours, window_hours
+from impact.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
 
 __all__ = [
     "INPUTS",
@@ -343,7 +343,7 @@ def evaluate_all(
     profile: ArrayLike | None = None,
     names: Collection[str] | None = None,
 ) -> dict[str, FloatArray]:
-    """Every registered quantity (`impact.model.outputs.TRACKED`): outputs, the creator loss per
+    """Every registered quantity (`impact.outputs.TRACKED`): outputs, the creator loss per
     creator and the implied observables, from one evaluation. With `names`, the revenue parts
     and the named quantities only (the others are not computed): the same values, bit for bit.
     """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from impact.analysis.annual_tables import AnnualReportData, annual_report_data
 from impact.inputs.keys import FREQUENCY_KEY
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import evidence_not_applied

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from impact.model.outputs import REGISTRY
+from impact.outputs import REGISTRY
 
 __all__ = ["METRIC_LABELS", "PART_LABELS"]
 

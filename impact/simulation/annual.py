@@ -49,7 +49,7 @@ from impact.inputs.keys import FREQUENCY_KEY
 from impact.inputs.record import BANDS
 from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
-from impact.model.outputs import OUTPUTS, TOTAL
+from impact.outputs import OUTPUTS, TOTAL
 from impact.rng import (
     SCENARIO_SEED,
     RNGLike,
