@@ -49,7 +49,7 @@ from impact.inputs.keys import FREQUENCY_KEY
 from impact.inputs.record import BANDS
 from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
-from impact.outputs import ANNUAL_STATISTICS, OUTPUTS, TOTAL, output
+from impact.outputs import ANNUAL_STATISTICS, OUTPUTS, TOTAL
 from impact.rng import (
     SCENARIO_SEED,
     RNGLike,
@@ -71,6 +71,7 @@ from impact.simulation.future import (
     year_terms,
 )
 from impact.simulation.rate import MAX_OUTAGES_PER_YEAR, RateUpdate, rate_update
+from impact.simulation.result import METRIC_UNITS
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 
@@ -108,7 +109,7 @@ RECOVERY = "cover_recovery_usd"
 PREMIUM = "cover_premium_usd"
 NET = "net_annual_loss_usd"  # annual loss − recovery + premium
 ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS, LATER, ANNUAL_LOSS, RECOVERY, PREMIUM, NET)
-ANNUAL_UNITS = {name: output(name).unit for name in ANNUAL_METRICS}  # the registry's units
+ANNUAL_UNITS = {name: METRIC_UNITS[name] for name in ANNUAL_METRICS}  # the registry's units
 BAND_LOSS = {b.name: f"loss_{b.name}_usd" for b in BANDS}  # annual loss from outages per band
 BAND_COUNT = {b.name: f"outages_{b.name}" for b in BANDS}
 PER_OUTAGE = "loss_per_outage_usd"  # one value per outage, not per year
