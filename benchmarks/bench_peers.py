@@ -217,7 +217,7 @@ def _impact_parts(n: int) -> dict[str, float]:
     each timed on its own (no merging)."""
     import impact
     from impact.model.core import evaluate_all
-    from impact.model.outputs import TOTAL
+    from impact.outputs import TOTAL
     from impact.simulation.engine import BLOCK_SIZE
     from impact.simulation.finite import check_inputs, check_outputs
     from impact.simulation.sampling import child, draw_block, plan

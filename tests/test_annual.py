@@ -16,7 +16,7 @@ import impact
 from impact.cli import main
 from impact.exceptions import InputError
 from impact.model.core import evaluate
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.simulation import annual as annual_module
 from impact.simulation import engine
 from impact.simulation.annual import OUTAGES, poisson_counts, simulate_annual

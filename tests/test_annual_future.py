@@ -12,7 +12,7 @@ from scipy import integrate, stats
 
 import impact
 from impact.model.core import evaluate
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.simulation.annual import (
     ANNUAL_LOSS,
     BAND_COUNT,

@@ -13,7 +13,7 @@ import pytest
 import impact
 from impact.cli import main
 from impact.exceptions import InputError
-from impact.model.outputs import OUTPUTS, TOTAL
+from impact.outputs import OUTPUTS, TOTAL
 from impact.simulation import annual as annual_module
 from impact.simulation import engine
 from impact.simulation.paired import paired_block, simulate_paired

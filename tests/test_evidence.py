@@ -13,7 +13,7 @@ import pytest
 import impact
 from impact.exceptions import EvidenceWarning, InputError
 from impact.inputs.scenario import scenario_from_specs, scenario_problems
-from impact.model.outputs import OUTPUTS, TOTAL
+from impact.outputs import OUTPUTS, TOTAL
 from impact.simulation import engine
 from impact.simulation.weighted import WeightedSketch
 

@@ -19,7 +19,7 @@ from scipy import integrate
 
 import impact
 from impact.model.integrals import PHI1_CUT, exp_moments
-from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR, TOTAL, TRACKED
+from impact.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR, TOTAL, TRACKED
 
 
 @pytest.mark.parametrize("x", [1e-300, 1e-12, 1e-6, 0.01, PHI1_CUT * 0.999, PHI1_CUT,

@@ -17,7 +17,7 @@ from impact.inputs.profile import FLAT, load_profile
 from impact.inputs.scenario import load_scenario, scenario_from_specs
 from impact.inputs.week import format_hour, parse_day_time
 from impact.model.core import evaluate
-from impact.model.outputs import PARTS, TOTAL
+from impact.outputs import PARTS, TOTAL
 from impact.simulation.engine import simulate
 
 ONSET, FACTOR = "outage.onset_hour_of_week", "revenue.week_factor"

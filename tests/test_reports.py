@@ -22,6 +22,7 @@ from impact.analysis.summaries import PARTS, report_data
 from impact.cli import main
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.model.core import INPUTS, OUTPUTS
+from impact.outputs import OBSERVABLES
 from impact.reports import charts, folder
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.provenance import docs_link
@@ -658,7 +659,16 @@ def test_committed_example_agrees_with_a_fresh_run() -> None:
     assert "(../../docs/model.md)" in text
     for name in IMAGE.findall(text):
         assert (EXAMPLE / name).read_bytes().startswith(PNG_SIGNATURE)
-    fresh = impact.simulate(impact.load_scenario("tiktok-us-2026"), 100_000, rng=20260125).summary
+    run = impact.simulate(impact.load_scenario("tiktok-us-2026"), 100_000, rng=20260125)
+    fresh = run.summary
+    # Every output of the registry is in the committed example, in its order: a new output
+    # (or one dropped) means the example must be regenerated, not only a changed number.
+    assert list(fresh.index) == list(OUTPUTS)
+    for name, rows in (("summary.csv", committed), ("precision.csv", precision)):
+        missing = [m for m in OUTPUTS if m not in rows.index]
+        assert list(rows.index) == list(OUTPUTS), f"{name}: regenerate; missing {missing}"
+    observed = pd.read_csv(EXAMPLE / "observables.csv")["quantity"].tolist()
+    assert observed == list(run.observables.index) == list(OBSERVABLES), "observables.csv"
     for metric, row in committed.iterrows():
         # The same seed and code give identical numbers; the tolerance only absorbs float
         # differences between library versions. Two independent runs would differ in the mean by

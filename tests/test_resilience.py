@@ -18,7 +18,7 @@ from impact.cli import main
 from impact.exceptions import InputError
 from impact.inputs.designs import Design, builtin_designs, designs_of, load_design
 from impact.model.core import evaluate
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.simulation import annual as annual_module
 from impact.simulation import engine
 from impact.simulation.resilience import simulate_resilience

@@ -10,6 +10,7 @@ import pandas as pd
 from impact.analysis.summaries import assumptions
 from impact.inputs.keys import COVER_KEYS, FREQUENCY_KEY, VALUE_KEYS, key_info
 from impact.inputs.record import BANDS
+from impact.outputs import PEOPLE
 from impact.simulation.annual import ANNUAL_LOSS, OUTAGES, AnnualResult
 from impact.simulation.future import future_outages
 
@@ -23,7 +24,7 @@ __all__ = [
     "per_year",
 ]
 
-ANNUAL_ATTRITION = ("users_churned", "users_lost", "users_to_rivals", "creators_lost")
+ANNUAL_ATTRITION = PEOPLE  # users and creators lost per year, in registry order
 EXCEEDANCE_POINTS = 400
 
 

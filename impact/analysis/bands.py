@@ -19,7 +19,7 @@ import pandas as pd
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
 from impact.model.core import evaluate_all
-from impact.model.outputs import OUTPUTS, TOTAL
+from impact.outputs import OUTPUTS, TOTAL
 from impact.simulation.engine import PILOT_TRIALS, simulate
 
 __all__ = [

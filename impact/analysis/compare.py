@@ -10,7 +10,7 @@ import pandas as pd
 from impact.exceptions import InputError
 from impact.inputs.keys import EXTRA_KEYS, KEYS
 from impact.inputs.scenario import Scenario
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.simulation.paired import PairedResult
 
 __all__ = ["CompareReportData", "check_same_trials", "compare_report_data", "differing_keys"]

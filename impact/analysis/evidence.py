@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from impact.inputs.keys import key_info
-from impact.model.outputs import TOTAL, output
+from impact.outputs import TOTAL, output
 from impact.simulation.engine import ESS_SHARE_WARNING, ESS_WARNING
 from impact.simulation.result import SimulationResult
 

@@ -19,7 +19,7 @@ import pandas as pd
 from impact.inputs.scenario import Scenario
 from impact.inputs.week import WEEK_HOURS, format_hour
 from impact.model.core import evaluate
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.rng import RNGLike, as_seed_sequence
 from impact.simulation.engine import draw_inputs
 from impact.simulation.result import SimulationResult

@@ -19,7 +19,7 @@ from impact.analysis.pilot import activity_band
 from impact.analysis.sensitivity import drivers
 from impact.inputs.keys import KEYS
 from impact.inputs.scenario import Scenario
-from impact.model.outputs import PARTS, TOTAL
+from impact.outputs import PARTS, PEOPLE, TOTAL
 from impact.simulation.engine import SimulationResult
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
     "tier_table",
 ]
 
-ATTRITION_METRICS = ("users_churned", "users_lost", "users_to_rivals", "creators_lost")
+ATTRITION_METRICS = PEOPLE  # users and creators who left, in registry order
 HISTOGRAM_BINS = 60
 HISTOGRAM_RANGE = (0.001, 0.995)  # quantiles at the histogram's edges: the far tail is cut off
 EXCEEDANCE_POINTS = 600

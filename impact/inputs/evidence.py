@@ -54,7 +54,7 @@ from impact.inputs.dist_base import Distribution
 from impact.inputs.families import FAMILIES, family_of
 from impact.inputs.keys import SHARE as _SHARE
 from impact.inputs.specs import parse_spec
-from impact.model.outputs import OBSERVABLES, OUTPUTS
+from impact.outputs import OBSERVABLES, OUTPUTS
 
 __all__ = [
     "ATTRIBUTION",

@@ -35,7 +35,7 @@ from typing import Any
 from impact.inputs.keys import KEYS
 from impact.inputs.problems import shown, suggest
 from impact.inputs.specs import parse_spec
-from impact.model.outputs import OBSERVABLES, OUTPUTS
+from impact.outputs import OBSERVABLES, OUTPUTS
 
 __all__ = [
     "BASES",

@@ -17,8 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 from impact.inputs.keys import KEYS, key_info
 from impact.model import shape
 from impact.model.integrals import exp_moments, ramp_shortfall
-from impact.model.outputs import OBSERVABLES, OUTPUTS, PER_CREATOR
 from impact.model.week import discounted_window_hours, window_hours
+from impact.outputs import OUTPUTS, PER_CREATOR, output
 
 __all__ = [
     "INPUTS",
@@ -248,14 +248,16 @@ def _creators_churn(inputs: Mapping[str, ArrayLike], s: _State) -> FloatArray:
     )
 
 
-_USERS = frozenset({"users_churned", "users_lost", "users_to_rivals"})
-_EARNINGS = frozenset({"creator_earnings_loss_usd", PER_CREATOR})
+def _groups(names: Collection[str] | None) -> frozenset[str] | None:
+    """The registry's groups (`impact.outputs`, `Output.group`) of the named quantities: what
+    to compute besides the revenue group (None: everything)."""
+    return None if names is None else frozenset(output(name).group for name in names)
 
 
 def _outputs(
-    inputs: Mapping[str, ArrayLike], s: _State, names: frozenset[str] | None = None
+    inputs: Mapping[str, ArrayLike], s: _State, groups: frozenset[str] | None = None
 ) -> dict[str, FloatArray]:
-    """The outputs: every one, or (with `names`) the revenue parts and those named."""
+    """The outputs: every one, or (with `groups`) the revenue group and the groups named."""
     attrition_h, engagement_h, latency_h = _after_effect_hours(s)
     # Revenue lost while down follows the profile; after-effects use its mean, 1 (docs/model.md).
     interrupted = s.S * s.W  # v3: gross, before deferred demand comes back
@@ -273,17 +275,17 @@ def _outputs(
         "make_good_cost_usd": s.R * make_good_h,
         "recovered_revenue_usd": s.R * s.F,
     }
-    if names is None or not names.isdisjoint(_USERS):
+    if groups is None or "users" in groups:
         N = _get(inputs, "users.count")
         out["users_churned"] = N * s.p
         out["users_lost"] = N * s.p * (1.0 - s.rho_u)
         out["users_to_rivals"] = N * s.p * _get(inputs, "users.rival_share")
-    if names is None or "creators_lost" in names:
+    if groups is None or "creators" in groups:
         rho_c = _get(inputs, "creators.return_share")
         out["creators_lost"] = (
             _get(inputs, "creators.count") * _creators_churn(inputs, s) * (1.0 - rho_c)
         )
-    if names is None or not names.isdisjoint(_EARNINGS):
+    if groups is None or "earnings" in groups:
         earnings = _get(inputs, "creators.earnings_per_hour") * loss_hours
         out["creator_earnings_loss_usd"] = earnings
         out[PER_CREATOR] = loss_per_creator(inputs, out)
@@ -343,14 +345,15 @@ def evaluate_all(
     profile: ArrayLike | None = None,
     names: Collection[str] | None = None,
 ) -> dict[str, FloatArray]:
-    """Every registered quantity (`impact.model.outputs.TRACKED`): outputs, the creator loss per
-    creator and the implied observables, from one evaluation. With `names`, the revenue parts
-    and the named quantities only (the others are not computed): the same values, bit for bit.
+    """Every registered quantity (`impact.outputs.TRACKED`): outputs, the creator loss per
+    creator and the implied observables, from one evaluation. With `names`, only the revenue
+    group and the registry groups of the named quantities are computed (the others are not):
+    the same values, bit for bit.
     """
     s = _state(inputs, profile)
-    wanted = None if names is None else frozenset(names)
-    out = _outputs(inputs, s, wanted)
-    if wanted is None or not wanted.isdisjoint(OBSERVABLES):
+    groups = _groups(names)
+    out = _outputs(inputs, s, groups)
+    if groups is None or "observables" in groups:
         out.update(_observables(s))
     return out
 

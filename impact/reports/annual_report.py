@@ -10,7 +10,7 @@ from pathlib import Path
 
 from impact.analysis.annual_tables import AnnualReportData, annual_report_data
 from impact.inputs.keys import FREQUENCY_KEY
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL, output
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import evidence_not_applied
@@ -29,21 +29,6 @@ from impact.simulation.annual import (
 from impact.simulation.future import FUTURE_KEYS
 
 __all__ = ["how_often", "render_annual", "write_annual_report"]
-
-LABELS = {
-    "outages": "Outages in the year",
-    ANNUAL_LOSS: "Annual loss (revenue and later value)",
-    LATER: "Value of users and creators lost, after the horizon",
-    RECOVERY: "Recovered from the cover",
-    NET: "Net of the cover (loss − recovery + premium)",
-    "total_revenue_loss_usd": "Total revenue loss",
-    "direct_revenue_loss_usd": "Direct revenue loss",
-    "creator_earnings_loss_usd": "Creator earnings lost",
-    "users_lost": "Users lost for good",
-    "users_churned": "Users who left",
-    "users_to_rivals": "Users gone to rival apps",
-    "creators_lost": "Creators lost for good",
-}
 
 
 def how_often(p: float) -> str:
@@ -129,7 +114,7 @@ def _results(data: AnnualReportData) -> str:
         unit = str(row["unit"])
         values = {c: stat(data.summary, metric, c) for c in ANNUAL_STATISTICS}
         rows.append(
-            [LABELS[metric]]
+            [output(metric).label]
             + [
                 format_value(values[c], unit, compact=True)
                 if unit != "outages"
@@ -281,7 +266,7 @@ def _later(data: AnnualReportData) -> str:
 
 def _people(data: AnnualReportData) -> str:
     rows = [
-        [LABELS[str(m)], *(format_people(float(r[c])) for c in ("mean", "p50", "p90", "p99"))]
+        [output(str(m)).label, *(format_people(float(r[c])) for c in ("mean", "p50", "p90", "p99"))]
         for m, r in data.per_year.iterrows()
     ]
     return "## Users and creators lost per year\n\n" + table(

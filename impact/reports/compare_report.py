@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from impact.analysis.compare import CompareReportData, compare_report_data
-from impact.model.outputs import TOTAL
+from impact.outputs import TOTAL
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_value
 from impact.reports.headline import evidence_not_applied

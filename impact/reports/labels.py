@@ -1,17 +1,13 @@
-"""Names for people: what each output and each part of the loss is called in reports and charts."""
+"""Names for people: what each output and each part of the loss is called in reports and charts.
+
+Both are read from the output registry (`impact.outputs`), where each is declared once.
+"""
 
 from __future__ import annotations
 
-from impact.model.outputs import REGISTRY
+from impact.outputs import REGISTRY
 
 __all__ = ["METRIC_LABELS", "PART_LABELS"]
 
 METRIC_LABELS = {o.name: o.label for o in REGISTRY}
-
-PART_LABELS = {
-    "direct": "Direct: revenue not made while the platform was down",
-    "attrition": "Attrition: users away for a while or for good",
-    "engagement": "Engagement: activity that drained away and came back slowly",
-    "latency": "Latency: degraded recommendations while feeds re-learned",
-    "make_goods": "Make-goods: credits, refunds and make-good ads owed for the interruption",
-}
+PART_LABELS = {o.part: o.part_label for o in REGISTRY if o.part is not None}

@@ -12,6 +12,7 @@ import pandas as pd
 
 from impact.analysis.onset import ONSET
 from impact.analysis.summaries import TOTAL, ReportData
+from impact.outputs import output
 from impact.reports.evidence_report import evidence_section
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import readings_line, scenario_headline
@@ -198,23 +199,17 @@ def _breakdown(data: ReportData) -> str:
 
 
 def _attrition(data: ReportData) -> str:
-    meaning = {
-        "users_churned": "left after the outage, for a while or for good",
-        "users_lost": "left and did not come back within the horizon",
-        "users_to_rivals": "of those who left, moved to rival apps",
-        "creators_lost": "stopped posting for good",
-    }
     scenario = data.result.scenario
     counted = {"users": not scenario.is_zero("users.count")}
     counted["creators"] = not scenario.is_zero("creators.count")
     rows = [
         [
             METRIC_LABELS[str(r["metric"])],
-            meaning[str(r["metric"])],
+            output(str(r["metric"])).meaning,  # the registry's one-line meaning
             *(format_people(float(r[c])) for c in ("mean", "p05", "p50", "p95")),
         ]
         for _, r in data.attrition.iterrows()
-        if counted[str(r["metric"]).partition("_")[0]]  # not "0 creators" where none are counted
+        if counted[output(str(r["metric"])).group]  # not "0 creators" where none are counted
     ]
     if not rows:
         return ""

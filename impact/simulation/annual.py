@@ -49,7 +49,7 @@ from impact.inputs.keys import FREQUENCY_KEY
 from impact.inputs.record import BANDS
 from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
-from impact.model.outputs import OUTPUTS, TOTAL
+from impact.outputs import ANNUAL_STATISTICS, OUTPUTS, TOTAL
 from impact.rng import (
     SCENARIO_SEED,
     RNGLike,
@@ -109,11 +109,7 @@ RECOVERY = "cover_recovery_usd"
 PREMIUM = "cover_premium_usd"
 NET = "net_annual_loss_usd"  # annual loss − recovery + premium
 ANNUAL_METRICS: tuple[str, ...] = (OUTAGES, *OUTPUTS, LATER, ANNUAL_LOSS, RECOVERY, PREMIUM, NET)
-ANNUAL_UNITS = {
-    OUTAGES: "outages",
-    **METRIC_UNITS,
-    **{name: "USD" for name in (LATER, ANNUAL_LOSS, RECOVERY, PREMIUM, NET)},
-}
+ANNUAL_UNITS = {name: METRIC_UNITS[name] for name in ANNUAL_METRICS}  # the registry's units
 BAND_LOSS = {b.name: f"loss_{b.name}_usd" for b in BANDS}  # annual loss from outages per band
 BAND_COUNT = {b.name: f"outages_{b.name}" for b in BANDS}
 PER_OUTAGE = "loss_per_outage_usd"  # one value per outage, not per year
@@ -126,9 +122,6 @@ THRESHOLD_QUANTILES = (0.5, 0.9, 0.99)
 PILOT_OUTAGES = 10_000
 PILOT_STREAM = 2**32 - 1
 # MAX_OUTAGES_PER_YEAR (impact.simulation.rate): each drawn outage is one more pass over a block
-ANNUAL_STATISTICS = (
-    "mean", "std", "p50", "p90", "p95", "p99", "var95", "cvar95", "var99", "cvar99", "se_mean",
-)  # fmt: skip
 Progress = Callable[[int, int], None]
 
 

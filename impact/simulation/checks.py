@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import ExpectationWarning
-from impact.model.outputs import output
+from impact.outputs import output
 from impact.simulation.result import SimulationResult
 
 __all__ = [

@@ -38,7 +38,7 @@ import pandas as pd
 from impact.exceptions import ConvergenceWarning, EvidenceWarning, InputError
 from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import OUTPUTS, evaluate_all
-from impact.model.outputs import PER_CREATOR, TOTAL, TRACKED
+from impact.outputs import PER_CREATOR, TOTAL, TRACKED
 from impact.rng import (
     SCENARIO_SEED,
     RNGLike,
@@ -485,7 +485,7 @@ def simulate(
     the local frame once computed), valid while that Client is open; `write_report(...,
     samples_format="parquet")` has the workers write it in parallel. A cluster that fails
     mid-run is a ClusterError within seconds.
-    `outputs` (names from `impact.model.outputs.TRACKED`) summarises only those, with the total
+    `outputs` (names from `impact.outputs.TRACKED`) summarises only those, with the total
     loss (the headline and the precision target read it) and what [expect] and [evidence]
     read: for a long run that needs one number (an insurer's 1e10 trials of total loss), the
     other quantities are then neither evaluated nor sketched, nor checked for overflow. What is

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from impact.exceptions import InputError
 from impact.inputs.scenario import MAX_TRIALS, Scenario
 from impact.model.core import evaluate
-from impact.model.outputs import OUTPUTS
+from impact.outputs import OUTPUTS
 from impact.rng import (
     SCENARIO_SEED,
     RNGLike,

@@ -10,7 +10,7 @@ import pandas as pd
 
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
-from impact.model.outputs import (
+from impact.outputs import (
     FULL_STATISTICS,
     OBSERVABLES,
     OUTPUTS,

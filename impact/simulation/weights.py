@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from impact.inputs.evidence import Evidence
 from impact.inputs.scenario import Scenario
-from impact.model.outputs import TOTAL, TRACKED
+from impact.outputs import TOTAL, TRACKED
 from impact.simulation.sketch import Sketch
 from impact.simulation.weighted import WeightedSketch
 
