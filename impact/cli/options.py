@@ -101,7 +101,7 @@ def _compact(n: int) -> str:
 
 def seed_option(what: str = "root seed", whose: str | None = "the scenario's") -> Any:
     """`--seed S`: "<what> (default: <whose> [sampling] seed, else 20260125)", or with no
-    scenario behind the command (`whose=None`) "<what> (default 20260125)"."""
+    scenario behind the command (`whose=None`) "<what> (default: 20260125)"."""
     default = f"{whose} [sampling] seed, else {DEFAULT_SEED}" if whose else f"{DEFAULT_SEED}"
     return _declared(typer.Option("--seed", metavar="S", help=f"{what} (default: {default})"))
 
