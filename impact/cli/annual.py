@@ -10,17 +10,18 @@ from impact.cli.options import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
     MAX_TRIALS,
-    SEED_HELP,
     TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
     SchedulerFlag,
     WorkersFlag,
+    out_option,
     parse_whole,
     scenario_options,
+    seed_option,
+    trials_option,
 )
-from impact.cli.outdir import out_folder
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
 from impact.inputs.designs import with_cover
@@ -30,16 +31,6 @@ from impact.reports.provenance import Provenance
 from impact.simulation.annual import simulate_annual
 
 __all__ = ["annual_command", "parse_thresholds", "run_settings"]
-
-TrialsFlag = Annotated[
-    str | None,
-    typer.Option(
-        "--trials",
-        metavar="N",
-        help="simulated years (default: the scenario's [sampling] trials, else 100k; 1M works)",
-    ),
-]
-SeedFlag = Annotated[str | None, typer.Option("--seed", metavar="S", help=SEED_HELP)]
 
 
 def run_settings(
@@ -74,8 +65,8 @@ def parse_thresholds(values: list[str] | None) -> tuple[float, ...] | None:
 @scenario_options(evidence=False)
 def annual_command(
     options: ScenarioOptions,
-    trials: TrialsFlag = None,
-    seed: SeedFlag = None,
+    trials: Annotated[str | None, trials_option("simulated years")] = None,
+    seed: Annotated[str | None, seed_option()] = None,
     threshold: Annotated[
         list[str] | None,
         typer.Option(
@@ -85,15 +76,7 @@ def annual_command(
             "and p99 total loss, rounded down to 1-2-5 steps)",
         ),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/<scenario>-annual)",
-        ),
-    ] = None,
+    out: Annotated[Path | None, out_option("reports/<scenario>-annual")] = None,
     cover: Annotated[
         str | None,
         typer.Option(

@@ -18,9 +18,12 @@ from impact.cli.options import (
     JsonFlag,
     QuietFlag,
     WorkersFlag,
+    out_option,
     parse_whole,
+    seed_option,
+    trials_option,
 )
-from impact.cli.outdir import out_folder
+from impact.exceptions import InputError
 from impact.reports.backtest_report import (
     ANALYST_HEADER,
     COMPANY_HEADER,
@@ -35,41 +38,44 @@ from impact.reports.backtest_report import (
 __all__ = ["backtest_command"]
 
 BACKTEST_TRIALS = 100_000
+DEFAULT_OUT = Path("reports/backtest")
 
 
 def backtest_command(
+    cases: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="CASE",
+            help="case files (scenarios with [published]) instead of the built-in ones",
+            show_default=False,
+        ),
+    ] = None,
     case: Annotated[
         list[Path] | None,
         typer.Option(
-            "--case", metavar="PATH", help="a case file instead of the built-in ones (repeatable)"
+            "--case",
+            metavar="PATH",
+            help="a case file, as the CASE argument (repeatable; for older scripts)",
         ),
     ] = None,
-    trials: Annotated[
-        str | None,
-        typer.Option(
-            "--trials", metavar="N", help=f"trials per case (default {BACKTEST_TRIALS:,})"
-        ),
-    ] = None,
-    seed: Annotated[
-        str | None, typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})")
-    ] = None,
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/backtest)",
-        ),
-    ] = Path("reports/backtest"),
+    trials: Annotated[str | None, trials_option("trials per case", fixed=BACKTEST_TRIALS)] = None,
+    seed: Annotated[str | None, seed_option(whose=None)] = None,
+    out: Annotated[Path | None, out_option(str(DEFAULT_OUT))] = None,
     workers: WorkersFlag = 1,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
     """Place published outage losses in the predicted loss: company figures, analysts' apart."""
+    if cases and case and list(case) != list(cases):
+        raise InputError(
+            f"--case: {', '.join(map(str, case))}: differs from the case arguments "
+            f"{', '.join(map(str, cases))}; give the cases once (as arguments, or with --case)"
+        )
+    chosen = list(cases or case or []) or None
     n = parse_whole(trials, "trials", 1, MAX_TRIALS, TRIALS_CEILING) or BACKTEST_TRIALS
     root = parse_whole(seed, "seed", 0)
-    result = backtest(case or None, n, DEFAULT_SEED if root is None else root, workers=workers)
+    out = out if out is not None else DEFAULT_OUT
+    result = backtest(chosen, n, DEFAULT_SEED if root is None else root, workers=workers)
     loo = recoveries_table()  # each observed recovery against priors pooled without its case
     cover = loo_coverage(loo)
     written = write_backtest_report(result, out, (loo, cover))

@@ -19,8 +19,7 @@ from impact.calibration.recovery import RecoveryFit
 from impact.calibration.series import check_time_zones, read_series
 from impact.cli.commands import InTableOrder
 from impact.cli.finish import report_console
-from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
-from impact.cli.outdir import out_folder
+from impact.cli.options import DEFAULT_SEED, JsonFlag, out_option, parse_whole, seed_option
 from impact.reports.after_effects_report import (
     after_effects_report,
     after_effects_toml,
@@ -92,20 +91,9 @@ def durations_command(
     scope: Annotated[
         Scope, typer.Option("--scope", help="which outages: total blackouts, partial ones, or all")
     ] = Scope.all,
-    seed: Annotated[
-        str | None,
-        typer.Option("--seed", metavar="S", help=f"bootstrap seed (default {DEFAULT_SEED})"),
-    ] = None,
+    seed: Annotated[str | None, seed_option("bootstrap seed", whose=None)] = None,
     json_output: JsonFlag = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/calibrate-durations)",
-        ),
-    ] = None,
+    out: Annotated[Path | None, out_option("reports/calibrate-durations")] = None,
 ) -> None:
     """Fit lognormal, gamma and Weibull distributions to outage durations; print the best spec."""
     path = catalogue if catalogue is not None else default_catalogue()
@@ -181,15 +169,7 @@ def recovery_command(
         ),
     ] = None,
     json_output: JsonFlag = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/calibrate-recovery)",
-        ),
-    ] = None,
+    out: Annotated[Path | None, out_option("reports/calibrate-recovery")] = None,
 ) -> None:
     """Fit the engagement gap after an outage (ae·2^(−u/he)) to a series around it."""
     data = read_series(series, metric, time_col=time_col)
@@ -257,20 +237,9 @@ def after_effects_command(
             "of each observation's error (default 0.03)",
         ),
     ] = 0.03,
-    seed: Annotated[
-        str | None,
-        typer.Option("--seed", metavar="S", help=f"root seed (default {DEFAULT_SEED})"),
-    ] = None,
+    seed: Annotated[str | None, seed_option(whose=None)] = None,
     json_output: JsonFlag = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/calibration)",
-        ),
-    ] = None,
+    out: Annotated[Path | None, out_option("reports/calibration")] = None,
 ) -> None:
     """Pool the after-effect priors over observed recoveries (data/recoveries.csv); check each
     case against priors pooled without it."""

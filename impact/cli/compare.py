@@ -12,14 +12,15 @@ from impact.analysis.compare import check_same_trials
 from impact.cli.annual import run_settings
 from impact.cli.finish import finish
 from impact.cli.options import (
-    DEFAULT_SEED,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
     SchedulerFlag,
     WorkersFlag,
+    out_option,
+    seed_option,
+    trials_option,
 )
-from impact.cli.outdir import out_folder
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario
 from impact.reports.compare_report import compare_headline, write_compare_report
@@ -31,23 +32,6 @@ __all__ = ["SideFlags", "build_pair", "compare_command"]
 SetFlag = Annotated[
     list[str] | None,
     typer.Option("--set", metavar="KEY=SPEC", help="override a key in both A and B (repeatable)"),
-]
-TrialsFlag = Annotated[
-    str | None,
-    typer.Option(
-        "--trials",
-        metavar="N",
-        help="paired trials: outages, or years with --annual (default: the scenarios' "
-        "[sampling] trials, else 100k; 1M works)",
-    ),
-]
-SeedFlag = Annotated[
-    str | None,
-    typer.Option(
-        "--seed",
-        metavar="S",
-        help=f"root seed (default: A's [sampling] seed, else {DEFAULT_SEED})",
-    ),
 ]
 OverlayFlag = Annotated[
     list[Path] | None,
@@ -116,17 +100,12 @@ def compare_command(
     annual: Annotated[
         bool, typer.Option("--annual", help="compare years of outages (needs [frequency])")
     ] = False,
-    trials: TrialsFlag = None,
-    seed: SeedFlag = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/compare-A-B)",
-        ),
+    trials: Annotated[
+        str | None,
+        trials_option("paired trials: outages, or years with --annual", whose="the scenarios'"),
     ] = None,
+    seed: Annotated[str | None, seed_option(whose="A's")] = None,
+    out: Annotated[Path | None, out_option("reports/compare-A-B")] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,

@@ -1,4 +1,13 @@
-"""The scenario flags every simulating command takes, declared once and added by a decorator."""
+"""The flags several commands share, each declared once here, and the scenario flags every
+simulating command takes, added by a decorator.
+
+`--seed`, `--trials`, `--out`, `--workers`, `--scheduler`, `--json` and the scenario (a
+positional argument, with `--scenario` kept as its alias) are declared in this module only: a
+command takes them as the `Annotated` aliases below, or, where its help must say something of its
+own (what a trial is, the default folder), from the helpers `seed_option`, `trials_option` and
+`out_option`, which phrase that help one way. `tests/test_cli_flags.py` walks every command of
+`impact.cli.commands.COMMANDS` and fails on a flag declared anywhere else.
+"""
 
 import functools
 import inspect
@@ -10,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from impact.cli.outdir import out_folder
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.profile import load_profile
@@ -32,21 +42,27 @@ __all__ = [
     "KEPT_CEILING",
     "MAX_KEPT_TRIALS",
     "MAX_TRIALS",
-    "SEED_HELP",
+    "SHARED_FLAGS",
     "TRIALS_CEILING",
     "JsonFlag",
     "QuietFlag",
+    "ScenarioArgument",
     "ScenarioOptions",
     "SchedulerFlag",
     "WorkersFlag",
+    "declared_here",
+    "one_scenario",
+    "out_option",
     "parse_whole",
+    "scenario_option",
     "scenario_options",
+    "seed_option",
+    "trials_option",
 ]
 
 DEFAULT_SCENARIO = "tiktok-us-2026"
 # DEFAULT_SEED (impact.rng) and DEFAULT_TRIALS (impact.inputs.scenario) live below the CLI, so
 # that `impact.simulate` and friends fall back on the same seed and trials as the commands.
-SEED_HELP = f"root seed (default: the scenario's [sampling] seed, else {DEFAULT_SEED})"
 TRIALS_CEILING = (
     " per run: a billion trials already puts the standard error of the mean at 0.003% of the "
     "spread and takes hours, so more is taken for a typo"
@@ -56,21 +72,129 @@ MAX_KEPT_TRIALS = 10_000_000
 KEPT_CEILING = " when every trial is kept in memory (about 0.3 KB each, 3 GB at the ceiling)"
 NAMED_FLAGS = tuple(info for info in KEYS if info.flag)
 
-# Flags that several commands share, declared once.
-JsonFlag = Annotated[bool, typer.Option("--json", help="print the result as one JSON object")]
+# The flags (and the scenario argument) that several commands share, declared once below.
+SHARED_FLAGS = ("--seed", "--trials", "--out", "--workers", "--scheduler", "--json", "--scenario")
+_DECLARED: list[Any] = []  # every typer OptionInfo/ArgumentInfo made in this module
+
+
+def _declared(info: Any) -> Any:
+    _DECLARED.append(info)
+    return info
+
+
+def declared_here(info: object) -> bool:
+    """Whether `info` (a typer OptionInfo or ArgumentInfo) was declared in this module."""
+    return any(info is mine for mine in _DECLARED)
+
+
+def _compact(n: int) -> str:
+    """100000 -> '100k', 2000000 -> '2M' (as the flags take them)."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if n >= size and n % size == 0:
+            return f"{n // size}{suffix}"
+    return f"{n:,}"
+
+
+# The helpers below give the typer.Option of a flag whose help says something of its command's
+# own; a command takes it as `seed: Annotated[str | None, seed_option(whose="A's")] = None`.
+
+
+def seed_option(what: str = "root seed", whose: str | None = "the scenario's") -> Any:
+    """`--seed S`: "<what> (default: <whose> [sampling] seed, else 20260125)", or with no
+    scenario behind the command (`whose=None`) "<what> (default: 20260125)"."""
+    default = f"{whose} [sampling] seed, else {DEFAULT_SEED}" if whose else f"{DEFAULT_SEED}"
+    return _declared(typer.Option("--seed", metavar="S", help=f"{what} (default: {default})"))
+
+
+def trials_option(
+    what: str = "trials", whose: str | None = "the scenario's", fixed: int | None = None
+) -> Any:
+    """`--trials N`: "<what> (default: <whose> [sampling] trials, else 100k; 1M works)", or
+    for a command whose default is its own number, "<what> (default: <fixed>)"."""
+    if fixed is not None:
+        default = _compact(fixed)
+    else:
+        default = f"{whose} [sampling] trials, else {_compact(DEFAULT_TRIALS)}; 1M works"
+    return _declared(typer.Option("--trials", metavar="N", help=f"{what} (default: {default})"))
+
+
+def out_option(default: str) -> Any:
+    """`--out DIR`: "output folder (default <default>)"; an empty path or a file is refused."""
+    return _declared(
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            parser=out_folder,
+            help=f"output folder (default {default})",
+        )
+    )
+
+
+def scenario_option(help: str = "", metavar: str = "NAME|PATH|-") -> Any:
+    """`--scenario NAME|PATH|-`, the alias of the positional scenario (older scripts use it)."""
+    return _declared(
+        typer.Option(
+            "--scenario",
+            metavar=metavar,
+            help=help or "the same as the SCENARIO argument (for older scripts)",
+            rich_help_panel="Scenario inputs",
+        )
+    )
+
+
+SCENARIO_HELP = (
+    f"built-in scenario name, scenario file, or - to read the file from stdin "
+    f"(default {DEFAULT_SCENARIO})"
+)
+# The positional scenario of every command that simulates one scenario.
+ScenarioArgument = Annotated[
+    str | None,
+    _declared(typer.Argument(metavar="SCENARIO", help=SCENARIO_HELP, show_default=False)),
+]
+JsonFlag = Annotated[
+    bool, _declared(typer.Option("--json", help="print the result as one JSON object"))
+]
 QuietFlag = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")]
 SchedulerFlag = Annotated[
     str | None,
-    typer.Option(
-        "--scheduler",
-        envvar="IMPACT_SCHEDULER",
-        help="run on a dask.distributed cluster: its scheduler ADDRESS, or `local` for a "
-        'LocalCluster (needs pip install "impact[dask]"; same numbers as a local run)',
+    _declared(
+        typer.Option(
+            "--scheduler",
+            envvar="IMPACT_SCHEDULER",
+            help="run on a dask.distributed cluster: its scheduler ADDRESS, or `local` for a "
+            'LocalCluster (needs pip install "impact[dask]"; same numbers as a local run)',
+        )
     ),
 ]
 WorkersFlag = Annotated[
-    int, typer.Option("--workers", help="worker processes (results do not depend on it)")
+    int,
+    _declared(typer.Option("--workers", help="worker processes (results do not depend on it)")),
 ]
+
+
+def one_scenario(
+    positional: str | None,
+    given: list[str] | None,
+    *,
+    flag: str = "--scenario",
+    default: str | None = DEFAULT_SCENARIO,
+) -> str | None:
+    """The one scenario of a command: its positional argument or its `flag` (an alias, given at
+    most once), which must agree when both are given; else `default`."""
+    given = list(given or [])
+    if len(given) > 1:
+        raise InputError(
+            f"{flag}: {', '.join(map(repr, given))}: given {len(given)} times; give one "
+            "scenario, and apply partial files over it with --overlay"
+        )
+    if positional is not None and given and given[0] != positional:
+        raise InputError(
+            f"{flag}: {given[0]!r}: differs from the scenario argument {positional!r}; give the "
+            f"scenario once (the argument, or {flag})"
+        )
+    if positional is not None:
+        return positional
+    return given[0] if given else default
 
 
 @dataclass
@@ -176,17 +300,6 @@ def _flag_parameter(info: Any) -> inspect.Parameter:
     )
 
 
-def _one_scenario(given: list[str] | None) -> str:
-    if not given:
-        return DEFAULT_SCENARIO
-    if len(given) > 1:
-        raise InputError(
-            f"--scenario: {', '.join(map(repr, given))}: given {len(given)} times; give one "
-            "scenario, and apply partial files over it with --overlay"
-        )
-    return given[0]
-
-
 EVIDENCE_FLAG = inspect.Parameter(
     "evidence",
     inspect.Parameter.KEYWORD_ONLY,
@@ -219,18 +332,17 @@ def _with_scenario_options(func: Callable[..., Any], *, evidence: bool) -> Calla
     own = [p for p in signature.parameters.values() if p.name != "options"]
     added = [
         inspect.Parameter(
+            "scenario_argument",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=ScenarioArgument,
+        ),
+        inspect.Parameter(
             "scenario",
             inspect.Parameter.KEYWORD_ONLY,
-            default=typer.Option(
-                None,
-                "--scenario",
-                metavar="NAME|PATH|-",
-                help=f"built-in scenario name, scenario file, or - to read the file from stdin "
-                f"(default {DEFAULT_SCENARIO})",
-                rich_help_panel="Scenario inputs",
-            ),
+            default=None,
             # A list, so that a repeated --scenario is refused rather than the last one winning.
-            annotation=list[str] | None,
+            annotation=Annotated[list[str] | None, scenario_option()],
         ),
         *(_flag_parameter(info) for info in NAMED_FLAGS),
         inspect.Parameter(
@@ -276,7 +388,8 @@ def _with_scenario_options(func: Callable[..., Any], *, evidence: bool) -> Calla
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         options = ScenarioOptions(
-            scenario=_one_scenario(kwargs.pop("scenario")),
+            scenario=one_scenario(kwargs.pop("scenario_argument"), kwargs.pop("scenario"))
+            or DEFAULT_SCENARIO,
             flags={info.key: kwargs.pop(info.field) for info in NAMED_FLAGS},
             sets=list(kwargs.pop("set_") or []),
             overlays=list(kwargs.pop("overlay") or []),

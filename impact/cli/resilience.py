@@ -1,5 +1,6 @@
-"""`impact resilience --current A --candidate B [--candidate C …] [--base SCENARIO]`: which
-resilience design, if any, is worth its cost for the base platform?"""
+"""`impact resilience [BASE] --current A --candidate B [--candidate C …]`: which resilience
+design, if any, is worth its cost for the base platform? (`--base` and `--scenario` name the base
+too, for older scripts.)"""
 
 import shlex
 from pathlib import Path
@@ -11,16 +12,19 @@ from impact.analysis.resilience import resilience_report_data
 from impact.cli.annual import run_settings
 from impact.cli.finish import finish
 from impact.cli.options import (
-    DEFAULT_SEED,
     MAX_TRIALS,
     TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
     SchedulerFlag,
     WorkersFlag,
+    one_scenario,
+    out_option,
     parse_whole,
+    scenario_option,
+    seed_option,
+    trials_option,
 )
-from impact.cli.outdir import out_folder
 from impact.exceptions import InputError
 from impact.inputs.designs import AS_IS, DEFAULT_BASE, designs_of, load_design
 from impact.inputs.scenario import load_scenario
@@ -36,6 +40,15 @@ DEFAULT_CURRENT = "single-site"  # tiktok-us-2026's; any other base starts from 
 
 
 def resilience_command(
+    base_argument: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="BASE",
+            help=f"the platform every design is applied over: built-in scenario name or "
+            f"scenario file (default {DEFAULT_BASE})",
+            show_default=False,
+        ),
+    ] = None,
     current: Annotated[
         str | None,
         typer.Option(
@@ -59,38 +72,23 @@ def resilience_command(
         typer.Option(
             "--base",
             metavar="NAME|PATH",
-            help=f"the platform every design is applied over (default {DEFAULT_BASE})",
+            help="the same as the BASE argument (for older scripts)",
         ),
     ] = None,
-    trials: Annotated[
-        str | None,
-        typer.Option(
-            "--trials", metavar="N", help=f"simulated futures (default {DEFAULT_FUTURES:,})"
-        ),
+    scenario: Annotated[
+        list[str] | None, scenario_option("the same as the BASE argument", "NAME|PATH")
     ] = None,
-    seed: Annotated[
-        str | None,
-        typer.Option(
-            "--seed",
-            metavar="S",
-            help=f"root seed (default: the current design's [sampling] seed, else {DEFAULT_SEED})",
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/<base>-resilience)",
-        ),
-    ] = None,
+    trials: Annotated[str | None, trials_option("simulated futures", fixed=DEFAULT_FUTURES)] = None,
+    seed: Annotated[str | None, seed_option(whose="the base's")] = None,
+    out: Annotated[Path | None, out_option("reports/<base>-resilience")] = None,
     workers: WorkersFlag = 1,
     scheduler: SchedulerFlag = None,
     json_output: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
     """Rank resilience designs by NPV against the current one, for the base platform."""
+    named = one_scenario(base_argument, scenario, default=None)
+    base = one_scenario(named, [base] if base is not None else [], flag="--base", default=None)
     platform = load_scenario(resolve(base, flag="--base") if base else DEFAULT_BASE)
     now_name = current or (DEFAULT_CURRENT if platform.name == DEFAULT_BASE else AS_IS)
     now = load_design(now_name, platform, flag="--current")
@@ -111,9 +109,8 @@ def resilience_command(
     result = simulate_resilience(now, news, n_futures, root, workers=workers, scheduler=scheduler)
     data = resilience_report_data(result, root)
     out_dir = out if out is not None else Path("reports") / f"{platform.name}-resilience"
-    args = ["impact", "resilience", "--current", now_name]
+    args = ["impact", "resilience", *([base] if base else []), "--current", now_name]
     args += [a for name in names for a in ("--candidate", name)]
-    args += ["--base", base] if base else []
     args += ["--trials", str(n_futures), "--seed", str(result.seed), "--out", str(out_dir)]
     written = write_resilience_report(data, Provenance(shlex.join(args)), out_dir)
     payload = result.to_json()

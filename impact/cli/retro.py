@@ -17,8 +17,7 @@ from impact.cli.calibrate import (
     text_file,
 )
 from impact.cli.finish import report_console
-from impact.cli.options import DEFAULT_SEED, JsonFlag, parse_whole
-from impact.cli.outdir import out_folder
+from impact.cli.options import DEFAULT_SEED, JsonFlag, out_option, parse_whole, seed_option
 from impact.reports.data_charts import retro_chart
 from impact.reports.files import write_files
 from impact.reports.provenance import Provenance
@@ -41,19 +40,9 @@ def retro_command(
         ),
     ] = None,
     time_col: TimeColFlag = None,
-    seed: Annotated[
-        str | None,
-        typer.Option(
-            "--seed", metavar="S", help=f"seed of the simulated paths (default {DEFAULT_SEED})"
-        ),
-    ] = None,
+    seed: Annotated[str | None, seed_option("seed of the simulated paths", whose=None)] = None,
     json_output: JsonFlag = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", metavar="DIR", parser=out_folder, help="output folder (default reports/retro)"
-        ),
-    ] = None,
+    out: Annotated[Path | None, out_option("reports/retro")] = None,
 ) -> None:
     """Estimate what the metric would have been without the outage, and the effect."""
     controls = tuple(control or ())

@@ -12,16 +12,17 @@ from impact.cli.options import (
     DEFAULT_SEED,
     KEPT_CEILING,
     MAX_KEPT_TRIALS,
-    SEED_HELP,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
     SchedulerFlag,
     WorkersFlag,
+    out_option,
     parse_whole,
     scenario_options,
+    seed_option,
+    trials_option,
 )
-from impact.cli.outdir import out_folder
 from impact.cli.reproduce import reproduce_line
 from impact.inputs.methods import Method
 from impact.reports.files import write_files
@@ -40,25 +41,17 @@ def sensitivity_command(
     ] = DEFAULT_METRIC,
     trials: Annotated[
         str | None,
-        typer.Option(
-            "--trials",
-            metavar="N",
-            help="trials for the rank correlations, and the budget of model runs for the Sobol "
-            "indices (default 200k)",
+        trials_option(
+            "trials for the rank correlations, and the budget of model runs for the Sobol indices",
+            fixed=DEFAULT_SENSITIVITY_TRIALS,
         ),
     ] = None,
-    seed: Annotated[
-        str | None,
-        typer.Option("--seed", metavar="S", help=SEED_HELP),
-    ] = None,
+    seed: Annotated[str | None, seed_option()] = None,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/<scenario>/sensitivity/<metric>, with "
-            "<scenario>-modified-<hash> for a changed scenario as for simulate)",
+        out_option(
+            "reports/<scenario>/sensitivity/<metric>, with <scenario>-modified-<hash> for a "
+            "changed scenario as for simulate"
         ),
     ] = None,
     method: Annotated[

@@ -15,17 +15,18 @@ from impact.cli.options import (
     KEPT_CEILING,
     MAX_KEPT_TRIALS,
     MAX_TRIALS,
-    SEED_HELP,
     TRIALS_CEILING,
     JsonFlag,
     QuietFlag,
     ScenarioOptions,
     SchedulerFlag,
     WorkersFlag,
+    out_option,
     parse_whole,
     scenario_options,
+    seed_option,
+    trials_option,
 )
-from impact.cli.outdir import out_folder
 from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
 from impact.exceptions import InputError
@@ -41,23 +42,13 @@ from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 @scenario_options
 def simulate_command(
     options: ScenarioOptions,
-    trials: Annotated[
-        str | None,
-        typer.Option(
-            "--trials",
-            metavar="N",
-            help="trials (default: the scenario's [sampling] trials, else 100k; 1M works)",
-        ),
-    ] = None,
-    seed: Annotated[str | None, typer.Option("--seed", metavar="S", help=SEED_HELP)] = None,
+    trials: Annotated[str | None, trials_option()] = None,
+    seed: Annotated[str | None, seed_option()] = None,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            metavar="DIR",
-            parser=out_folder,
-            help="output folder (default reports/<scenario>, or reports/<scenario>-modified-<hash "
-            "of the inputs> when a flag, --set or --overlay changes the scenario)",
+        out_option(
+            "reports/<scenario>, or reports/<scenario>-modified-<hash of the inputs> when a flag, "
+            "--set or --overlay changes the scenario"
         ),
     ] = None,
     workers: WorkersFlag = 1,

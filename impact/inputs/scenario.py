@@ -99,6 +99,20 @@ class Scenario:
         """The human name used in headlines."""
         return self.title or self.name
 
+    def __repr__(self) -> str:
+        """One line: the name, what a what-if changed, and the run settings; not every spec.
+
+        >>> load_scenario("meta-2024").with_overrides({"outage.hours": 2})  # doctest: +ELLIPSIS
+        Scenario(name='meta-2024', modified='outage.hours', title='Meta (...', trials=100000, ...)
+        """
+        changed = f"modified={', '.join(self.modified)!r}, " if self.modified else ""
+        return (
+            f"Scenario(name={self.name!r}, {changed}title={self.label!r}, trials={self.trials}, "
+            f"seed={self.seed}, method={self.method!r}, uncertain_keys={len(self.uncertain_keys)}"
+            + (f", evidence={len(self.evidence)}" if self.evidence else "")
+            + (f", path={str(self.path)!r})" if self.path is not None else ")")
+        )
+
     def is_zero(self, key: str) -> bool:
         """Whether `key` is fixed at 0, which switches its part of the model off (a platform
         that gives no `creators.count` counts no creators)."""
