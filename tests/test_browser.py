@@ -158,6 +158,11 @@ def test_the_what_if_page(server: str, browser: Any, tmp_path: Path) -> None:
         names = archive.namelist()
     assert any(n.endswith("/report.html") for n in names)
     assert any(n.endswith("/report.md") for n in names)
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.click("#download-samples")
+    saved = tmp_path / "samples.csv"
+    download.value.save_as(saved)
+    assert len(saved.read_text().splitlines()) == 20_001  # a header and one row a trial
 
     # The annual tab answers as it opens (the quick run); pressing Simulate at once sends a
     # newer request, which replaces the first (the page shows one answer, from the second).

@@ -106,6 +106,7 @@ def test_pin_compare_and_downloads(client: TestClient) -> None:
     paired = client.post("/api/compare", json={"pinned": first["run"], "current": second["run"]})
     assert paired.status_code == 200, paired.text
     assert "Common random numbers" in paired.json()["headline"]
+    assert "Total revenue loss" in [row[0] for row in paired.json()["rows"]]  # labels, not columns
     archive = client.get(f"/download/{second['run']}/report.zip")
     assert archive.status_code == 200
     assert archive.content[:2] == b"PK"
@@ -317,3 +318,24 @@ def test_the_annual_tab_says_which_settings_it_does_not_use(tmp_path: Path, monk
     assert "frequency.hours" in longer["notes"][0]
     richer = service.annual("meta-2024", {"revenue.hourly_loss": "100M"})
     assert richer["rows"][0][1] != plain["rows"][0][1]
+
+
+def test_it_binds_this_machine_by_default_without_a_warning(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import impact.web.app as app
+
+    bound: list[tuple[str, int]] = []
+    monkeypatch.setattr(app, "serve", lambda host, port: bound.append((host, port)))
+    assert main(["serve"]) == 0
+    assert bound == [("127.0.0.1", 8765)]
+    assert capsys.readouterr().err == ""
+
+
+def test_an_upload_over_the_cap_is_one_clear_line(client: TestClient) -> None:
+    from impact.web.limits import MAX_UPLOAD_BYTES
+
+    big = b"# padding\n" * (MAX_UPLOAD_BYTES // 10 + 1)
+    answer = client.post("/api/upload", files={"file": ("big.toml", big)})
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert len(errors) == 1
+    assert f"{MAX_UPLOAD_BYTES // 1024} KiB" in errors[0]

@@ -36,6 +36,7 @@ from impact.inputs.scenario_parse import parse_scenario
 from impact.reports.format import format_count, format_usd
 from impact.reports.headline import evidence_not_applied, headline
 from impact.reports.html import attrition_table, breakdown_table, results_table
+from impact.reports.labels import METRIC_LABELS
 from impact.reports.tables import stat
 from impact.reports.vega import breakdown_spec, distribution_spec, exceedance_spec
 from impact.risk import compare
@@ -385,7 +386,7 @@ class Service:
         s = paired.summary
         rows = [
             [
-                str(m),
+                METRIC_LABELS.get(str(m), str(m)),
                 format_usd(float(r["mean_a"])),
                 format_usd(float(r["mean_b"])),
                 format_usd(float(r["mean_diff"])),

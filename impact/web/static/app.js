@@ -142,7 +142,7 @@ async function compareWithPinned() {
   $("compare-headline").textContent = data.headline;
   $("compare-changes").textContent = data.changes;
   $("compare-note").textContent = data.note;
-  $("compare-table").replaceChildren(table(["output (US dollars)", "mean A (pinned)", "mean B (this run)", "B − A", "paired se", "P(B < A)"], data.rows));
+  $("compare-table").replaceChildren(table(["US dollars", "mean A (pinned)", "mean B (this run)", "B − A", "its standard error (paired)", "share of trials where B < A"], data.rows));
 }
 
 async function pin() {
