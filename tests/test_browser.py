@@ -221,6 +221,7 @@ def test_narrow_screens(
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(server)
+    _wait_run(page, "100,000")  # the page's own first run (it sets the trials field first)
     page.fill("#trials", "20000")
     page.locator("#trials").dispatch_event("change")
     _wait_run(page, "20,000")

@@ -99,10 +99,14 @@ def distribution_spec(hist: pd.DataFrame, summary: pd.DataFrame, n_trials: int) 
             "encoding": {
                 "x": {"field": "left", "type": "quantitative", "axis": usd_axis, "bin": "binned"},
                 "x2": {"field": "right"},
-                "y": {"field": "share", "type": "quantitative", "title": "share of trials (%)"},
+                "y": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "title": "share of simulated outages (%)",
+                },
                 "tooltip": [
                     {"field": "range", "title": "total loss"},
-                    {"field": "trials", "title": "share of trials"},
+                    {"field": "trials", "title": "share of simulated outages"},
                 ],
             },
         },

@@ -270,7 +270,8 @@ async function start() {
   const meta = await (await fetch("/api/meta")).json();
   state.meta = meta;
   buildKeys(meta.keys);
-  $("trials").value = meta.default_trials;
+  // Typed before the page had loaded: keep it (the HTML's value is the default).
+  if ($("trials").value === $("trials").defaultValue) $("trials").value = meta.default_trials;
   for (const name of meta.scenarios) $("scenario").appendChild(Object.assign(document.createElement("option"), {value: name, textContent: name}));
   for (const id of ["current", "candidate"]) for (const name of meta.designs) $(id).appendChild(Object.assign(document.createElement("option"), {value: name, textContent: name}));
   if (meta.designs.length > 1) $("candidate").value = meta.designs.includes("active-active") ? "active-active" : meta.designs[1];
