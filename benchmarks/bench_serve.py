@@ -5,10 +5,16 @@
    default) one after another and reports p50, p95 and the maximum of the round trip.
 3. Runs the same what-ifs through the Python API in this process (`impact.simulate` and the
    page's view of the result, `Service.view`), so the server's own overhead can be told apart.
-4. Times what report.html adds to a report folder: `write_report` with and without it.
+4. Times the annual and resilience tabs through the server: `--tab-runs` quick runs of each
+   (`POST /api/annual`, `/api/resilience`: 50,000 years, 5,000 futures) and one longer run of
+   each (500,000 years, 50,000 futures), and the same quick runs through the library in-process
+   (`simulate_annual`, `simulate_resilience`), so the counts the page uses can be checked
+   against its budget of about 1-2 s.
+5. Times what report.html adds to a report folder: `write_report` with and without it.
 
     python benchmarks/bench_serve.py                 # 20 what-ifs of 100,000 trials
     python benchmarks/bench_serve.py --n 40 --trials 50000 --json
+    python benchmarks/bench_serve.py --n 0 --tab-runs 5 --no-html   # the tabs only
 
 Every figure is measured in this run, on this machine; docs/performance.md gives the figures
 of the reference machine and the load it was under.
@@ -58,7 +64,14 @@ def hours(i: int) -> str:
     return str(24 + 7 * i)  # a different what-if each time: nothing can be cached
 
 
-def bench_server(n: int, trials: int, scenario: str) -> dict[str, object]:
+def _tab_bodies(scenario: str, long: bool) -> dict[str, dict[str, object]]:
+    return {
+        "annual": {"scenario": scenario, "specs": {}, "long": long},
+        "resilience": {"current": "single-site", "candidate": "active-active", "long": long},
+    }
+
+
+def bench_server(n: int, trials: int, scenario: str, tab_runs: int) -> dict[str, object]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
@@ -87,10 +100,56 @@ def bench_server(n: int, trials: int, scenario: str) -> dict[str, object]:
             )
             if i:
                 times.append(time.perf_counter() - t)
+        tabs: dict[str, object] = {}
+        for kind, body in _tab_bodies(scenario, False).items() if tab_runs else ():
+            _post(url + f"api/{kind}", body)  # warm-up, not counted
+            quick = []
+            for _ in range(tab_runs):
+                t = time.perf_counter()
+                _post(url + f"api/{kind}", body)
+                quick.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            answer = _post(url + f"api/{kind}", _tab_bodies(scenario, True)[kind])
+            tabs[kind] = {
+                "quick": _stats(quick),
+                "long_s": round(time.perf_counter() - t, 2),
+                "long_count": answer.get("years", answer.get("futures")),
+            }
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
-    return {"first_page_s": round(first_page, 3), "whatif": _stats(times)}
+    out: dict[str, object] = {"first_page_s": round(first_page, 3)}
+    if times:
+        out["whatif"] = _stats(times)
+    return {**out, "tabs": tabs}
+
+
+def bench_tabs_api(scenario: str, tab_runs: int) -> dict[str, object]:
+    """The tabs' quick runs through the library alone (no HTTP, no tables)."""
+    import impact
+    from impact.inputs.designs import load_design
+    from impact.simulation.annual import simulate_annual
+    from impact.simulation.resilience import simulate_resilience
+    from impact.web.service import ANNUAL_YEARS, RESILIENCE_FUTURES
+
+    base = impact.load_scenario(scenario)
+    platform = impact.load_scenario("tiktok-us-2026")
+    now = load_design("single-site", platform, flag="current")
+    new = load_design("active-active", platform, flag="candidate")
+    runs = {
+        "annual": lambda: simulate_annual(base, ANNUAL_YEARS, 20260125),
+        "resilience": lambda: simulate_resilience(now, [new], RESILIENCE_FUTURES, 20260125),
+    }
+    out: dict[str, object] = {}
+    for kind, run in runs.items():
+        run()  # warm-up
+        times = []
+        for _ in range(tab_runs):
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        out[kind] = _stats(times)
+    return out
 
 
 def bench_api(n: int, trials: int, scenario: str) -> dict[str, object]:
@@ -152,6 +211,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="what-ifs to time (default 20)")
     parser.add_argument("--trials", type=int, default=100_000)
     parser.add_argument("--scenario", default="tiktok-us-2026")
+    parser.add_argument(
+        "--tab-runs", type=int, default=5, help="quick annual/resilience runs to time (default 5)"
+    )
+    parser.add_argument("--no-html", action="store_true", help="skip the report.html timing")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -159,10 +222,15 @@ def main() -> None:
         "trials": args.trials,
         "n": args.n,
         "load_average_1min": round(os.getloadavg()[0], 2),
-        "server": bench_server(args.n, args.trials, args.scenario),
-        "python_api": bench_api(args.n, args.trials, args.scenario),
-        "report_html": bench_report_html(args.scenario),
+        "server": bench_server(args.n, args.trials, args.scenario, args.tab_runs),
     }
+    if args.n:
+        figures["python_api"] = bench_api(args.n, args.trials, args.scenario)
+    if args.tab_runs:
+        figures["tabs_python_api"] = bench_tabs_api(args.scenario, args.tab_runs)
+    if not args.no_html:
+        figures["report_html"] = bench_report_html(args.scenario)
+    figures["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(figures))
         return

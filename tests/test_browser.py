@@ -158,23 +158,111 @@ def test_the_what_if_page(server: str, browser: Any, tmp_path: Path) -> None:
         names = archive.namelist()
     assert any(n.endswith("/report.html") for n in names)
     assert any(n.endswith("/report.md") for n in names)
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.click("#download-samples")
+    saved = tmp_path / "samples.csv"
+    download.value.save_as(saved)
+    assert len(saved.read_text().splitlines()) == 20_001  # a header and one row a trial
 
+    # The annual tab answers as it opens (the quick run); pressing Simulate at once sends a
+    # newer request, which replaces the first (the page shows one answer, from the second).
     page.click("#tab-annual")
     page.click("#run-annual")
     page.wait_for_function(
         "document.querySelector('#annual-headline').textContent.includes('a year')",
         timeout=TIMEOUT,
     )
-    page.screenshot(path=tmp_path / "5-annual.png")
+    precision = page.locator("#annual-precision").inner_text()
+    assert precision.startswith("50,000 simulated years.")
+    assert "95% interval" in precision
+    mean_cell = page.locator("#annual-table tr").nth(1).locator("td").nth(1).inner_text()
+    assert mean_cell.startswith("$")
+    assert "\n± $" in mean_cell  # the figure, its 95% Monte Carlo interval below
+    page.screenshot(path=tmp_path / "5-annual.png", full_page=True)
+
+    # A longer run shows its progress, and Stop cancels it, keeping the previous figures.
+    before = page.locator("#annual-headline").inner_text()
+    page.click("#long-annual")
+    page.wait_for_function(
+        "document.querySelector('#progress-annual span').textContent.includes('of 500,000 years')",
+        timeout=TIMEOUT,
+    )
+    page.screenshot(path=tmp_path / "5b-annual-progress.png")
+    page.click("#stop-annual")
+    page.wait_for_function(
+        "document.querySelector('#annual-precision').textContent.startsWith('Stopped')",
+        timeout=TIMEOUT,
+    )
+    assert page.locator("#annual-headline").inner_text() == before
+    assert page.locator("#progress-annual").is_hidden()
+
     page.click("#tab-resilience")
-    page.click("#run-resilience")
     page.wait_for_function(
         "document.querySelector('#resilience-headline').textContent.includes('pays for itself')",
         timeout=TIMEOUT,
     )
-    page.screenshot(path=tmp_path / "6-resilience.png")
+    assert page.locator("aside").is_hidden()  # the what-if settings do not apply here
+    assert page.locator("#resilience-precision").inner_text().startswith("5,000 simulated futures")
+    page.screenshot(path=tmp_path / "6-resilience.png", full_page=True)
     outside = [u for u in requests if not u.startswith(server)]
     assert not outside, outside  # nothing from a CDN
+    page.close()
+
+
+def _fits(page: Any) -> None:
+    """Nothing is wider than the window: no sideways scrolling of the page."""
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"the page is {width} px wide in a {inner} px window"
+
+
+@pytest.mark.parametrize(("name", "width", "height"), [("phone", 375, 812), ("tablet", 768, 1024)])
+def test_narrow_screens(
+    server: str, browser: Any, tmp_path: Path, name: str, width: int, height: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server)
+    _wait_run(page, "100,000")  # the page's own first run (it sets the trials field first)
+    page.fill("#trials", "20000")
+    page.locator("#trials").dispatch_event("change")
+    _wait_run(page, "20,000")
+    page.wait_for_selector("#chart-exceedance canvas, #chart-exceedance svg", timeout=TIMEOUT)
+    page.wait_for_timeout(300)  # the charts' resize to their container
+    _fits(page)
+    # The charts follow the screen: each as wide as the column, no wider than the window.
+    for chart in ("#chart-distribution", "#chart-exceedance", "#chart-breakdown"):
+        box = page.locator(f"{chart} canvas, {chart} svg").first.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= width
+        assert box["width"] >= 0.6 * width  # resized to the column, not a fixed 560 px
+    # The controls are on screen and work: a slider moves the headline.
+    slider = page.locator('.key[data-key="outage.hours"] input[type=range]')
+    slider.scroll_into_view_if_needed()
+    sbox = slider.bounding_box()
+    assert sbox["x"] >= 0
+    assert sbox["x"] + sbox["width"] <= width
+    assert sbox["height"] >= 16
+    page.screenshot(path=tmp_path / f"{name}-1-whatif.png", full_page=True)
+    before = _headline(page)
+    slider.fill("12")
+    page.wait_for_function(
+        "(b) => document.querySelector('#headline').textContent !== b", arg=before, timeout=TIMEOUT
+    )
+    _wait_run(page, "20,000")
+    _fits(page)
+    page.click("#tab-annual")
+    page.wait_for_function(
+        "document.querySelector('#annual-headline').textContent.includes('a year')",
+        timeout=TIMEOUT,
+    )
+    _fits(page)
+    page.screenshot(path=tmp_path / f"{name}-2-annual.png", full_page=True)
+    page.click("#tab-resilience")
+    page.wait_for_function(
+        "document.querySelector('#resilience-headline').textContent.includes('pays for itself')",
+        timeout=TIMEOUT,
+    )
+    _fits(page)
+    page.screenshot(path=tmp_path / f"{name}-3-resilience.png", full_page=True)
     page.close()
 
 
@@ -189,11 +277,29 @@ def test_report_html_offline_shows_hover_values(browser: Any, tmp_path: Path) ->
     for chart in ("#chart-distribution", "#chart-exceedance"):
         page.wait_for_selector(f"{chart} canvas, {chart} svg", timeout=TIMEOUT)
     box = page.locator("#chart-distribution canvas, #chart-distribution svg").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.8)
     tooltip = page.locator("#vg-tooltip-element")
+    # Sweep across the bars near the plot's foot (below the title, above the axis and legend)
+    # until one shows its tooltip.
+    for i in range(40):
+        page.mouse.move(box["x"] + box["width"] * (0.15 + 0.02 * i), box["y"] + box["height"] * 0.6)
+        page.wait_for_timeout(50)
+        if tooltip.is_visible() and "total loss" in tooltip.inner_text():
+            break
     tooltip.wait_for(state="visible", timeout=TIMEOUT)
     assert "total loss" in tooltip.inner_text()
     assert "$" in tooltip.inner_text()
     page.screenshot(path=tmp_path / "7-report-html-hover.png")
     assert all(u.startswith("file://") for u in requests), requests
+    _fits(page)
+    page.screenshot(path=tmp_path / "7-report-html.png", full_page=True)
     context.close()
+    phone = browser.new_context(offline=True, viewport={"width": 375, "height": 812})
+    page = phone.new_page()
+    page.goto((tmp_path / "report" / "report.html").as_uri())
+    page.wait_for_selector("#chart-breakdown canvas, #chart-breakdown svg", timeout=TIMEOUT)
+    page.wait_for_timeout(300)
+    _fits(page)
+    box = page.locator("#chart-exceedance canvas, #chart-exceedance svg").first.bounding_box()
+    assert box["x"] + box["width"] <= 375
+    page.screenshot(path=tmp_path / "8-report-html-phone.png", full_page=True)
+    phone.close()

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,6 +106,7 @@ def test_pin_compare_and_downloads(client: TestClient) -> None:
     paired = client.post("/api/compare", json={"pinned": first["run"], "current": second["run"]})
     assert paired.status_code == 200, paired.text
     assert "Common random numbers" in paired.json()["headline"]
+    assert "Total revenue loss" in [row[0] for row in paired.json()["rows"]]  # labels, not columns
     archive = client.get(f"/download/{second['run']}/report.zip")
     assert archive.status_code == 200
     assert archive.content[:2] == b"PK"
@@ -186,3 +188,154 @@ def test_another_host_prints_one_warning(monkeypatch, capsys) -> None:  # type: 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("warning: --host 0.0.0.0")
+
+
+def test_annual_figures_carry_their_monte_carlo_intervals(tmp_path: Path) -> None:
+    from impact.analysis.backtest import exact_binomial_interval
+    from impact.reports.format import format_usd
+    from impact.simulation.annual import ANNUAL_LOSS, simulate_annual
+    from impact.web.service import ANNUAL_YEARS
+
+    view = Service(tmp_path).annual("meta-2024", {"outage.hours": "3"})
+    scenario = impact.load_scenario("meta-2024").with_overrides({"outage.hours": "3"})
+    result = simulate_annual(scenario, ANNUAL_YEARS, 20260125)
+    sketch = result.sketches[ANNUAL_LOSS]
+    mean, p99 = view["rows"][0][1], view["rows"][0][4]
+    assert mean == {
+        "value": format_usd(sketch.average),
+        "interval": f"± {format_usd(1.959963984540054 * sketch.se_mean)}",
+    }
+    lo, hi = sketch.quantile_interval(0.99)
+    assert lo <= sketch.quantile(0.99) <= hi
+    assert p99 == {
+        "value": format_usd(sketch.quantile(0.99)),
+        "interval": f"{format_usd(lo)}–{format_usd(hi)}",
+    }
+    k = result.years_with_outage
+    low, high = exact_binomial_interval(k, ANNUAL_YEARS)
+    assert view["precision"].startswith(
+        f"{ANNUAL_YEARS:,} simulated years. Years with at least one outage: {k / ANNUAL_YEARS:.1%} "
+        f"(95% interval {low:.1%}–{high:.1%})."
+    )
+    assert view["headline"].startswith("Meta, ") or "a year" in view["headline"]
+    assert not view["headline"].startswith(">")
+
+
+def test_resilience_answers_over_the_measured_futures(tmp_path: Path) -> None:
+    from impact.web.service import RESILIENCE_FUTURES
+
+    view = Service(tmp_path).resilience("single-site", "active-active")
+    direct = impact.resilience("single-site", "active-active", RESILIENCE_FUTURES, 20260125)
+    npv = direct.summary.loc["npv_usd"]
+    assert view["rows"][-1][1]["value"] == impact.reports.format.format_usd(float(npv["mean"]))
+    assert view["precision"].startswith(f"{RESILIENCE_FUTURES:,} simulated futures of 5 years")
+
+
+def _in_thread(work: Any) -> tuple[threading.Thread, dict[str, object]]:
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except Exception as exc:
+            outcome["value"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_for_progress(service: Service, channel: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        p = service.progress().get(channel)
+        if p and p["done"] > 0:
+            return p
+        time.sleep(0.05)
+    raise AssertionError(f"no progress of {channel} within 60 s")
+
+
+@pytest.mark.parametrize("channel", ["annual", "resilience"])
+def test_a_newer_long_tab_request_cancels_the_older(tmp_path: Path, channel: str) -> None:
+    from impact.web.service import ANNUAL_YEARS_LONG, RESILIENCE_FUTURES_LONG
+
+    service = Service(tmp_path)
+    if channel == "annual":
+        older, newer = (
+            (lambda: service.annual("meta-2024", {}, long=True)),
+            (lambda: service.annual("meta-2024", {"outage.hours": "2"})),
+        )
+        total = ANNUAL_YEARS_LONG
+    else:
+        older, newer = (
+            (lambda: service.resilience("single-site", "active-active", long=True)),
+            (lambda: service.resilience("single-site", "active-active")),
+        )
+        total = RESILIENCE_FUTURES_LONG
+    thread, outcome = _in_thread(older)
+    progress = _wait_for_progress(service, channel)  # the long run reports its blocks
+    assert progress["total"] == total
+    assert 0 < progress["done"] < total
+    answer = newer()
+    thread.join(timeout=60)
+    assert isinstance(outcome["value"], Cancelled)
+    assert "long" in answer and answer["long"] is False
+    assert service.progress() == {}
+
+
+def test_a_what_if_does_not_wait_out_a_long_run_and_stop_cancels_it(tmp_path: Path) -> None:
+    service = Service(tmp_path)
+    service.whatif("meta-2024", {}, 2_000)  # imports and caches, out of the timing
+    thread, outcome = _in_thread(lambda: service.annual("meta-2024", {}, long=True))
+    _wait_for_progress(service, "annual")
+    answer = service.whatif("meta-2024", {"outage.hours": "5"}, 2_000)
+    assert answer["trials"] == 2_000
+    assert thread.is_alive()  # the long run stepped aside between blocks and goes on
+    service.cancel("annual")
+    thread.join(timeout=60)
+    assert isinstance(outcome["value"], Cancelled)
+
+
+def test_progress_and_cancel_routes(client: TestClient) -> None:
+    assert client.get("/api/progress").json() == {}
+    bad = client.post("/api/cancel", json={"channel": "../etc"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [
+        "channel: '../etc': one of whatif, compare, annual, resilience, samples"
+    ]
+    assert client.post("/api/cancel", json={"channel": "annual"}).json() == {"cancelled": True}
+
+
+def test_the_annual_tab_says_which_settings_it_does_not_use(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import impact.web.service as service_module
+
+    monkeypatch.setattr(service_module, "ANNUAL_YEARS", 5_000)
+    service = Service(tmp_path)
+    plain = service.annual("meta-2024", {})
+    longer = service.annual("meta-2024", {"outage.hours": "400", "outage.severity": "1"})
+    assert longer["rows"] == plain["rows"]  # future outages draw their own duration and severity
+    assert [n.split(":")[0] for n in longer["notes"]] == ["Outage duration", "Severity"]
+    assert "frequency.hours" in longer["notes"][0]
+    richer = service.annual("meta-2024", {"revenue.hourly_loss": "100M"})
+    assert richer["rows"][0][1] != plain["rows"][0][1]
+
+
+def test_it_binds_this_machine_by_default_without_a_warning(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import impact.web.app as app
+
+    bound: list[tuple[str, int]] = []
+    monkeypatch.setattr(app, "serve", lambda host, port: bound.append((host, port)))
+    assert main(["serve"]) == 0
+    assert bound == [("127.0.0.1", 8765)]
+    assert capsys.readouterr().err == ""
+
+
+def test_an_upload_over_the_cap_is_one_clear_line(client: TestClient) -> None:
+    from impact.web.limits import MAX_UPLOAD_BYTES
+
+    big = b"# padding\n" * (MAX_UPLOAD_BYTES // 10 + 1)
+    answer = client.post("/api/upload", files={"file": ("big.toml", big)})
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert len(errors) == 1
+    assert f"{MAX_UPLOAD_BYTES // 1024} KiB" in errors[0]

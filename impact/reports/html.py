@@ -43,8 +43,13 @@ th,td{padding:4px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-a
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f3f5f7;font-weight:600}
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f3f5f7;padding:1px 4px}
-.chart{margin:10px 0 18px}
-pre{background:#f3f5f7;padding:10px;overflow-x:auto;font-size:12.5px}
+.chart{margin:10px 0 18px;width:100%}
+.vega-embed{width:100%;box-sizing:border-box}
+.scroll{overflow-x:auto;max-width:100%}
+pre{background:#f3f5f7;padding:10px;overflow-x:auto;font-size:12.5px;white-space:pre-wrap;
+word-break:break-all}
+@media (max-width:600px){body{font-size:14px}main{padding:14px 12px 40px}
+.headline{font-size:1.05rem;padding:8px 10px}td,th{padding:3px 5px}}
 """
 
 
@@ -80,7 +85,10 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int]) -> str:
     body = "".join(
         "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+        "</table></div>"
+    )
 
 
 def results_table(summary: pd.DataFrame) -> str:
@@ -107,7 +115,8 @@ def breakdown_table(breakdown: pd.DataFrame) -> str:
         ]
         for _, r in breakdown.iterrows()
     ]
-    return _table(["part", "mean", "p05", "p50", "p95", "share"], rows, {1, 2, 3, 4, 5})
+    header = ["part", "mean", "5th pct", "median", "95th pct", "share of mean"]
+    return _table(header, rows, {1, 2, 3, 4, 5})
 
 
 def attrition_table(attrition: pd.DataFrame) -> str:
@@ -120,7 +129,7 @@ def attrition_table(attrition: pd.DataFrame) -> str:
         ]
         for _, r in attrition.iterrows()
     ]
-    return _table(["who", "mean", "p05", "p50", "p95"], rows, {1, 2, 3, 4})
+    return _table(["who", "mean", "5th pct", "median", "95th pct"], rows, {1, 2, 3, 4})
 
 
 def assumptions_table(assumptions: pd.DataFrame) -> str:
@@ -177,9 +186,10 @@ def render_html(data: ReportData, provenance: Provenance) -> str:
 {attrition_table(data.attrition)}
 <h2>Results</h2>
 {results_table(data.summary)}
-<p class="muted">p05, p50, p95, p99: the values that 5%, 50% (the median), 95% and 99% of the
-simulated outages stay below; cvar95: the mean of the worst 5%. US dollars. Full precision in
-summary.csv.</p>
+<p class="muted">5th pct (p05), median (p50), 95th pct (p95), p99: the values that 5%, 50%,
+95% and 99% of the simulated outages stay below, so 90% of them lie between the 5th and the 95th;
+cvar95: the mean of the worst 5%. US dollars (k thousand, M million, B billion). Full precision
+in summary.csv.</p>
 <h2>Assumptions and their sources</h2>
 {assumptions_table(data.assumptions)}
 <h2>How it was made</h2>

@@ -41,13 +41,25 @@ def _percent(share: float) -> str:
     return f"{100 * share:.2g}%"
 
 
-def _base(title: str, width: int = 560, height: int = 260) -> Spec:
+def _base(title: str | dict[str, Any], height: int = 260) -> Spec:
+    """A chart as wide as its element ("container": it follows the window, phone to desktop;
+    the page's CSS gives the element its width)."""
     return {
         "$schema": SCHEMA,
         "title": title,
-        "width": width,
+        "width": "container",
         "height": height,
-        "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 12}},
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "config": {
+            "view": {"stroke": None, "continuousWidth": 560},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12},
+            "title": {
+                "anchor": "start",  # a long title is cut at its end, never at its start
+                "fontSize": 13,
+                "subtitleFontSize": 11.5,
+                "subtitleColor": "#3d4652",
+            },
+        },
     }
 
 
@@ -73,7 +85,12 @@ def distribution_spec(hist: pd.DataFrame, summary: pd.DataFrame, n_trials: int) 
     ):
         value = stat(summary, TOTAL, col)
         marks.append({"value": value, "mark": name, "label": format_usd(value)})
-    spec = _base(f"Total revenue loss over {n_trials:,} simulated outages")
+    spec = _base(
+        {
+            "text": "Total revenue loss of one outage",
+            "subtitle": f"the share of {n_trials:,} simulated outages at each loss",
+        }
+    )
     usd_axis = {"title": "total revenue loss (US dollars)", "format": "$.3~s"}
     spec["layer"] = [
         {
@@ -82,10 +99,14 @@ def distribution_spec(hist: pd.DataFrame, summary: pd.DataFrame, n_trials: int) 
             "encoding": {
                 "x": {"field": "left", "type": "quantitative", "axis": usd_axis, "bin": "binned"},
                 "x2": {"field": "right"},
-                "y": {"field": "share", "type": "quantitative", "title": "share of trials (%)"},
+                "y": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "title": "share of simulated outages (%)",
+                },
                 "tooltip": [
                     {"field": "range", "title": "total loss"},
-                    {"field": "trials", "title": "share of trials"},
+                    {"field": "trials", "title": "share of simulated outages"},
                 ],
             },
         },
@@ -100,14 +121,14 @@ def distribution_spec(hist: pd.DataFrame, summary: pd.DataFrame, n_trials: int) 
                     "title": None,
                     "sort": [m["mark"] for m in marks],
                     "scale": {"range": [GREY, ORANGE, "black", GREY]},
-                    "legend": {"orient": "top-right"},
+                    "legend": {"orient": "bottom", "columns": 2},
                 },
                 "strokeDash": {
                     "field": "mark",
                     "type": "nominal",
                     "sort": [m["mark"] for m in marks],
                     "scale": {"range": [[2, 2], [1, 0], [6, 3], [2, 2]]},
-                    "legend": {"orient": "top-right"},
+                    "legend": {"orient": "bottom", "columns": 2},
                 },
                 "tooltip": [
                     {"field": "mark", "title": "line"},
@@ -137,10 +158,16 @@ def exceedance_spec(curve: pd.DataFrame, summary: pd.DataFrame, n_trials: int) -
     ]
     marks = []
     readings = (("p50", 0.5, "1 in 2"), ("p95", 0.05, "1 in 20"), ("p99", 0.01, "1 in 100"))
-    for col, chance, odds in readings:
+    amounts = [format_usd(stat(summary, TOTAL, col)) for col, _, _ in readings]
+    for (col, chance, odds), amount in zip(readings, amounts, strict=True):
+        text = f"{odds} outages cost more than {amount}"
         value = stat(summary, TOTAL, col)
-        text = f"{odds} outages cost more than {format_usd(value)}"
-        marks.append({"value": value, "percent": 100 * chance, "text": text})
+        marks.append({"value": value, "percent": 100 * chance, "text": text, "odds": odds})
+    # The dots carry short labels (they fit a phone's width); the amounts are the subtitle's.
+    subtitle = [
+        f"1 in 2 outages cost more than {amounts[0]},",
+        f"1 in 20 more than {amounts[1]}, 1 in 100 more than {amounts[2]}",
+    ]
     x = {
         "field": "value",
         "type": "quantitative",
@@ -152,7 +179,7 @@ def exceedance_spec(curve: pd.DataFrame, summary: pd.DataFrame, n_trials: int) -
         "scale": {"type": "log"},
         "axis": {"title": "chance the loss exceeds x (%)", "format": "~g", "values": LOG_TICKS},
     }
-    spec = _base("Loss exceedance: how likely is a loss above x?")
+    spec = _base({"text": "How likely is a loss above x? (exceedance)", "subtitle": subtitle})
     spec["layer"] = [
         {
             "data": {"values": points},
@@ -179,8 +206,8 @@ def exceedance_spec(curve: pd.DataFrame, summary: pd.DataFrame, n_trials: int) -
         },
         {
             "data": {"values": marks},
-            "mark": {"type": "text", "align": "left", "dx": 8, "dy": -8, "fontSize": 11},
-            "encoding": {"x": x, "y": y, "text": {"field": "text"}},
+            "mark": {"type": "text", "align": "left", "dx": 7, "dy": -8, "fontSize": 11},
+            "encoding": {"x": x, "y": y, "text": {"field": "odds"}},
         },
     ]
     return spec
@@ -207,7 +234,10 @@ def breakdown_spec(breakdown: pd.DataFrame) -> Spec:
         {"field": "share", "title": "share of the mean total"},
     ]
     usd = {"format": "$.3~s", "title": "revenue loss (US dollars)"}
-    spec = _base("Where the loss comes from (means; lines: 90% intervals)", height=180)
+    spec = _base(
+        {"text": "Where the loss comes from", "subtitle": "bars: means; lines: 90% intervals"},
+        height=180,
+    )
     spec["data"] = {"values": rows}
     spec["layer"] = [
         {

@@ -65,9 +65,9 @@ def run_blocks(
         yield from _on_cluster(scheduler, block, root, tasks, total, size)
         return
     workers = worker_count(workers, total, size)
-    if workers == 1:
-        for blocks in tasks:
-            yield from _task(block, root, blocks, total, size)
+    if workers == 1:  # block by block, so a caller's progress (and its cancel) follows each
+        for index in range(last):
+            yield from _task(block, root, range(index, index + 1), total, size)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: dict[int, Future[list[T]]] = {}

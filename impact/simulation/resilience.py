@@ -50,6 +50,7 @@ from impact.simulation.annual import (
     ANNUAL_LOSS,
     PREMIUM,
     RECOVERY,
+    Progress,
     annual_block,
     annual_plan,
     frequency_of,
@@ -486,10 +487,12 @@ def simulate_resilience(
     *,
     workers: int = 1,
     scheduler: str | None = None,
+    progress: Progress | None = None,
 ) -> ResilienceResult:
     """NPV of moving from `current` to each of `candidates` over `n_futures` simulated futures
     (designs over one base, or Scenarios with [frequency] and [cost]). `rng` defaults to the
-    base's `[sampling] seed`, else 20260125, as `impact resilience` does."""
+    base's `[sampling] seed`, else 20260125, as `impact resilience` does. `progress(done,
+    n_futures)` is called after each block of futures (it may raise to stop the run)."""
     if isinstance(n_futures, bool) or not isinstance(n_futures, int) or n_futures < 1:
         raise InputError(f"trials: {n_futures!r}: must be a whole number ≥ 1")
     if n_futures > MAX_TRIALS:
@@ -506,7 +509,7 @@ def simulate_resilience(
     per_block = max(1, annual_module.YEAR_BLOCK // horizon)
     started = time.perf_counter()
     pairs = [_Pair.empty(horizon) for _ in others]
-    loss_current, best_current, annuity = Sketch(), 0, 0.0
+    loss_current, best_current, annuity, done = Sketch(), 0, 0.0, 0
     task = partial(_task, scenarios, plans, horizon)
     for part in run_blocks(task, root, n_futures, per_block, workers=workers, scheduler=scheduler):
         for total, piece in zip(pairs, part.pairs, strict=True):
@@ -514,6 +517,9 @@ def simulate_resilience(
         loss_current.merge(part.loss_current)
         best_current += part.best_current
         annuity += part.annuity
+        done += part.futures
+        if progress is not None:
+            progress(done, n_futures)
     return ResilienceResult(
         current=now,
         pairs=tuple(

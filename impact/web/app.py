@@ -1,11 +1,12 @@
 """The Starlette app of `impact serve`: JSON in, the library's answers (`service.Service`) out.
 
-Routes are fixed names: the page, its three files, the vendored Vega builds, the API and two
-downloads by run id. No route takes a path, so nothing on the server's disk but those files is
-reachable. Bodies are capped (`MAX_BODY_BYTES`, uploads `MAX_UPLOAD_BYTES`); every request's
-failure is its own JSON answer (400 bad input, one line per problem; 409 replaced by a newer
-request; 500 anything else), so no request takes the server down. Blocking work runs in a
-thread, one simulation at a time.
+Routes are fixed names: the page, its three files, the vendored Vega builds, the API (with the
+progress of running requests and a cancel by kind) and two downloads by run id. No route takes
+a path, so nothing on the server's disk but those files is reachable. Bodies are capped
+(`MAX_BODY_BYTES`, uploads `MAX_UPLOAD_BYTES`); every request's failure is its own JSON answer
+(400 bad input, one line per problem; 409 replaced by a newer request or stopped; 500 anything
+else), so no request takes the server down. Blocking work runs in a thread, one simulation at a
+time.
 """
 
 from __future__ import annotations
@@ -183,14 +184,26 @@ def create_app(service: Service | Lazy) -> Starlette:
         data = await _json(request)
         ref, specs = str(data.get("scenario", "")), _specs(data)
         service = await the()
-        return JSONResponse(await run_in_threadpool(service.annual, ref, specs))
+        long = data.get("long") is True
+        return JSONResponse(await run_in_threadpool(service.annual, ref, specs, long))
 
     @guarded
     async def resilience(request: Request) -> Response:
         data = await _json(request)
         current, candidate = str(data.get("current", "")), str(data.get("candidate", ""))
         service = await the()
-        return JSONResponse(await run_in_threadpool(service.resilience, current, candidate))
+        long = data.get("long") is True
+        return JSONResponse(await run_in_threadpool(service.resilience, current, candidate, long))
+
+    @guarded
+    async def progress(request: Request) -> Response:
+        return JSONResponse((await the()).progress())
+
+    @guarded
+    async def cancel(request: Request) -> Response:
+        data = await _json(request)
+        (await the()).cancel(str(data.get("channel", "")))
+        return JSONResponse({"cancelled": True})
 
     @guarded
     async def report_zip(request: Request) -> Response:
@@ -219,6 +232,8 @@ def create_app(service: Service | Lazy) -> Starlette:
         Route("/api/compare", compare, methods=["POST"]),
         Route("/api/annual", annual, methods=["POST"]),
         Route("/api/resilience", resilience, methods=["POST"]),
+        Route("/api/progress", progress),
+        Route("/api/cancel", cancel, methods=["POST"]),
         Route("/download/{run}/report.zip", report_zip),
         Route("/download/{run}/samples.csv", samples),
     ]

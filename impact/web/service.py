@@ -3,9 +3,11 @@
 Every number the page shows comes from `impact.simulate`, `impact.compare`, `impact.annual` and
 `impact.resilience`, tabulated by `impact.analysis` and formatted by `impact.reports`; the page
 only inserts the HTML fragments and draws the Vega-Lite specs. Scenarios are addressed by slug
-(a built-in name) or by the id of a file uploaded into memory, never by a path. A newer what-if
-cancels an older one still running (at its next block of trials), and runs are serialised so
-two never share the two cores.
+(a built-in name) or by the id of a file uploaded into memory, never by a path. A newer request
+of a kind (what-if, annual, resilience, …) cancels an older one of that kind still running (at
+its next block), and runs take one slot in turn so two never share the two cores; a long run
+steps aside between its blocks for a request that waits, so a what-if is not stuck behind it.
+Each kind's progress (blocks done of the total) can be read while it runs.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from impact.analysis.summaries import attrition, breakdown, distribution, exceedance_curve
+from impact.analysis.backtest import exact_binomial_interval
+from impact.analysis.summaries import TOTAL, attrition, breakdown, distribution, exceedance_curve
 from impact.exceptions import InputError
-from impact.inputs.designs import builtin_designs
+from impact.inputs.designs import DEFAULT_BASE, builtin_designs, load_design
 from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
@@ -33,10 +36,14 @@ from impact.inputs.scenario_parse import parse_scenario
 from impact.reports.format import format_count, format_usd
 from impact.reports.headline import evidence_not_applied, headline
 from impact.reports.html import attrition_table, breakdown_table, results_table
+from impact.reports.labels import METRIC_LABELS
 from impact.reports.tables import stat
 from impact.reports.vega import breakdown_spec, distribution_spec, exceedance_spec
-from impact.risk import annual, compare, resilience
+from impact.risk import compare
+from impact.simulation.annual import ANNUAL_LOSS, LATER, NET, RECOVERY, simulate_annual
 from impact.simulation.engine import SimulationResult, simulate
+from impact.simulation.future import FUTURE_KEYS
+from impact.simulation.resilience import simulate_resilience
 from impact.web.limits import MAX_TRIALS, MAX_UPLOAD_BYTES, Cancelled
 
 __all__ = [
@@ -65,8 +72,13 @@ DEFAULT_TRIALS = 100_000
 MAX_SAMPLE_TRIALS = 200_000  # samples.csv grows with the trials: about 0.5 kB a trial
 MAX_UPLOADS = 20
 MAX_RUNS = 8
-ANNUAL_YEARS = 20_000
-RESILIENCE_FUTURES = 2_000  # a quick look: each future simulates 5 years of outages of every size
+# The annual and resilience tabs answer first with a run that takes about a second on the 2-core
+# reference machine (measured: docs/web.md), and offer a run ten times longer (its Monte Carlo
+# error about a third) with a progress bar. A future simulates 5 years of outages of every size.
+ANNUAL_YEARS, ANNUAL_YEARS_LONG = 50_000, 500_000
+RESILIENCE_FUTURES, RESILIENCE_FUTURES_LONG = 5_000, 50_000
+CHANNELS = ("whatif", "compare", "annual", "resilience", "samples")
+Z95 = 1.959963984540054  # the normal 97.5th percentile: mean ± Z95·se is a 95% interval
 SLUG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -106,6 +118,40 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
     return bag.problems
 
 
+class Slot:
+    """One simulation at a time, first come first served (a ticket lock). A long run calls
+    `step_aside` between blocks: while another request waits, it lets that one go first and
+    queues again, so a 0.5 s what-if never waits out a 30 s run."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def __enter__(self) -> Slot:
+        with self._turn:
+            mine = self._next
+            self._next += 1
+            while self._serving != mine:
+                self._turn.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._turn:
+            self._serving += 1
+            self._turn.notify_all()
+
+    def waiting(self) -> int:
+        """How many requests wait for the slot."""
+        with self._turn:
+            return max(0, self._next - self._serving - 1)
+
+    def step_aside(self) -> None:
+        if self.waiting():
+            self.__exit__()
+            self.__enter__()
+
+
 @dataclass
 class Run:
     """One what-if the page asked for: how to make it again, and its result."""
@@ -126,9 +172,10 @@ class Service:
     seed: int = 20260125
     uploads: OrderedDict[str, Scenario] = field(default_factory=OrderedDict)
     runs: OrderedDict[str, Run] = field(default_factory=OrderedDict)
-    _slot: threading.Lock = field(default_factory=threading.Lock)
+    _slot: Slot = field(default_factory=Slot)
     _generation: itertools.count[int] = field(default_factory=itertools.count)
     _latest: dict[str, int] = field(default_factory=dict)
+    _progress: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # --- scenarios -------------------------------------------------------------------------
@@ -145,6 +192,8 @@ class Service:
             "keys": keys,
             "max_trials": MAX_TRIALS,
             "default_trials": DEFAULT_TRIALS,
+            "annual_years": [ANNUAL_YEARS, ANNUAL_YEARS_LONG],
+            "resilience_futures": [RESILIENCE_FUTURES, RESILIENCE_FUTURES_LONG],
         }
 
     def upload(self, text: str, filename: str = "upload") -> dict[str, Any]:
@@ -210,16 +259,45 @@ class Service:
         """Cancel every running request at its next block (the server is stopping)."""
         self._latest.clear()
 
+    def cancel(self, channel: str) -> None:
+        """Cancel the running request of one kind (the page's Stop button)."""
+        if channel not in CHANNELS:
+            raise InputError(f"channel: {channel[:32]!r}: one of {', '.join(CHANNELS)}")
+        self._latest.pop(channel, None)
+        self._progress.pop(channel, None)
+
+    def progress(self) -> dict[str, dict[str, Any]]:
+        """Each running kind's progress: done and total (trials, years or futures), seconds."""
+        now = time.perf_counter()
+        return {
+            channel: {**p, "seconds": round(now - p["started"], 1)}
+            for channel, p in list(self._progress.items())
+        }
+
     def _check(self, channel: str, ticket: int) -> None:
         if self._latest.get(channel) != ticket:
             raise Cancelled("replaced by a newer request")
 
-    def _exclusive(self, channel: str, work: Any) -> Any:
-        """Run `work(check)` alone; a newer request on the same channel cancels it."""
+    def _exclusive(self, channel: str, work: Any, total: int = 0) -> Any:
+        """Run `work(check)` alone; a newer request on the same channel cancels it. `check(done,
+        total)`, called between blocks, records the progress and steps aside for a waiter."""
         ticket = self._claim(channel)
-        with self._slot:
+        self._progress[channel] = {"done": 0, "total": total, "started": time.perf_counter()}
+
+        def check(done: int = 0, of: int = 0) -> None:
             self._check(channel, ticket)
-            return work(lambda *_: self._check(channel, ticket))
+            if of:
+                self._progress[channel] = {**self._progress[channel], "done": done, "total": of}
+            self._slot.step_aside()
+            self._check(channel, ticket)
+
+        try:
+            with self._slot:
+                self._check(channel, ticket)
+                return work(check)
+        finally:
+            if self._latest.get(channel) == ticket:
+                self._progress.pop(channel, None)
 
     @staticmethod
     def trials(value: Any, cap: int = MAX_TRIALS) -> int:
@@ -242,7 +320,7 @@ class Service:
         def work(check: Any) -> SimulationResult:
             return simulate(scenario, n_trials, self.seed, progress=check)
 
-        result = self._exclusive("whatif", work)
+        result = self._exclusive("whatif", work, n_trials)
         run = self._keep(scenario, n_trials, result)
         return self.view(run, time.perf_counter() - started)
 
@@ -308,7 +386,7 @@ class Service:
         s = paired.summary
         rows = [
             [
-                str(m),
+                METRIC_LABELS.get(str(m), str(m)),
                 format_usd(float(r["mean_a"])),
                 format_usd(float(r["mean_b"])),
                 format_usd(float(r["mean_diff"])),
@@ -332,43 +410,116 @@ class Service:
 
     # --- annual risk and resilience --------------------------------------------------------
 
-    def annual(self, ref: str, specs: dict[str, str]) -> dict[str, Any]:
-        """A year of outages like this scenario's: the annual report's headline and tables."""
+    def annual(self, ref: str, specs: dict[str, str], long: bool = False) -> dict[str, Any]:
+        """Years of outages like this scenario's: the annual report's headline, and its figures
+        each with its 95% Monte Carlo interval (the mean's from its standard error, a
+        percentile's from binomial order statistics) and the number of simulated years."""
         scenario = self.build(ref, specs)
         from impact.analysis.annual_tables import annual_report_data
+        from impact.reports.annual_report import LABELS
         from impact.reports.annual_report import headline as annual_headline
 
-        result = self._exclusive(
-            "annual", lambda check: annual(scenario, ANNUAL_YEARS, self.seed, workers=1)
-        )
-        data = annual_report_data(result)
-        rows = [
-            [str(m)] + [format_usd(float(r[c])) for c in ("mean", "p50", "p90", "p99", "cvar99")]
-            for m, r in data.summary.iterrows()
-            if str(m).endswith("_usd")
-        ]
-        return {"headline": _plain(annual_headline(data)), "rows": rows}
+        n_years = ANNUAL_YEARS_LONG if long else ANNUAL_YEARS
+        started = time.perf_counter()
 
-    def resilience(self, current: str, candidate: str) -> dict[str, Any]:
-        """NPV of moving from one built-in design to another."""
+        def work(check: Any) -> Any:
+            return simulate_annual(scenario, n_years, self.seed, workers=1, progress=check)
+
+        result = self._exclusive("annual", work, n_years)
+        data = annual_report_data(result)
+        metrics = [ANNUAL_LOSS, TOTAL, LATER, "direct_revenue_loss_usd"]
+        metrics.append("creator_earnings_loss_usd")
+        if result.with_cover:
+            metrics += [RECOVERY, NET]
+        rows: list[list[str | dict[str, str]]] = []
+        for metric in metrics:
+            sketch = result.sketches[metric]
+            cells: list[str | dict[str, str]] = [LABELS[metric]]
+            cells.append(_mean_cell(sketch.average, sketch.se_mean))
+            for q in (0.5, 0.9, 0.99):
+                lo, hi = sketch.quantile_interval(q)
+                cells.append(_cell(sketch.quantile(q), lo, hi))
+            cells.append(format_usd(stat(data.summary, metric, "cvar99")))
+            rows.append(cells)
+        k = result.years_with_outage
+        lo, hi = exact_binomial_interval(k, n_years)
+        head, *details = _paragraphs(annual_headline(data))
+        labels = {k: label for k, label, *_ in MAIN_KEYS}
+        notes = [
+            f"{labels[key].split(' (')[0]}: the what-if setting is not used here; each future "
+            f"outage draws its own from the scenario's {stands}, {scenario.specs[stands]}."
+            for key, stands in FUTURE_KEYS.items()
+            if stands in scenario.specs
+        ]
+        return {
+            "headline": head,
+            "details": details,
+            "notes": notes,
+            "rows": rows,
+            "years": n_years,
+            "long": long,
+            "seconds": round(time.perf_counter() - started, 2),
+            "precision": (
+                f"{n_years:,} simulated years. Years with at least one outage: {k / n_years:.1%} "
+                f"(95% interval {lo:.1%}–{hi:.1%}). Under each figure in grey, its 95% Monte Carlo "
+                "interval: how far a run of this length can stray from what the model gives with "
+                "endless years (not the uncertainty of the assumptions, which the spread of the "
+                "columns shows; the worst-1% average has none computed)."
+            ),
+        }
+
+    def resilience(self, current: str, candidate: str, long: bool = False) -> dict[str, Any]:
+        """NPV of moving from one built-in design to another, each figure with its 95% Monte
+        Carlo interval and the number of simulated futures."""
         designs = builtin_designs()
         for name in (current, candidate):
             if not SLUG.match(name) or name not in designs:
                 names = ", ".join(sorted(designs))
                 raise InputError(f"design: {name[:64]!r}: not a built-in design ({names})")
-        from impact.analysis.resilience import resilience_report_data
+        import pandas as pd
+
+        from impact.analysis.resilience import ResilienceReportData
         from impact.reports.resilience_report import cfo_sentence
 
-        result = self._exclusive(
-            "resilience",
-            lambda check: resilience(current, candidate, RESILIENCE_FUTURES, self.seed),
-        )
-        data = resilience_report_data(result, self.seed)
+        platform = load_scenario(DEFAULT_BASE)
+        now = load_design(current, platform, flag="current")
+        new = load_design(candidate, platform, flag="candidate")
+        n = RESILIENCE_FUTURES_LONG if long else RESILIENCE_FUTURES
+        started = time.perf_counter()
+
+        def work(check: Any) -> Any:
+            return simulate_resilience(now, [new], n, self.seed, progress=check)
+
+        result = self._exclusive("resilience", work, n)
+        # The sentence reads the ranking only; the report's tornado (a rerun per input, 30 s and
+        # more) is not shown on the page, so it is not computed.
+        empty = pd.DataFrame()
+        data = ResilienceReportData(result, result.ranking, new, empty, empty, empty, empty)
+        labels = {
+            "annual_loss_current_usd": f"Annual loss as now ({now.label})",
+            "annual_loss_candidate_usd": f"Annual loss with {new.label}",
+            "annual_loss_avoided_usd": "Annual loss avoided",
+            "npv_usd": f"Net present value over {result.horizon} years (NPV)",
+        }
         rows = [
-            [str(m)] + [format_usd(float(r[c])) for c in ("mean", "p05", "p50", "p95")]
+            [labels.get(str(m), str(m)), _mean_cell(float(r["mean"]), float(r["se_mean"]))]
+            + [{"value": format_usd(float(r[c]))} for c in ("p05", "p50", "p95")]
             for m, r in result.summary.iterrows()
         ]
-        return {"headline": cfo_sentence(data), "rows": rows}
+        pair = result.pairs[0]
+        lo, hi = exact_binomial_interval(pair.npv_positive, n)
+        return {
+            "headline": cfo_sentence(data),
+            "rows": rows,
+            "futures": n,
+            "long": long,
+            "seconds": round(time.perf_counter() - started, 2),
+            "precision": (
+                f"{n:,} simulated futures of {result.horizon} years each. Pays for itself "
+                f"(NPV > 0) in {pair.p_npv_positive:.2%} of them (95% interval {lo:.2%}–"
+                f"{hi:.2%}). Under each mean in grey, its 95% Monte Carlo interval."
+            ),
+        }
 
     # --- downloads -------------------------------------------------------------------------
 
@@ -406,6 +557,21 @@ class Service:
             )
             write_report(result, folder, samples_format="csv")
         return path
+
+
+def _cell(value: float, lo: float, hi: float) -> dict[str, str]:
+    """A figure and its 95% Monte Carlo interval ('$1.25B', '$1.19B–$1.31B')."""
+    return {"value": format_usd(value), "interval": f"{format_usd(lo)}–{format_usd(hi)}"}
+
+
+def _mean_cell(mean: float, se: float) -> dict[str, str]:
+    """A mean and half its 95% Monte Carlo interval ('$84.5M', '± $1.8M')."""
+    return {"value": format_usd(mean), "interval": f"± {format_usd(Z95 * se)}"}
+
+
+def _paragraphs(markdown: str) -> list[str]:
+    """A report's quoted markdown headline as plain paragraphs: the bold sentence, then the rest."""
+    return [_plain(part) for part in markdown.split("\n>\n") if part.strip("> \n")]
 
 
 def _plain(markdown: str) -> str:

@@ -3,7 +3,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const EMBED = {actions: {export: true, source: false, compiled: false, editor: false}};
-const state = {scenario: null, specs: {}, base: {}, run: null, pinned: null, whatif: null, timer: null};
+const state = {scenario: null, specs: {}, base: {}, run: null, pinned: null, whatif: null, timer: null,
+  meta: null, runs: {annual: null, resilience: null}, done: {annual: null, resilience: null}};
 
 async function call(path, body) {
   const opts = body instanceof FormData ? {method: "POST", body}
@@ -113,9 +114,19 @@ function show(view) {
 }
 
 function table(header, rows) {
+  // A cell is text, or {value, interval}: the figure, and its 95% Monte Carlo interval below it.
   const t = document.createElement("table");
   const tr = (cells, tag) => { const r = document.createElement("tr");
-    cells.forEach((c, i) => r.appendChild(Object.assign(document.createElement(tag), {textContent: c, className: i ? "n" : ""}))); return r; };
+    cells.forEach((c, i) => {
+      const cell = Object.assign(document.createElement(tag), {className: i ? "n" : "label"});
+      if (typeof c === "string") cell.textContent = c;
+      else {
+        cell.textContent = c.value;
+        if (c.interval) cell.append(document.createElement("br"), Object.assign(document.createElement("span"), {className: "ci", textContent: c.interval}));
+      }
+      r.appendChild(cell);
+    });
+    return r; };
   t.appendChild(tr(header, "th"));
   rows.forEach((row) => t.appendChild(tr(row, "td")));
   return t;
@@ -131,7 +142,7 @@ async function compareWithPinned() {
   $("compare-headline").textContent = data.headline;
   $("compare-changes").textContent = data.changes;
   $("compare-note").textContent = data.note;
-  $("compare-table").replaceChildren(table(["output (US dollars)", "mean A (pinned)", "mean B (this run)", "B − A", "paired se", "P(B < A)"], data.rows));
+  $("compare-table").replaceChildren(table(["US dollars", "mean A (pinned)", "mean B (this run)", "B − A", "its standard error (paired)", "share of trials where B < A"], data.rows));
 }
 
 async function pin() {
@@ -170,36 +181,97 @@ async function upload() {
   chooseScenario(data.id, data.specs);
 }
 
-async function runAnnual() {
-  $("annual-headline").textContent = "simulating…";
-  const {status, data} = await call("/api/annual", {scenario: state.scenario, specs: changedSpecs()});
-  if (status === 409) return;
-  if (status !== 200) { $("annual-headline").textContent = data.errors.join(" "); return; }
-  $("annual-headline").textContent = data.headline;
-  $("annual-table").replaceChildren(table(["annual figure", "mean", "p50", "p90", "p99", "cvar99"], data.rows));
+// The annual and resilience tabs: a run of about a second, or one ten times longer with a
+// progress bar read from the server; a newer run of a tab (or Stop) cancels the older one.
+const LONG = {annual: {unit: "years", header: ["per year", "mean", "median year", "1 year in 10 above (p90)", "1 year in 100 above (p99)", "worst 1% of years, average"]},
+  resilience: {unit: "futures", header: ["figure", "mean", "5th percentile", "median", "95th percentile"]}};
+
+function setRunLabels() {
+  const [quick, long] = state.meta.annual_years;
+  $("run-annual").textContent = `Simulate ${quick.toLocaleString("en-US")} years (about 1 s)`;
+  $("long-annual").textContent = `Longer run: ${long.toLocaleString("en-US")} years (about 10–20 s)`;
+  const [fq, fl] = state.meta.resilience_futures;
+  $("run-resilience").textContent = `Compare over ${fq.toLocaleString("en-US")} futures (about 1 s)`;
+  $("long-resilience").textContent = `Longer run: ${fl.toLocaleString("en-US")} futures (about 15–30 s)`;
 }
 
-async function runResilience() {
-  $("resilience-headline").textContent = "simulating…";
-  const {status, data} = await call("/api/resilience", {current: $("current").value, candidate: $("candidate").value});
-  if (status === 409) return;
-  if (status !== 200) { $("resilience-headline").textContent = data.errors.join(" "); return; }
-  $("resilience-headline").textContent = data.headline;
-  $("resilience-table").replaceChildren(table(["figure", "mean", "p05", "p50", "p95"], data.rows));
+async function pollProgress(kind, controller) {
+  const box = $(`progress-${kind}`);
+  while (state.runs[kind] === controller) {
+    await new Promise((r) => setTimeout(r, 400));
+    if (state.runs[kind] !== controller) break;
+    try {
+      const all = await (await fetch("/api/progress")).json();
+      const p = all[kind];
+      if (p && p.total) {
+        box.querySelector("progress").value = p.done / p.total;
+        box.querySelector("span").textContent = `${p.done.toLocaleString("en-US")} of ${p.total.toLocaleString("en-US")} ${LONG[kind].unit} simulated, ${p.seconds} s`;
+      }
+    } catch (err) { /* the answer itself reports a failure */ }
+  }
+}
+
+async function runKind(kind, long) {
+  if (state.runs[kind]) state.runs[kind].abort();
+  const controller = new AbortController();
+  state.runs[kind] = controller;
+  const body = kind === "annual" ? {scenario: state.scenario, specs: changedSpecs(), long}
+    : {current: $("current").value, candidate: $("candidate").value, long};
+  const box = $(`progress-${kind}`);
+  box.hidden = false;
+  box.querySelector("progress").removeAttribute("value");  // indeterminate until the first block
+  box.querySelector("span").textContent = "simulating…";
+  $(`stop-${kind}`).hidden = false;
+  $(`${kind}-headline`).classList.add("stale");
+  pollProgress(kind, controller);
+  let status, data;
+  try {
+    const response = await fetch(`/api/${kind}`, {method: "POST", signal: controller.signal,
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    status = response.status;
+    data = await response.json();
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    status = 0;
+    data = {errors: [`the server did not answer: ${err.message}`]};
+  }
+  if (state.runs[kind] !== controller) return;
+  state.runs[kind] = null;
+  box.hidden = true;
+  $(`stop-${kind}`).hidden = true;
+  $(`${kind}-headline`).classList.remove("stale");
+  if (status === 409) { $(`${kind}-precision`).textContent = "Stopped; the figures above are from the previous run."; return; }
+  if (status !== 200) { $(`${kind}-headline`).textContent = data.errors.join(" "); $(`${kind}-precision`).textContent = ""; return; }
+  state.done[kind] = kind === "annual" ? JSON.stringify(body.specs) + state.scenario : "";
+  $(`${kind}-headline`).textContent = data.headline;
+  $(`${kind}-precision`).textContent = `${data.precision} Answered in ${data.seconds} s.`;
+  $(`${kind}-table`).replaceChildren(table(LONG[kind].header, data.rows));
+  if (kind === "annual") $("annual-notes").replaceChildren(...data.notes.map((t) => Object.assign(document.createElement("li"), {textContent: t})));
+  if (kind === "annual") $("annual-details").replaceChildren(...data.details.map((t) => Object.assign(document.createElement("p"), {textContent: t})));
+}
+
+async function stopKind(kind) {
+  await call("/api/cancel", {channel: kind});
 }
 
 function tabs() {
   document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => {
     document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
     document.querySelectorAll(".panel").forEach((p) => { p.hidden = p.id !== tab.dataset.panel; });
+    document.body.dataset.tab = tab.id;
+    // A tab answers as soon as it opens (the quick run), unless it already shows these settings.
+    if (tab.id === "tab-annual" && state.done.annual !== JSON.stringify(changedSpecs()) + state.scenario && !state.runs.annual) runKind("annual", false);
+    if (tab.id === "tab-resilience" && state.done.resilience === null && !state.runs.resilience) runKind("resilience", false);
   }));
 }
 
 async function start() {
   tabs();
   const meta = await (await fetch("/api/meta")).json();
+  state.meta = meta;
   buildKeys(meta.keys);
-  $("trials").value = meta.default_trials;
+  // Typed before the page had loaded: keep it (the HTML's value is the default).
+  if ($("trials").value === $("trials").defaultValue) $("trials").value = meta.default_trials;
   for (const name of meta.scenarios) $("scenario").appendChild(Object.assign(document.createElement("option"), {value: name, textContent: name}));
   for (const id of ["current", "candidate"]) for (const name of meta.designs) $(id).appendChild(Object.assign(document.createElement("option"), {value: name, textContent: name}));
   if (meta.designs.length > 1) $("candidate").value = meta.designs.includes("active-active") ? "active-active" : meta.designs[1];
@@ -209,8 +281,12 @@ async function start() {
   $("upload").addEventListener("change", upload);
   $("trials").addEventListener("change", () => schedule(0));
   $("pin").addEventListener("click", pin);
-  $("run-annual").addEventListener("click", runAnnual);
-  $("run-resilience").addEventListener("click", runResilience);
+  for (const kind of ["annual", "resilience"]) {
+    $(`run-${kind}`).addEventListener("click", () => runKind(kind, false));
+    $(`long-${kind}`).addEventListener("click", () => runKind(kind, true));
+    $(`stop-${kind}`).addEventListener("click", () => stopKind(kind));
+  }
+  setRunLabels();
   chooseScenario($("scenario").value);
 }
 start();
