@@ -23,8 +23,16 @@ __all__ = ["cfo_sentence", "render_resilience", "write_resilience_report"]
 
 
 def _share(p: float) -> str:
-    """'3 out of 10' futures, or a percentage near 0 and 1."""
-    if 0 < p < 0.05 or 0.95 < p < 1:
+    """'3 out of 10' futures, a percentage where tenths would round to 0 or 10, or none/all.
+
+    >>> [_share(p) for p in (0.0, 0.003, 0.05, 0.3, 0.96, 1.0)]
+    ['none of the', '0.3% of', '5.0% of', '3 out of 10', '96.0% of', 'all of the']
+    """
+    if p <= 0:
+        return "none of the"
+    if p >= 1:
+        return "all of the"
+    if p < 0.15 or p > 0.85:
         return f"{p:.1%} of"
     return f"{round(10 * p)} out of 10"
 
