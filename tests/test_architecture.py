@@ -10,6 +10,9 @@ CLI; nothing inside a stage imports the face, and nothing imports the CLI but `_
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +151,55 @@ def test_no_blas_in_the_per_trial_code() -> None:
                 if dot or matmul:
                     offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+# What each way in must not import. A comment says so beside each deferred import (the package
+# face, `impact.cli.commands`' lazy table, `reports.folder`'s charts, `families._stats`, …);
+# this holds them to it, each in a fresh interpreter (a test run has everything loaded).
+HEAVY = ("matplotlib", "scipy.stats", "statsmodels", "pandas")
+NO_CHARTS = ("matplotlib", "statsmodels")
+
+
+def _cli(*args: str) -> str:
+    return (
+        f"import runpy, sys\nsys.argv = ['impact', *{args!r}]\n"
+        "try:\n    runpy.run_module('impact', run_name='__main__')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+    )
+
+
+def loaded_by(code: str, names: tuple[str, ...]) -> list[str]:
+    """Which of `names` are in sys.modules after `code` runs in a fresh interpreter."""
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {names!r} if m in sys.modules))"
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "Agg"}
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=PACKAGE.parent
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()[-1].split()
+
+
+@pytest.mark.parametrize(
+    ("code", "absent"),
+    [
+        (_cli("--help"), HEAVY),
+        (_cli("simulate", "--help"), NO_CHARTS),
+        (_cli("validate", "meta-2024"), ("scipy.stats", *NO_CHARTS)),  # no [evidence]
+        (_cli("validate", "tiktok-us-2026"), NO_CHARTS),
+        (_cli("scenarios"), NO_CHARTS),
+        ("import impact.cli.simulate, impact.reports.markdown, impact.api", NO_CHARTS),
+        (
+            "import impact\nimpact.simulate(impact.load_scenario('tiktok-us-2026'), 2_000, rng=1)",
+            NO_CHARTS,
+        ),
+    ],
+    ids=["help", "simulate-help", "validate", "validate-evidence", "scenarios", "modules", "api"],
+)
+def test_deferred_imports_stay_deferred(code: str, absent: tuple[str, ...]) -> None:
+    assert loaded_by(code, absent) == []
+
+
+def test_the_import_probe_sees_an_import() -> None:
+    # The probe can fail: drawing a report's charts loads matplotlib.
+    code = "import impact.reports.charts"
+    assert loaded_by(code, ("matplotlib", "statsmodels")) == ["matplotlib"]

@@ -46,7 +46,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from impact.exceptions import InputError
 from impact.inputs.discrete import Empirical
@@ -147,7 +146,7 @@ class Evidence:
     @cached_property
     def _form(self) -> tuple[Any, float]:
         form = scipy_form(self.distribution)
-        if isinstance(form, stats.gaussian_kde):
+        if _is_kde(form):
             grid = np.quantile(self.distribution.ppf(_PEAK_GRID), _PEAK_GRID)
         else:
             grid = form.ppf(_PEAK_GRID)
@@ -177,14 +176,22 @@ class Evidence:
         return {k: v for k, v in self.__dict__.items() if k not in ("_form", "_median")}
 
 
+def _is_kde(form: Any) -> bool:
+    """Whether a scipy form is an empirical measurement's KDE (scipy.stats is loaded by then:
+    `scipy_form` made the form, so `impact validate` and `--help` need no scipy.stats)."""
+    from scipy import stats
+
+    return isinstance(form, stats.gaussian_kde)
+
+
 def _pdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    if isinstance(form, stats.gaussian_kde):
+    if _is_kde(form):
         return np.asarray(form(x), dtype=np.float64)
     return np.asarray(form.pdf(x), dtype=np.float64)
 
 
 def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    if isinstance(form, stats.gaussian_kde):  # an empirical measurement: the KDE's own CDF
+    if _is_kde(form):  # an empirical measurement: the KDE's own CDF
         flat = np.ravel(x)
         out = np.array([form.integrate_box_1d(-np.inf, v) for v in flat], dtype=np.float64)
         return np.clip(out.reshape(np.shape(x)), 0.0, 1.0)
@@ -192,7 +199,7 @@ def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _sf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    if isinstance(form, stats.gaussian_kde):
+    if _is_kde(form):
         return 1.0 - _cdf(form, x)
     return np.asarray(form.sf(x), dtype=np.float64)
 
