@@ -125,8 +125,9 @@ def main() -> None:
             f"{name:18s} {statistics.median(wall[name]):11.3f}s {min(wall[name]):8.3f}s "
             f"{statistics.median(cpu[name]):10.3f}s"
         )
-    main_wall, main_cpu = statistics.median(wall["impact simulate"]), statistics.median(
-        cpu["impact simulate"]
+    main_wall, main_cpu = (
+        statistics.median(wall["impact simulate"]),
+        statistics.median(cpu["impact simulate"]),
     )
     for name in ("import numpy", "numpy's sampler"):
         print(
