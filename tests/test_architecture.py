@@ -344,3 +344,19 @@ def test_the_import_probe_sees_an_import() -> None:
     # The probe can fail: drawing a report's charts loads matplotlib.
     code = "import impact.reports.charts"
     assert loaded_by(code, ("matplotlib", "statsmodels")) == ["matplotlib"]
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("2", "2")])
+def test_the_command_line_runs_with_one_blas_thread_unless_told(
+    given: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(PACKAGE.parent)
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = (
+        "import os, sys\nfrom impact.__main__ import run\nsys.argv = ['impact', '--help']\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\nprint(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.splitlines()[-1] == expected, run.stderr
