@@ -27,7 +27,9 @@ import impact
 from impact.reports import charts, evidence_report, profile_report, style
 from impact.reports.folder import write_report
 
-USERS_OF_SAVE = (charts, evidence_report, profile_report)  # the modules of simulate's charts
+# The modules of simulate's charts; evidence_report and profile_report import `save` from style
+# when they draw, so style itself is patched too.
+USERS_OF_SAVE = (charts, evidence_report, profile_report, style)
 
 
 def savefig(fig: Figure, path: Path) -> None:

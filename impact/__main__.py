@@ -4,11 +4,16 @@
 same one line and exit status 130 as Ctrl-C during a run, not with a traceback.
 """
 
+import os
 import sys
 
 
 def run() -> None:
     """Import the command line and run it."""
+    # One BLAS thread unless the user says otherwise, set before numpy loads: no command does
+    # BLAS per trial (tests/test_architecture.py), and OpenBLAS's thread pool cost a default
+    # `impact simulate` about 3% more CPU and wall time on 2 cores (docs/performance.md).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         from impact.cli import main
     except KeyboardInterrupt:

@@ -232,3 +232,30 @@ def test_cli_bad_evidence_exits_2_with_one_line(
     assert status == 2
     assert message in err and len(err.splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("loc", "scale"), [(4e5, 6.1e4), (0.022, 0.006), (110e3, 40e3), (0.0, 1.0), (-3.0, 1e-9)]
+)
+def test_a_normal_measurement_s_density_and_tails_are_scipy_s_bit_for_bit(
+    loc: float, scale: float
+) -> None:
+    # The weighting computes a normal's pdf, cdf and sf itself (docs/performance.md); the
+    # numbers must stay scipy's exactly, at the edges too.
+    from scipy import stats
+
+    from impact.inputs import evidence
+
+    form = stats.norm(loc=loc, scale=scale)
+    rng = np.random.default_rng(7)
+    edges = [np.inf, -np.inf, np.nan, 0.0, -0.0, loc, 5e-324, 1e308, -1e308]
+    x = np.concatenate([rng.normal(loc, 3 * scale, 20_000), rng.lognormal(0, 5, 500), edges])
+    assert evidence._normal(form) == (loc, scale)
+    with np.errstate(all="ignore"):
+        for ours, theirs in (
+            (evidence._pdf, form.pdf),
+            (evidence._cdf, form.cdf),
+            (evidence._sf, form.sf),
+        ):
+            assert np.array_equal(ours(form, x), theirs(x), equal_nan=True)
+    assert evidence._normal(stats.lognorm(0.5, scale=2.0)) is None  # other families: scipy's own

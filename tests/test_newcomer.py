@@ -295,12 +295,13 @@ def test_evidence_chart_legend_covers_no_row(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from impact.analysis.summaries import report_data
-    from impact.reports import evidence_report
+    from impact.reports import evidence_report, style
 
     tables = report_data(impact.simulate(impact.load_scenario("tiktok-us-2026"), 5000, 1)).evidence
     assert tables is not None
     drawn = []
-    monkeypatch.setattr(evidence_report, "save", lambda fig, path: drawn.append(fig))
+    # evidence_report imports the style (and so matplotlib) when it draws, so the patch goes there
+    monkeypatch.setattr(style, "save", lambda fig, path: drawn.append(fig))
     evidence_report.draw_evidence_chart(tables, tmp_path / "e.png")
     (fig,) = drawn
     canvas = FigureCanvasAgg(fig)

@@ -138,7 +138,7 @@ class Normal(Distribution):
     sd: float
     low: float = -math.inf
     high: float = math.inf
-    _frozen: object = field(init=False, repr=False, compare=False, default=None)
+    _scipy: object = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         finite(mean=self.mu, sd=self.sd)
@@ -150,9 +150,18 @@ class Normal(Distribution):
             raise problem(
                 f"almost none of its mass lies in the allowed range [{self.low:g}, {self.high:g}]"
             )
-        from scipy import stats  # on use: scipy.stats is slow to import
 
-        object.__setattr__(self, "_frozen", stats.truncnorm(a, b, loc=self.mu, scale=self.sd))
+    @property
+    def _frozen(self) -> object:
+        """scipy's truncnorm of this distribution, made on first use: scipy.stats is slow to
+        import, and parsing a spec (`impact validate`) needs none of it."""
+        if self._scipy is None:
+            from scipy import stats
+
+            a, b = (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
+            frozen = stats.truncnorm(a, b, loc=self.mu, scale=self.sd)
+            object.__setattr__(self, "_scipy", frozen)
+        return self._scipy
 
     def ppf(self, u: ArrayLike) -> FloatArray:
         return truncated_normal_ppf(self.mu, self.sd, self.low, self.high, u)

@@ -46,7 +46,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from impact.exceptions import InputError
 from impact.inputs.discrete import Empirical
@@ -79,6 +78,7 @@ ATTRIBUTION_KEYS = {"share", "quantities", "readings"}
 # normal survival functions shifted linearly in A) is smooth, so 24 nodes integrate it to far
 # below the Monte Carlo error (tests/test_evidence.py checks against scipy's quad).
 QUADRATURE_NODES = 24
+_NORM_PDF_C = np.sqrt(2 * np.pi)  # scipy.stats' own constant, the same double
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class Evidence:
     @cached_property
     def _form(self) -> tuple[Any, float]:
         form = scipy_form(self.distribution)
-        if isinstance(form, stats.gaussian_kde):
+        if _is_kde(form):
             grid = np.quantile(self.distribution.ppf(_PEAK_GRID), _PEAK_GRID)
         else:
             grid = form.ppf(_PEAK_GRID)
@@ -177,14 +177,47 @@ class Evidence:
         return {k: v for k, v in self.__dict__.items() if k not in ("_form", "_median")}
 
 
+def _is_kde(form: Any) -> bool:
+    """Whether a scipy form is an empirical measurement's KDE (scipy.stats is loaded by then:
+    `scipy_form` made the form, so `impact validate` and `--help` need no scipy.stats)."""
+    from scipy import stats
+
+    return isinstance(form, stats.gaussian_kde)
+
+
+def _normal(form: Any) -> tuple[float, float] | None:
+    """(loc, scale) of a frozen scipy normal (the family table makes measurements as
+    `norm(loc=, scale=)`), else None. Its pdf, cdf and sf are then computed here with scipy's
+    own formulas, bit for bit, without the frozen form's argument checks, which cost more than
+    the arithmetic over a block (evidence weighs every block of a conditioned run)."""
+    dist = getattr(form, "dist", None)
+    kwds = getattr(form, "kwds", None)
+    if getattr(dist, "name", None) != "norm" or getattr(form, "args", None) != ():
+        return None
+    if not isinstance(kwds, dict) or set(kwds) != {"loc", "scale"}:
+        return None
+    loc, scale = float(kwds["loc"]), float(kwds["scale"])
+    if not (np.isfinite(loc) and np.isfinite(scale) and scale > 0):
+        return None
+    return loc, scale
+
+
 def _pdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    if isinstance(form, stats.gaussian_kde):
+    if (normal := _normal(form)) is not None:  # scipy: _norm_pdf((x - loc)/scale) / scale
+        z = (np.asarray(x, dtype=np.float64) - normal[0]) / normal[1]
+        return np.asarray(np.exp(-(z**2) / 2.0) / _NORM_PDF_C / normal[1], dtype=np.float64)
+    if _is_kde(form):
         return np.asarray(form(x), dtype=np.float64)
     return np.asarray(form.pdf(x), dtype=np.float64)
 
 
 def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    if isinstance(form, stats.gaussian_kde):  # an empirical measurement: the KDE's own CDF
+    if (normal := _normal(form)) is not None:  # scipy: ndtr((x - loc)/scale)
+        from scipy import special
+
+        z = (np.asarray(x, dtype=np.float64) - normal[0]) / normal[1]
+        return np.asarray(special.ndtr(z), dtype=np.float64)
+    if _is_kde(form):  # an empirical measurement: the KDE's own CDF
         flat = np.ravel(x)
         out = np.array([form.integrate_box_1d(-np.inf, v) for v in flat], dtype=np.float64)
         return np.clip(out.reshape(np.shape(x)), 0.0, 1.0)
@@ -192,7 +225,12 @@ def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _sf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    if isinstance(form, stats.gaussian_kde):
+    if (normal := _normal(form)) is not None:  # scipy: ndtr(-(x - loc)/scale)
+        from scipy import special
+
+        z = (np.asarray(x, dtype=np.float64) - normal[0]) / normal[1]
+        return np.asarray(special.ndtr(-z), dtype=np.float64)
+    if _is_kde(form):
         return 1.0 - _cdf(form, x)
     return np.asarray(form.sf(x), dtype=np.float64)
 

@@ -62,7 +62,9 @@ class Family:
 
 
 def _stats() -> Any:
-    from scipy import stats  # imported on use: `impact --help` and `validate` need no scipy.stats
+    # Imported on use: `impact --help`, and `impact validate` of a scenario without [evidence]
+    # (whose densities it checks), need no scipy.stats (tests/test_architecture.py).
+    from scipy import stats
 
     return stats
 

@@ -14,7 +14,7 @@ from impact.outputs import TOTAL, output
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import evidence_not_applied
-from impact.reports.markdown import table
+from impact.reports.md import table
 from impact.reports.provenance import Provenance
 from impact.reports.risk_charts import bar_chart, exceedance_chart
 from impact.reports.tables import stat, write_csv

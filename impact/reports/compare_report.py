@@ -11,7 +11,7 @@ from impact.outputs import TOTAL
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_value
 from impact.reports.headline import evidence_not_applied
-from impact.reports.markdown import table
+from impact.reports.md import table
 from impact.reports.provenance import Provenance
 from impact.reports.risk_charts import cdf_chart
 from impact.reports.tables import stat, write_csv

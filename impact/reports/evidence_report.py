@@ -10,7 +10,6 @@ from impact.analysis.evidence import EvidenceTables
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.md import table
 from impact.reports.observables import format_observable
-from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 
 __all__ = ["EVIDENCE_CHART", "draw_evidence_chart", "evidence_section", "readings_section"]
 
@@ -177,11 +176,16 @@ def readings_section(tables: EvidenceTables) -> str:
 def draw_evidence_chart(tables: EvidenceTables, path: Path) -> None:
     """Prior and posterior 90% intervals and medians of the inputs that moved most, each on
     the scale of its prior interval (0 = prior p05, 1 = prior p95)."""
+    # matplotlib loads only when the chart is drawn: report.md's section needs none of it.
+    from impact.reports.style import chart_style
+
     with chart_style():
         _draw(tables, path)
 
 
 def _draw(tables: EvidenceTables, path: Path) -> None:
+    from impact.reports.style import BLUE, GREY, ORANGE, figure, footnote, save
+
     top = tables.inputs.sort_values("moved", ascending=False).head(MOST_MOVED).iloc[::-1]
     fig = figure(8.0, 0.5 * max(len(top), 2) + 1.6)
     ax = fig.add_subplot()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from impact.inputs.expect import CHECKS, UNSTATED
 from impact.reports.format import format_usd, format_value
+from impact.reports.md import table
 from impact.simulation.checks import (
     OUTSIDE_SHARE,
     downtime_cost_check,
@@ -53,12 +54,6 @@ def format_observable(value: float, unit: str) -> str:
     return format_value(value, unit, compact=True)
 
 
-def _table(header: list[str], rows: list[list[str]], align: str) -> str:
-    from impact.reports.markdown import table  # markdown imports this module
-
-    return table(header, rows, align)
-
-
 def _observables(result: SimulationResult) -> str:
     frame = observables_table(result)
     rows = []
@@ -67,7 +62,7 @@ def _observables(result: SimulationResult) -> str:
         row = [str(r["label"])]
         row += [format_observable(float(r[c]), unit) for c in ("p05", "p50", "p95")]
         rows.append(row)
-    return _table(["implied quantity", "p05", "p50", "p95"], rows, "lrrr")
+    return table(["implied quantity", "p05", "p50", "p95"], rows, "lrrr")
 
 
 def _band_rows(frame: pd.DataFrame, restates: bool) -> list[list[str]]:
@@ -99,7 +94,7 @@ def _bands(result: SimulationResult) -> str:
         header += ["p05", "p50", "p95", "trials outside", "source"]
         align = "ll" + ("l" if restates else "") + "rrrrl"
         parts.append(
-            f"{CHECK_HEADINGS[check]}\n\n{_table(header, _band_rows(group, restates), align)}"
+            f"{CHECK_HEADINGS[check]}\n\n{table(header, _band_rows(group, restates), align)}"
         )
     return "\n\n".join(parts)
 
@@ -167,7 +162,7 @@ def _published(result: SimulationResult) -> str:
     return (
         "Published estimates of this outage's loss, placed in the simulated distributions (the "
         "scenario's revenue per hour comes from annual revenue, not from these figures, so the "
-        "comparison is not circular):\n\n" + _table(header, rows, "llrrll")
+        "comparison is not circular):\n\n" + table(header, rows, "llrrll")
     )
 
 

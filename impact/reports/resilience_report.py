@@ -14,7 +14,7 @@ from impact.analysis.resilience import LOW_HIGH, ResilienceReportData
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_usd
 from impact.reports.headline import evidence_not_applied
-from impact.reports.markdown import table
+from impact.reports.md import table
 from impact.reports.provenance import Provenance
 from impact.reports.risk_charts import cdf_chart, tornado_chart
 from impact.reports.tables import write_csv

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from impact.analysis.sensitivity import SensitivityResult
 from impact.inputs.keys import key_info
@@ -27,8 +27,10 @@ from impact.reports.format import (
 from impact.reports.headline import evidence_not_applied
 from impact.reports.labels import METRIC_LABELS
 from impact.reports.md import table
-from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 from impact.simulation.result import METRIC_UNITS
+
+if TYPE_CHECKING:
+    from matplotlib.ticker import FuncFormatter
 
 __all__ = [
     "correlations_section",
@@ -65,11 +67,16 @@ def _label(metric: str) -> str:
 
 
 def _value_axis(metric: str) -> FuncFormatter:
+    from matplotlib.ticker import FuncFormatter
+
     return FuncFormatter(lambda x, _: _metric_value(float(x), metric))
 
 
 def tornado_chart(result: SensitivityResult, path: Path) -> None:
     """Horizontal bars from the metric at each input's p10 to its p90, around the base value."""
+    # matplotlib loads only when a chart is drawn: report.md's sections need none of it.
+    from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
+
     frame = result.tornado[result.tornado["swing"] > 0].head(TOP).iloc[::-1]
     with chart_style():
         fig = figure(8.0, 1.2 + 0.38 * max(len(frame), 1))
@@ -95,6 +102,10 @@ def tornado_chart(result: SensitivityResult, path: Path) -> None:
 
 def sobol_chart(result: SensitivityResult, path: Path) -> None:
     """First-order and total Sobol indices as bars, with their bootstrap intervals."""
+    from matplotlib.ticker import PercentFormatter
+
+    from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
+
     frame = result.sobol.head(TOP).iloc[::-1]
     with chart_style():
         fig = figure(8.0, 1.2 + 0.42 * max(len(frame), 1))

@@ -40,7 +40,6 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
@@ -153,6 +152,8 @@ def poisson_counts(rate: FloatArray, u: FloatArray) -> FloatArray:
     N is 0 exactly when u ≤ P(N = 0) = exp(−rate), so the (slow) general inverse CDF is only
     evaluated for the years with at least one outage.
     """
+    from scipy import stats  # on use: `impact validate` imports this module for frequency_of
+
     counts = np.zeros(np.shape(rate))
     some = u > np.exp(-rate)
     if some.any():

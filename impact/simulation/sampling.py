@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import qmc
 
 from impact.exceptions import InputError
 from impact.inputs.keys import KEYS
@@ -86,6 +85,8 @@ def _stream(seq: np.random.SeedSequence, key: str) -> np.random.Generator:
 
 
 def _sobol(n: int, d: int, seq: np.random.SeedSequence) -> FloatArray:
+    from scipy.stats import qmc  # on use: scipy.stats is slow to import, and mc needs none
+
     engine = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(child(seq, DESIGN_STREAM)))
     # random_base2 draws a whole 2^m net without scipy's balance warning; keep its first n.
     return engine.random_base2(max(0, math.ceil(math.log2(n))))[:n]
@@ -100,6 +101,8 @@ def _uniforms(
         column = {key: j for j, key in enumerate(sampling.uncertain)}
         return {key: design[:, column[key]] for key in keys}
     if sampling.method == "lhs":
+        from scipy.stats import qmc
+
         return {key: qmc.LatinHypercube(1, rng=_stream(seq, key)).random(n)[:, 0] for key in keys}
     return {key: _stream(seq, key).random(n) for key in keys}
 

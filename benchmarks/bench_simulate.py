@@ -1,0 +1,153 @@
+"""Benchmark: a whole `impact simulate` process, its parts, and two outside floors.
+
+The main job's fixed cost: `impact simulate` of a built-in scenario (tiktok-us-2026, 100,000
+trials, the whole report with its charts), timed as a process from start to exit, the median of
+`--runs` runs. In the same run, alternating with it, two floors that no Python Monte Carlo can go
+below, each its own process:
+
+- `import numpy`: the interpreter's start and numpy's import, nothing else;
+- numpy's sampler: that, then `Generator.random` drawing as many variates as the run draws
+  (trials × the scenario's uncertain inputs).
+
+The ratio to a floor moves less with the machine's load than the seconds do. Wall and CPU
+seconds (user + system, all threads) are both printed: on a machine shared with other work the
+CPU seconds are the steadier figure.
+
+`--parts` also times one run step by step in a fresh process (its imports by library, the
+simulation, the report's tables, and each file of the report written on its own, so a chart's
+time includes its PNG encoding), then `write_report` as the command calls it (PNGs encoded on a
+background thread while the next chart is drawn). Usage:
+
+    python benchmarks/bench_simulate.py                  # 7 runs of each
+    python benchmarks/bench_simulate.py --runs 11 --parts
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCENARIO = "tiktok-us-2026"
+
+PARTS = r"""
+import sys, time
+t0 = time.perf_counter()
+marks = []
+def mark(name):
+    marks.append((name, time.perf_counter()))
+import numpy; mark("import numpy")
+import pandas; mark("import pandas")
+import scipy.stats; mark("import scipy.stats")
+import typer; mark("import typer")
+import impact.cli.simulate; mark("import impact.cli.simulate (the rest)")
+from pathlib import Path
+import impact
+from impact.analysis.summaries import report_data
+from impact.reports import files
+from impact.reports.folder import report_writers, write_report
+from impact.reports.provenance import Provenance
+out = Path(sys.argv[1])
+scenario = impact.load_scenario(SCENARIO); mark("load the scenario")
+result = impact.simulate(scenario, TRIALS, rng=20260125); mark("simulate")
+data = report_data(result); mark("report tables (report_data)")
+writers = report_writers(data, Provenance("impact simulate"), out / "parts")
+mark("import matplotlib and the charts")
+(out / "parts").mkdir(parents=True)
+for name, write in writers.items():
+    write(out / "parts" / name)
+    mark(("chart " if name.endswith(".png") else "file ") + name)
+write_report(result, out / "report", provenance=Provenance("impact simulate"))
+mark("write_report as simulate calls it (again)")
+last = t0
+for name, at in marks:
+    print(f"{at - last:.4f}\t{name}")
+    last = at
+"""
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one process."""
+    cpu, start = _cpu(), time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start, _cpu() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--trials", type=int, default=100_000)
+    parser.add_argument("--parts", action="store_true", help="also time one run step by step")
+    args = parser.parse_args()
+
+    import impact
+
+    k = len(impact.load_scenario(SCENARIO).uncertain_keys)
+    variates = args.trials * k
+    root = Path(tempfile.mkdtemp(prefix="bench-simulate-"))
+    py = sys.executable
+    commands = {
+        "impact simulate": [py, "-m", "impact", "simulate", "--scenario", SCENARIO, "--trials",
+                            str(args.trials), "-q", "--out", str(root / "report")],
+        "import numpy": [py, "-c", "import numpy"],
+        "numpy's sampler": [py, "-c", "import numpy as np; "
+                            f"np.random.default_rng(1).random({variates})"],
+    }  # fmt: skip
+    for command in commands.values():  # warm the file cache and the font cache, untimed
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    load = os.getloadavg()[0]
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            w, c = _timed(command)
+            wall[name].append(w)
+            cpu[name].append(c)
+    print(
+        f"{SCENARIO}, {args.trials:,} trials ({k} uncertain inputs: {variates:,} variates), "
+        f"{args.runs} runs of each; 1-minute load {load:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end, {os.cpu_count()} cores"
+    )
+    print(f"{'process':18s} {'wall median':>12s} {'wall min':>9s} {'CPU median':>11s}")
+    for name in commands:
+        print(
+            f"{name:18s} {statistics.median(wall[name]):11.3f}s {min(wall[name]):8.3f}s "
+            f"{statistics.median(cpu[name]):10.3f}s"
+        )
+    main_wall, main_cpu = (
+        statistics.median(wall["impact simulate"]),
+        statistics.median(cpu["impact simulate"]),
+    )
+    for name in ("import numpy", "numpy's sampler"):
+        print(
+            f"impact simulate / {name}: {main_wall / statistics.median(wall[name]):.2f} (wall), "
+            f"{main_cpu / statistics.median(cpu[name]):.2f} (CPU)"
+        )
+    if args.parts:
+        code = PARTS.replace("SCENARIO", repr(SCENARIO)).replace("TRIALS", str(args.trials))
+        out = subprocess.run(
+            [py, "-c", code, str(root / "parts")], check=True, capture_output=True, text=True
+        ).stdout
+        print("\none run step by step (wall seconds, in one process):")
+        total = 0.0
+        for line in out.splitlines():
+            seconds, name = line.split("\t")
+            if not name.startswith("write_report"):
+                total += float(seconds)
+            print(f"  {float(seconds):7.3f}  {name}")
+        print(f"  {total:7.3f}  all but the last line")
+
+
+if __name__ == "__main__":
+    main()
