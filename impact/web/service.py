@@ -33,6 +33,7 @@ from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
 from impact.inputs.scenario_parse import parse_scenario
+from impact.outputs import output
 from impact.reports.format import format_count, format_usd
 from impact.reports.headline import evidence_not_applied, headline
 from impact.reports.html import attrition_table, breakdown_table, results_table
@@ -416,7 +417,6 @@ class Service:
         percentile's from binomial order statistics) and the number of simulated years."""
         scenario = self.build(ref, specs)
         from impact.analysis.annual_tables import annual_report_data
-        from impact.reports.annual_report import LABELS
         from impact.reports.annual_report import headline as annual_headline
 
         n_years = ANNUAL_YEARS_LONG if long else ANNUAL_YEARS
@@ -434,7 +434,7 @@ class Service:
         rows: list[list[str | dict[str, str]]] = []
         for metric in metrics:
             sketch = result.sketches[metric]
-            cells: list[str | dict[str, str]] = [LABELS[metric]]
+            cells: list[str | dict[str, str]] = [output(metric).label]
             cells.append(_mean_cell(sketch.average, sketch.se_mean))
             for q in (0.5, 0.9, 0.99):
                 lo, hi = sketch.quantile_interval(q)
