@@ -219,3 +219,30 @@ def test_tiers_must_be_an_array_of_tables(tmp_path: Path) -> None:
     text = REQUIRED + "[creators]\ntiers = 5\n"
     problems = scenario_problems(_file(tmp_path, text))
     assert any("creators.tiers: must be an array of tables" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"frequency.events_per_year": "0.5"},
+        {"frequency.hours": "lognormal(p5=1, p95=50)"},
+        {"value.user_per_year_usd": "12"},
+        {"cover.premium_usd": "1M"},
+    ],
+)
+def test_the_digest_covers_what_annual_risk_reads(change: dict[str, str]) -> None:
+    # The reproducibility block's digest must change with every input that changes a number
+    # some command prints: annual risk's [frequency] and [value], a design's [cover] included.
+    base = load_scenario("tiktok-us-2026")
+    assert base.with_overrides(change).digest() != base.digest()
+
+
+def test_the_digest_covers_the_platform_s_record(tmp_path: Path) -> None:
+    text = load_scenario("tiktok-us-2026").path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    assert "[frequency.record]" in text
+    before = load_scenario("tiktok-us-2026").digest()
+    comment, years = tmp_path / "comment.toml", tmp_path / "years.toml"
+    comment.write_text(text.replace("[frequency.record]\n", "[frequency.record]\n# edited\n"))
+    years.write_text(text.replace("\nyears = 3.7  #", "\nyears = 7.4  #"))
+    assert load_scenario(str(comment)).digest() == before  # a comment changes nothing
+    assert load_scenario(str(years)).digest() != before  # the record's years change the rate

@@ -231,6 +231,12 @@ class Scenario:
                     list(attribution.quantities),
                     [list(r) for r in attribution.readings],
                 ]
+        model_keys = {k.key for k in KEYS}
+        others = {k: d.spec() for k, d in sorted(self.distributions.items()) if k not in model_keys}
+        if others:  # [frequency], [value], a design's [change], [cost] and [cover]
+            out["annual"] = others
+        if self.record is not None:
+            out["record"] = [self.record.years, dict(sorted(self.record.counts.items()))]
         if not self.profile.is_flat:
             weights = self.profile.weights.tobytes()
             out["profile"] = [self.profile.spec(), hashlib.sha256(weights).hexdigest()[:16]]
