@@ -282,7 +282,12 @@ def after_effects_command(
         f"[bold]After-effect priors[/bold] pooled over {source}: {n_obs} observations of "
         f"{len(fit.cases_)} cases; {fit.draws:,} draws from the wide prior, seed {fit.seed_}"
     )
-    table = Table(title_justify="left", caption="hours in h; 'wide': kept at the wide prior")
+    table = Table(
+        title_justify="left",
+        caption=(
+            "hours in h; 'wide': kept at the wide prior (its pooled column is shown, not used)"
+        ),
+    )
     table.add_column("key", no_wrap=True)
     for column in ("informed by", "wide prior p05/p50/p95", "pooled p05/p50/p95"):
         table.add_column(column)
