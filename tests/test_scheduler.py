@@ -135,15 +135,15 @@ def test_samples_on_your_own_client_stay_on_the_workers_as_a_dask_frame(
     pytest.importorskip("pyarrow")
     import impact
 
-    n = 3 * small_tasks + 17  # four tasks, the last one of 17 trials
+    n = 2 * small_tasks + 17  # three tasks, the last one of 17 trials
     local = simulate(scenario, n, rng=5, samples=True)
     impact.write_report(local, tmp_path / "local", samples_format="parquet")
     with distributed.Client(scheduler, timeout=10) as client:
         remote = simulate(scenario, n, rng=5, samples=True, scheduler=client)
         frame = remote.samples
         assert type(frame).__module__.startswith("dask.")
-        assert frame.npartitions == 4
-        assert frame.divisions == (0, small_tasks, 2 * small_tasks, 3 * small_tasks, n - 1)
+        assert frame.npartitions == 3
+        assert frame.divisions == (0, small_tasks, 2 * small_tasks, n - 1)
         # Computed, it is the local frame, index included; the sketches are the local ones too.
         pd.testing.assert_frame_equal(frame.compute(), local.samples, check_exact=True)
         pd.testing.assert_frame_equal(remote.summary, local.summary, check_exact=True)
@@ -152,9 +152,9 @@ def test_samples_on_your_own_client_stay_on_the_workers_as_a_dask_frame(
         assert not (tmp_path / "csv").exists()
         impact.write_report(remote, tmp_path / "remote", samples_format="parquet")
     dataset = tmp_path / "remote" / "samples.parquet"
-    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(4)]
-    parts = [pd.read_parquet(dataset / f"part.{i}.parquet") for i in range(4)]
-    assert [len(p) for p in parts] == [small_tasks] * 3 + [17]
+    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(3)]
+    parts = [pd.read_parquet(dataset / f"part.{i}.parquet") for i in range(3)]
+    assert [len(p) for p in parts] == [small_tasks] * 2 + [17]
     written = pd.read_parquet(dataset)  # the whole dataset: parts in name order = trial order
     pd.testing.assert_frame_equal(written, pd.concat(parts, ignore_index=True), check_exact=True)
     pd.testing.assert_frame_equal(
@@ -179,7 +179,7 @@ def test_the_cli_writes_a_clusters_samples_as_parquet_parts_equal_to_a_local_run
 ) -> None:
     pytest.importorskip("pyarrow")
     out = tmp_path / "rep"
-    common = ["simulate", "--trials", str(2 * small_tasks + 100), "--seed", "9", "-q"]
+    common = ["simulate", "--trials", str(small_tasks + 100), "--seed", "9", "-q"]  # two tasks
     local = tmp_path / "local"
     assert main([*common, "--samples-format", "parquet", "--out", str(local)]) == 0
     # Into a folder that holds a local run's samples.parquet file: the dataset folder replaces it.
@@ -191,7 +191,7 @@ def test_the_cli_writes_a_clusters_samples_as_parquet_parts_equal_to_a_local_run
     assert main([*common, "--scheduler", scheduler, "--samples", "--out", str(out)]) == 0
     assert capsys.readouterr().err == ""
     dataset = out / "samples.parquet"
-    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(3)]
+    assert sorted(p.name for p in dataset.iterdir()) == [f"part.{i}.parquet" for i in range(2)]
     expected = pd.read_parquet(local / "samples.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(dataset), expected, check_exact=True)
     assert (out / "summary.csv").read_bytes() == (local / "summary.csv").read_bytes()
