@@ -440,22 +440,36 @@ def test_sketches_do_not_depend_on_the_task_size(
         assert (a.n, a.mean, a.m2, a.offset) == (b.n, b.mean, b.m2, b.offset)
 
 
+WEIGHTED_TRIALS = 2 * engine.MERGE_BLOCKS * 1000 + 5 * 1000 + 17  # in blocks of 1,000
+
+
+@pytest.fixture(scope="module")
+def weighted_reference() -> engine.SimulationResult:
+    """tiktok-us-2026 (with [evidence]) in blocks of 1,000 and tasks of the default size: run
+    once for the task sizes below, which only read it."""
+    import warnings
+
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.setattr(engine, "BLOCK_SIZE", 1000)
+        warnings.simplefilter("ignore")
+        return simulate(load_scenario("tiktok-us-2026"), n_trials=WEIGHTED_TRIALS, rng=4)
+
+
 @pytest.mark.parametrize("per_task", [1, 3, 40])
 def test_weighted_sketches_do_not_depend_on_the_task_size(
-    monkeypatch: pytest.MonkeyPatch, per_task: int
+    weighted_reference: engine.SimulationResult, monkeypatch: pytest.MonkeyPatch, per_task: int
 ) -> None:
     # With [evidence] the weighted sketches are folded in the same fixed groups (a task sends
     # back one weighted set per group, not one per block), so they are bit-identical too.
     import warnings
 
-    scenario = load_scenario("tiktok-us-2026")
+    reference = weighted_reference
+    assert engine.BLOCKS_PER_TASK == 16 and reference.n_trials == WEIGHTED_TRIALS
     monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
-    n = 2 * engine.MERGE_BLOCKS * 1000 + 5 * 1000 + 17
+    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", per_task)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        reference = simulate(scenario, n_trials=n, rng=4)
-        monkeypatch.setattr(engine, "BLOCKS_PER_TASK", per_task)
-        regrouped = simulate(scenario, n_trials=n, rng=4)
+        regrouped = simulate(load_scenario("tiktok-us-2026"), n_trials=WEIGHTED_TRIALS, rng=4)
     assert reference.conditioned is not None and regrouped.conditioned is not None
     assert reference.ess == regrouped.ess
     for name in OUTPUTS:
