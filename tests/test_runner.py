@@ -134,3 +134,17 @@ def test_blocks_come_back_in_order_with_their_own_streams(
         (i, 3 if i == 10 else 100, int(children[i].generate_state(1)[0])) for i in range(11)
     ]
     assert got == expected
+
+
+def test_with_one_worker_each_block_comes_back_as_it_is_done() -> None:
+    # Annual's and resilience's progress (and the page's cancel through it) follow each block.
+    ran: list[int] = []
+
+    def block(seq: np.random.SeedSequence, index: int, n: int) -> int:
+        ran.append(index)
+        return index
+
+    with Runner(1) as run:
+        blocks = run.blocks(block, np.random.SeedSequence(1), 10 * 100, 100)
+        assert next(blocks) == 0 and ran == [0]  # not the task's 16 blocks first
+        assert list(blocks) == list(range(1, 10)) and ran == list(range(10))
