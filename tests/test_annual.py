@@ -18,7 +18,7 @@ from impact.exceptions import InputError
 from impact.model.core import evaluate
 from impact.outputs import TOTAL
 from impact.simulation import annual as annual_module
-from impact.simulation import engine
+from impact.simulation import runner
 from impact.simulation.annual import OUTAGES, poisson_counts, simulate_annual
 from impact.simulation.future import future_outages
 
@@ -89,7 +89,7 @@ def test_annual_sums_match_a_loop_over_years() -> None:
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to run two workers")
 def test_annual_does_not_depend_on_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(annual_module, "YEAR_BLOCK", 2048)
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     scenario = impact.load_scenario("tiktok-us-2026")
     one = simulate_annual(scenario, 10_000, rng=9, workers=1)
     two = simulate_annual(scenario, 10_000, rng=9, workers=2)

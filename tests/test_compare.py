@@ -15,7 +15,7 @@ from impact.cli import main
 from impact.exceptions import InputError
 from impact.outputs import OUTPUTS, TOTAL
 from impact.simulation import annual as annual_module
-from impact.simulation import engine
+from impact.simulation import runner
 from impact.simulation.paired import paired_block, simulate_paired
 from impact.simulation.sampling import plan
 
@@ -71,7 +71,7 @@ def test_crn_reduces_variance_and_the_paired_error_matches_it() -> None:
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to run two workers")
 @pytest.mark.parametrize("mode", ["outage", "year"])
 def test_compare_does_not_depend_on_workers(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     monkeypatch.setattr(annual_module, "YEAR_BLOCK", 2048)
     b = TIKTOK.with_overrides({"outage.hours": 24, "frequency.events_per_year": 0.5})
     import impact.simulation.paired as paired

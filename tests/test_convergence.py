@@ -12,7 +12,7 @@ from scipy import stats
 from impact.cli import main
 from impact.exceptions import ConvergenceWarning, InputError
 from impact.inputs.scenario import load_scenario
-from impact.simulation import engine
+from impact.simulation import runner
 from impact.simulation.convergence import Precision, next_total, precision
 from impact.simulation.engine import BLOCK_SIZE, simulate
 
@@ -38,7 +38,7 @@ def test_stops_at_the_first_round_that_meets_the_target() -> None:
 
 
 def test_same_seed_and_target_give_the_same_trials_and_numbers(monkeypatch) -> None:
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)  # several tasks per round, for 2 workers
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)  # several tasks per round, for 2 workers
     scenario = load_scenario("meta-2024")
     first = simulate(scenario, 1, rng=8, target_precision=0.01, method="lhs")
     again = simulate(scenario, 1, rng=8, target_precision=0.01, method="lhs", workers=2)

@@ -18,7 +18,7 @@ from strategies import sketch_values
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario, load_scenario
 from impact.model.core import OUTPUTS, evaluate
-from impact.simulation import engine
+from impact.simulation import engine, runner
 from impact.simulation.engine import simulate
 from impact.simulation.sampling import plan
 from impact.simulation.sketch import MANTISSA_BITS, TINY, Sketch
@@ -286,7 +286,7 @@ def test_same_seed_same_numbers_different_seed_different_numbers(
 def test_summary_does_not_depend_on_the_number_of_workers(uncertain_scenario: Scenario) -> None:
     # More than one task (BLOCK_SIZE·BLOCKS_PER_TASK trials each), so two workers really share
     # the run; the module constants are left alone so worker processes see the same ones.
-    n = engine.BLOCK_SIZE * engine.BLOCKS_PER_TASK + 3 * engine.BLOCK_SIZE + 17
+    n = engine.BLOCK_SIZE * runner.BLOCKS_PER_TASK + 3 * engine.BLOCK_SIZE + 17
     serial = simulate(uncertain_scenario, n_trials=n, rng=2026, workers=1)
     parallel = simulate(uncertain_scenario, n_trials=n, rng=2026, workers=2)
     assert parallel.workers == 2 and serial.workers == 1
@@ -305,7 +305,7 @@ def test_trials_do_not_depend_on_how_blocks_are_grouped(
     monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
     n = 5_500
     reference = simulate(uncertain_scenario, n_trials=n, rng=8, samples=True).samples
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     regrouped = simulate(uncertain_scenario, n_trials=n, rng=8, samples=True).samples
     assert reference is not None and regrouped is not None
     pd.testing.assert_frame_equal(reference, regrouped, check_exact=True)
@@ -431,7 +431,7 @@ def test_sketches_do_not_depend_on_the_task_size(
     monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
     n = 2 * engine.MERGE_BLOCKS * 1000 + 5 * 1000 + 17
     reference = simulate(uncertain_scenario, n_trials=n, rng=4)
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", per_task)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", per_task)
     regrouped = simulate(uncertain_scenario, n_trials=n, rng=4)
     pd.testing.assert_frame_equal(reference.summary, regrouped.summary, check_exact=True)
     for name in OUTPUTS:
@@ -464,9 +464,9 @@ def test_weighted_sketches_do_not_depend_on_the_task_size(
     import warnings
 
     reference = weighted_reference
-    assert engine.BLOCKS_PER_TASK == 16 and reference.n_trials == WEIGHTED_TRIALS
+    assert runner.BLOCKS_PER_TASK == 16 and reference.n_trials == WEIGHTED_TRIALS
     monkeypatch.setattr(engine, "BLOCK_SIZE", 1000)
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", per_task)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", per_task)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         regrouped = simulate(load_scenario("tiktok-us-2026"), n_trials=WEIGHTED_TRIALS, rng=4)

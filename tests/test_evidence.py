@@ -14,7 +14,7 @@ import impact
 from impact.exceptions import EvidenceWarning, InputError
 from impact.inputs.scenario import scenario_from_specs, scenario_problems
 from impact.outputs import OUTPUTS, TOTAL
-from impact.simulation import engine
+from impact.simulation import engine, runner
 from impact.simulation.weighted import WeightedSketch
 
 GAP = "activity_gap_at_restore"
@@ -136,9 +136,9 @@ def test_uniform_band_keeps_only_trials_inside_it() -> None:
 def test_weighted_results_do_not_depend_on_grouping(monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = impact.load_scenario("tiktok-us-2026").with_evidence({GAP: "normal(0.054, 0.01)"})
     monkeypatch.setattr(engine, "BLOCK_SIZE", 4096)
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 16)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 16)
     one = impact.simulate(scenario, 30_000, rng=4)
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     two = impact.simulate(scenario, 30_000, rng=4)
     pd.testing.assert_frame_equal(one.summary, two.summary, check_exact=True)
     assert one.ess == two.ess
@@ -147,7 +147,7 @@ def test_weighted_results_do_not_depend_on_grouping(monkeypatch: pytest.MonkeyPa
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to run two workers")
 def test_weighted_results_do_not_depend_on_workers() -> None:
     scenario = impact.load_scenario("meta-2024").with_evidence({GAP: "normal(0.02, 0.01)"})
-    n = engine.BLOCK_SIZE * engine.BLOCKS_PER_TASK + engine.BLOCK_SIZE + 17
+    n = engine.BLOCK_SIZE * runner.BLOCKS_PER_TASK + engine.BLOCK_SIZE + 17
     serial = impact.simulate(scenario, n, rng=2026, workers=1)
     parallel = impact.simulate(scenario, n, rng=2026, workers=2)
     assert parallel.workers == 2

@@ -20,7 +20,7 @@ from impact.inputs.designs import Design, builtin_designs, designs_of, load_desi
 from impact.model.core import evaluate
 from impact.outputs import TOTAL
 from impact.simulation import annual as annual_module
-from impact.simulation import engine
+from impact.simulation import runner
 from impact.simulation.resilience import simulate_resilience
 
 BASE = impact.scenario_from_specs(dict(POINT), name="point")
@@ -147,7 +147,7 @@ def test_lost_users_are_valued_over_the_decisions_years() -> None:
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to run two workers")
 def test_resilience_does_not_depend_on_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(annual_module, "YEAR_BLOCK", 2_000)
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     now = load_design("single-site")
     news = [load_design("warm-standby"), load_design("insurance")]
     one = simulate_resilience(now, news, 1_000, rng=3, workers=1)

@@ -15,7 +15,7 @@ from impact.exceptions import CorrelationWarning, InputError
 from impact.inputs.keys import KEYS
 from impact.inputs.methods import Method
 from impact.inputs.scenario import Scenario, load_scenario, scenario_from_specs
-from impact.simulation import engine
+from impact.simulation import runner
 from impact.simulation.correlation import nearest_correlation
 from impact.simulation.engine import BLOCK_SIZE, draw_inputs, simulate
 from impact.simulation.sampling import child, draw_block, plan
@@ -140,7 +140,7 @@ def test_same_seed_same_numbers_for_every_method(method: str) -> None:
 @pytest.mark.parametrize("method", tuple(Method))
 def test_results_do_not_depend_on_the_number_of_workers(method: str, monkeypatch) -> None:
     # One block per task, so three blocks make three tasks that two workers share.
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     scenario = correlated(method)
     n = 2 * BLOCK_SIZE + 1000
     one = simulate(scenario, n, rng=9, workers=1)

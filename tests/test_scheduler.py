@@ -20,7 +20,7 @@ from impact.cli import main
 from impact.exceptions import InputError
 from impact.inputs.scenario import Scenario, load_scenario
 from impact.model.core import OUTPUTS
-from impact.simulation import engine
+from impact.simulation import engine, runner
 from impact.simulation.engine import simulate
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # dask's own start-up and shutdown chatter
@@ -47,7 +47,7 @@ def test_a_cluster_gives_a_local_runs_numbers_bit_for_bit(
     # both dask workers run some: the first folds the start of a merge group itself, the second
     # sends its blocks back one by one for the parent to continue that group, the last block
     # partial. The merge tree is fixed by block index.
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 2)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 2)
     n = 3 * engine.BLOCK_SIZE + 17
     local = simulate(scenario, n, rng=11, workers=1)
     remote = simulate(scenario, n, rng=11, scheduler=scheduler)
@@ -91,7 +91,7 @@ def test_the_scheduler_defaults_to_the_environment(tmp_path, capsys, monkeypatch
 
 
 def test_annual_risk_and_comparisons_on_a_cluster_give_local_numbers(scheduler: str) -> None:
-    # They share one block runner (impact.simulation.blocks), which sends its tasks to the
+    # They share simulate's runner (impact.simulation.runner), which sends their tasks to the
     # cluster the same way.
     import impact
 
@@ -124,7 +124,7 @@ def test_every_simulating_command_takes_the_flag() -> None:
 def small_tasks(monkeypatch: pytest.MonkeyPatch) -> int:
     """One block per task, so a few blocks make several partitions (tasks are cut client-side;
     the block size, which the workers use, is unchanged)."""
-    monkeypatch.setattr(engine, "BLOCKS_PER_TASK", 1)
+    monkeypatch.setattr(runner, "BLOCKS_PER_TASK", 1)
     return engine.BLOCK_SIZE
 
 

@@ -57,7 +57,6 @@ from impact.rng import (
     root_entropy,
     seed_or_scenario,
 )
-from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.cover import covered_loss, outage_recovery, year_recovery
 from impact.simulation.future import (
     HOURS_PER_YEAR,
@@ -71,6 +70,7 @@ from impact.simulation.future import (
 )
 from impact.simulation.rate import MAX_OUTAGES_PER_YEAR, RateUpdate, rate_update
 from impact.simulation.result import METRIC_UNITS
+from impact.simulation.runner import Runner, worker_count
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 
@@ -580,16 +580,17 @@ def simulate_annual(
     exceed = np.zeros(len(xs), dtype=np.int64)
     with_outage = done = 0
     task = partial(_annual_task, scenario, sampling, xs)
-    for part in run_blocks(
-        task, root, n_years, _year_block(), workers=workers, scheduler=scheduler
-    ):
-        for name in SKETCHED:
-            sketches[name].merge(part.sketches[name])
-        exceed += part.exceed
-        with_outage += part.with_outage
-        done += part.sketches[OUTAGES].n
-        if progress is not None:
-            progress(done, n_years)
+    size = _year_block()
+    workers = worker_count(workers, n_years, size)
+    with Runner(workers, scheduler) as runner:
+        for part in runner.blocks(task, root, n_years, size):
+            for name in SKETCHED:
+                sketches[name].merge(part.sketches[name])
+            exceed += part.exceed
+            with_outage += part.with_outage
+            done += part.sketches[OUTAGES].n
+            if progress is not None:
+                progress(done, n_years)
     return AnnualResult(
         scenario=scenario,
         n_years=n_years,
@@ -600,7 +601,7 @@ def simulate_annual(
         exceed_counts=tuple(int(c) for c in exceed),
         years_with_outage=with_outage,
         elapsed_seconds=time.perf_counter() - started,
-        workers=worker_count(workers, n_years, _year_block()),
+        workers=workers,
         rate=rate,
         with_cover=with_cover,
     )

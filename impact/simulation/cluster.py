@@ -1,9 +1,9 @@
-"""Run the engine's tasks on a dask.distributed cluster (`--scheduler ADDRESS|local`).
+"""Run a simulation's tasks on a dask.distributed cluster (`--scheduler ADDRESS|local`).
 
-The tasks are the engine's own (blocks of trials with their own SeedSequence children, sketches
-merged inside each task in the engine's fixed groups), so what comes back is merged sketches and
-the numbers are bit-identical to a local run at the same seed. Dask is an optional extra:
-`pip install "impact[dask]"`.
+The tasks are the ones `impact.simulation.runner` plans for a local run (blocks of trials with
+their own SeedSequence children; an engine task merges its blocks' sketches in the engine's
+fixed groups), so what comes back is merged sketches and the numbers are bit-identical to a
+local run at the same seed. Dask is an optional extra: `pip install "impact[dask]"`.
 
 A cluster can fail under a run: the scheduler goes away (the connection closes), stops answering
 (a frozen or overloaded host keeps the connection open), or loses every worker. `Session.result`

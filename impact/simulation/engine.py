@@ -4,8 +4,10 @@ Trials are cut into blocks of `BLOCK_SIZE`. Block i draws from the i-th child of
 SeedSequence (the child `SeedSequence.spawn` would give), and within a block each input key has
 its own child stream (see `impact.simulation.sampling` for the designs), so (a) results do not
 depend on the number of workers, chunks or memory, and (b) overriding one key leaves every other
-key's draws unchanged (common random numbers when two scenarios are compared). Blocks are grouped
-into tasks of `BLOCKS_PER_TASK` for the workers.
+key's draws unchanged (common random numbers when two scenarios are compared). The runner
+(`impact.simulation.runner`) groups blocks into tasks, runs them in this process, a pool of
+workers or a dask cluster, returns their results in order and stops the run at the first error;
+what the engine adds on top is the task itself and the merging of what tasks return.
 
 Sketches are merged in one fixed tree, whatever runs them: the blocks of each group of
 `MERGE_BLOCKS` consecutive blocks (groups start at multiples of `MERGE_BLOCKS`) are folded left,
@@ -23,14 +25,12 @@ target) equals a run of n trials.
 from __future__ import annotations
 
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
-from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -47,14 +47,12 @@ from impact.rng import (
     root_entropy,
     seed_or_scenario,
 )
-from impact.simulation import cluster
 from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
 from impact.simulation.finite import check_inputs, check_outputs
-from impact.simulation.memory import keep_blocks_in_heap
-from impact.simulation.pool import close_pool, make_pool
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
+from impact.simulation.runner import Runner, plan_tasks, worker_count
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
 from impact.simulation.weights import READING_METRICS, Conditioned
@@ -63,7 +61,6 @@ if TYPE_CHECKING:
     from distributed import Client
 
 __all__ = [
-    "BLOCKS_PER_TASK",
     "BLOCK_SIZE",
     "DEFAULT_MAX_TRIALS",
     "MERGE_BLOCKS",
@@ -78,7 +75,6 @@ __all__ = [
 ]
 
 BLOCK_SIZE = 65_536
-BLOCKS_PER_TASK = 16
 MERGE_BLOCKS = 16  # the fixed merge groups (see above); part of what fixes a seed's numbers
 DEFAULT_MAX_TRIALS = 10_000_000
 PILOT_TRIALS = 10_000  # the first trials, kept whole for first looks (`impact.analysis.pilot`)
@@ -133,7 +129,6 @@ def _run_task(
     keep_samples: bool,
 ) -> _TaskResult:
     """Draw, evaluate and sketch the given blocks (trials past `end` are not drawn)."""
-    keep_blocks_in_heap()  # in whichever process runs the task (see impact.simulation.memory)
     needed = {*tracked, *(e.quantity for e in scenario.evidence)}
     attribution = scenario.attribution
     if attribution is not None and attribution.readings:  # the headline under each reading
@@ -191,91 +186,15 @@ def _run_task(
     return result
 
 
-class _Runner:
-    """Runs ranges of trials as tasks, in this process or a pool kept for the whole run."""
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        sampling: SamplingPlan,
-        root: np.random.SeedSequence,
-        samples: bool,
-        workers: int,
-        stack: ExitStack,
-        scheduler: str | Client | None = None,
-        tracked: tuple[str, ...] = TRACKED,
-    ) -> None:
-        self.args = (scenario, sampling, root, tracked)
-        self.samples = samples
-        self.workers = workers
-        self.session = cluster.connect(scheduler, stack) if scheduler else None
-        self.stack = stack
-        self.pool = make_pool(workers) if workers > 1 and self.session is None else None
-        self.kept: list[Any] = []  # samples left on the cluster: one future per task, in order
-        self.kept_starts: list[int] = []  # each one's first trial
-        if self.session is not None and samples and self.session.keeps_samples:
-            session = self.session
-
-            def forget(kind: object, *_: object) -> None:  # on success they are the samples
-                if kind is not None:
-                    session.cancel(self.kept)
-
-            stack.push(forget)
-        if self.pool is not None:
-            pool = self.pool  # stopped at once, processes too, if the run fails or is interrupted
-            stack.push(lambda kind, *_: close_pool(pool, abort=kind is not None))
-
-    def run(self, start: int, end: int) -> Iterator[_TaskResult]:
-        """Trials [start, end) (start on a block boundary) as tasks, yielded in order."""
-        first, last = start // BLOCK_SIZE, math.ceil(end / BLOCK_SIZE)
-        tasks = [
-            range(b, min(b + BLOCKS_PER_TASK, last)) for b in range(first, last, BLOCKS_PER_TASK)
-        ]  # a task may span merge groups: pieces are cut at group starts (see _run_task)
-        if self.session is not None:
-            yield from self._run_on_cluster(tasks, end)
-            return
-        if self.pool is None:
-            for blocks in tasks:
-                yield _run_task(*self.args, blocks, end, self.samples)
-            return
-        pending: dict[int, Future[_TaskResult]] = {}
-        submitted = 0
-        for index in range(len(tasks)):
-            while submitted < len(tasks) and len(pending) < 2 * self.workers:
-                pending[submitted] = self.pool.submit(
-                    _run_task, *self.args, tasks[submitted], end, self.samples
-                )
-                submitted += 1
-            yield pending.pop(index).result()
-
-    def _run_on_cluster(self, tasks: list[range], end: int) -> Iterator[_TaskResult]:
-        """The same tasks on a dask cluster, a bounded number in flight, yielded in order.
-
-        With samples on a caller's own Client, each task's samples stay on the workers as a
-        future of their own (`self.kept`); only the rest of its result comes back."""
-        session = self.session
-        assert session is not None
-        keep = self.samples and session.keeps_samples
-        window = 2 * max(1, session.workers)
-        futures: list[Any] = []
-        self.stack.callback(session.cancel, futures)  # on Ctrl-C or an error
-        for index in range(len(tasks)):
-            while len(futures) < len(tasks) and len(futures) - index < window:
-                blocks = tasks[len(futures)]
-                future = session.submit(_run_task, *self.args, blocks, end, self.samples)
-                if keep:
-                    future, frame = session.split(future, blocks.start * BLOCK_SIZE)
-                    self.kept.append(frame)
-                    self.kept_starts.append(blocks.start * BLOCK_SIZE)
-                futures.append(future)
-            yield session.result(futures[index])
-            futures[index] = None  # what came back is merged; let the cluster forget it
-
-    def kept_samples(self, end: int) -> Any:
-        """The samples kept on the cluster as one dask DataFrame (None if none were kept)."""
-        if not self.kept or self.session is None:
-            return None
-        return cluster.samples_frame(self.session, self.kept, self.kept_starts, end)
+def _trials(
+    runner: Runner, task: Callable[..., _TaskResult], samples: bool, start: int, end: int
+) -> Iterator[_TaskResult]:
+    """Trials [start, end) (start on a block boundary) as the runner's tasks, yielded in order;
+    a task may span merge groups: pieces are cut at group starts (see _run_task)."""
+    size = BLOCK_SIZE  # read at call time: tests make blocks small
+    first_trial = (lambda blocks: blocks.start * size) if samples else None
+    tasks = plan_tasks(start // size, math.ceil(end / size))
+    return runner.run(partial(task, end=end), tasks, keep=first_trial)
 
 
 @dataclass
@@ -408,7 +327,7 @@ def _check_precision(target: float | None) -> float | None:
 
 
 def _rounds(
-    runner: _Runner,
+    run: Callable[[int, int], Iterator[_TaskResult]],
     totals: _Totals,
     first: int,
     target: float,
@@ -419,7 +338,7 @@ def _rounds(
     end = min(math.ceil(first / BLOCK_SIZE) * BLOCK_SIZE, cap)
     ends: list[int] = []
     while True:
-        for part in runner.run(totals.done, end):
+        for part in run(totals.done, end):
             totals.add(part)
             if progress is not None:
                 progress(totals.done, end)
@@ -508,21 +427,22 @@ def simulate(
     sampling = plan(scenario, method)
     root = as_seed_sequence(seed_or_scenario(rng, scenario.seed))
     most = max(cap, n_trials) if target is not None else n_trials
-    workers = min(workers, math.ceil(most / (BLOCK_SIZE * BLOCKS_PER_TASK)), os.cpu_count() or 1)
+    workers = worker_count(workers, most, BLOCK_SIZE)
     started = time.perf_counter()
     tracked = _tracked_quantities(scenario, outputs)
     totals = _Totals({name: Sketch() for name in tracked}, [])
     converged: bool | None = None
     ends: list[int] = []
-    with ExitStack() as stack:
-        runner = _Runner(scenario, sampling, root, samples, workers, stack, scheduler, tracked)
+    task = partial(_run_task, scenario, sampling, root, tracked, keep_samples=samples)
+    with Runner(workers, scheduler) as runner:
+        run = partial(_trials, runner, task, samples)
         if target is None:
-            for part in runner.run(0, n_trials):
+            for part in run(0, n_trials):
                 totals.add(part)
                 if progress is not None:
                     progress(totals.done, n_trials)
         else:
-            converged, ends = _rounds(runner, totals, n_trials, target, cap, progress)
+            converged, ends = _rounds(run, totals, n_trials, target, cap, progress)
         kept = runner.kept_samples(totals.done)  # a dask DataFrame, with the caller's Client
     conditioned = totals.conditioned
     _check_evidence(scenario, conditioned, totals.done)

@@ -40,8 +40,8 @@ from impact.simulation.annual import (
     annual_block,
     annual_plan,
 )
-from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.engine import BLOCK_SIZE
+from impact.simulation.runner import Runner, worker_count
 from impact.simulation.sampling import SamplingPlan, draw_block, plan
 from impact.simulation.signed_sketch import SignedSketch
 from impact.simulation.sketch import Sketch
@@ -220,11 +220,13 @@ def simulate_paired(
     sb = {m: Sketch() for m in names}
     sd = {m: SignedSketch() for m in names}
     task = partial(_task, a, b, plans, mode)
-    for part in run_blocks(task, root, n_trials, size, workers=workers, scheduler=scheduler):
-        for m in names:
-            sa[m].merge(part.a[m])
-            sb[m].merge(part.b[m])
-            sd[m].merge(part.diff[m])
+    workers = worker_count(workers, n_trials, size)
+    with Runner(workers, scheduler) as runner:
+        for part in runner.blocks(task, root, n_trials, size):
+            for m in names:
+                sa[m].merge(part.a[m])
+                sb[m].merge(part.b[m])
+                sd[m].merge(part.diff[m])
     return PairedResult(
         a=a,
         b=b,
@@ -235,5 +237,5 @@ def simulate_paired(
         sketches_b=sb,
         diffs=sd,
         elapsed_seconds=time.perf_counter() - started,
-        workers=worker_count(workers, n_trials, size),
+        workers=workers,
     )

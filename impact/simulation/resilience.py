@@ -55,8 +55,8 @@ from impact.simulation.annual import (
     annual_plan,
     frequency_of,
 )
-from impact.simulation.blocks import run_blocks, worker_count
 from impact.simulation.future import has_cover
+from impact.simulation.runner import Runner, worker_count
 from impact.simulation.sampling import SamplingPlan, child
 from impact.simulation.signed_sketch import SignedSketch
 from impact.simulation.sketch import Sketch
@@ -511,15 +511,17 @@ def simulate_resilience(
     pairs = [_Pair.empty(horizon) for _ in others]
     loss_current, best_current, annuity, done = Sketch(), 0, 0.0, 0
     task = partial(_task, scenarios, plans, horizon)
-    for part in run_blocks(task, root, n_futures, per_block, workers=workers, scheduler=scheduler):
-        for total, piece in zip(pairs, part.pairs, strict=True):
-            total.merge(piece)
-        loss_current.merge(part.loss_current)
-        best_current += part.best_current
-        annuity += part.annuity
-        done += part.futures
-        if progress is not None:
-            progress(done, n_futures)
+    workers = worker_count(workers, n_futures, per_block)
+    with Runner(workers, scheduler) as runner:
+        for part in runner.blocks(task, root, n_futures, per_block):
+            for total, piece in zip(pairs, part.pairs, strict=True):
+                total.merge(piece)
+            loss_current.merge(part.loss_current)
+            best_current += part.best_current
+            annuity += part.annuity
+            done += part.futures
+            if progress is not None:
+                progress(done, n_futures)
     return ResilienceResult(
         current=now,
         pairs=tuple(
@@ -548,5 +550,5 @@ def simulate_resilience(
         loss_current=loss_current,
         best_current=best_current,
         elapsed_seconds=time.perf_counter() - started,
-        workers=worker_count(workers, n_futures, per_block),
+        workers=workers,
     )
