@@ -219,7 +219,7 @@ def _impact_parts(n: int) -> dict[str, float]:
     from impact.model.core import evaluate_all
     from impact.outputs import TOTAL
     from impact.simulation.engine import BLOCK_SIZE
-    from impact.simulation.finite import check_inputs, check_outputs
+    from impact.simulation.overflow import check_inputs, check_outputs
     from impact.simulation.sampling import child, draw_block, plan
     from impact.simulation.sketch import Sketch
 

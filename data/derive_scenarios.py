@@ -16,7 +16,7 @@ import argparse
 import warnings
 
 import impact
-from impact.simulation.checks import expectation_table, published_table
+from impact.simulation.world_checks import expectation_table, published_table
 
 
 def main() -> None:

@@ -186,7 +186,7 @@ def test_imports_flow_one_way() -> None:
         ("impact.analysis.summaries", "from impact.reports.format import format_usd"),
         ("impact.model.core", "import impact.simulation.engine"),
         ("impact.inputs.keys", "def f():\n    from impact.model.core import evaluate\n"),
-        ("impact.analysis.sensitivity", "from impact.calibration.retro import RetroImpact"),
+        ("impact.analysis.sensitivity", "from impact.calibration.retro_impact import RetroImpact"),
         ("impact.reports.folder", "from impact.cli.options import DEFAULT_SEED"),
         ("impact.simulation.engine", "from impact import api"),
         ("impact.inputs.specs", "from impact import simulate"),
@@ -196,7 +196,7 @@ def test_imports_flow_one_way() -> None:
         ("impact.inputs.keys", "def f():\n    from ..model.core import evaluate\n"),
         ("impact.reports.folder", "from .. import api"),
         ("impact.analysis.summaries", "from ..reports import charts"),
-        ("impact.analysis.sensitivity", "from ..calibration.retro import RetroImpact"),
+        ("impact.analysis.sensitivity", "from ..calibration.retro_impact import RetroImpact"),
         # module names imported later by name
         ("impact.simulation.engine", "importlib.import_module('impact.reports.charts')"),
         ("impact.inputs.specs", "def f():\n    return import_module('impact.cli.options')\n"),
@@ -323,7 +323,7 @@ def loaded_by(code: str, names: tuple[str, ...]) -> list[str]:
         (_cli("validate", "meta-2024"), ("scipy.stats", *NO_CHARTS)),  # no [evidence]
         (_cli("validate", "tiktok-us-2026"), NO_CHARTS),
         (_cli("scenarios"), NO_CHARTS),
-        ("import impact.cli.simulate, impact.reports.markdown, impact.api", NO_CHARTS),
+        ("import impact.cli.simulate, impact.reports.simulate_report, impact.api", NO_CHARTS),
         (
             "import impact\nimpact.simulate(impact.load_scenario('tiktok-us-2026'), 2_000, rng=1)",
             NO_CHARTS,
@@ -355,3 +355,35 @@ def test_the_command_line_runs_with_one_blas_thread_unless_told(
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert run.stdout.splitlines()[-1] == expected, run.stderr
+
+
+# Names shared by the stages of one concept: a command's CLI module, its simulation and its
+# tables (docs/architecture.md, "The folders"). Any other repeated module name is a second
+# concept under one name (three retro.py, two week.py were), and fails here.
+SHARED_NAMES = {
+    "annual.py": {"cli", "simulation"},
+    "backtest.py": {"cli", "analysis"},
+    "compare.py": {"cli", "analysis"},
+    "evidence.py": {"inputs", "analysis"},
+    "resilience.py": {"cli", "simulation", "analysis"},
+    "sensitivity.py": {"cli", "analysis"},
+}
+
+
+def test_module_names_are_unique_but_for_the_stages_of_one_concept() -> None:
+    where: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "__init__.py" and path.parent != PACKAGE:
+            where.setdefault(path.name, set()).add(path.parent.name)
+    repeated = {name: stages for name, stages in where.items() if len(stages) > 1}
+    assert repeated == SHARED_NAMES
+
+
+def test_report_modules_are_named_for_their_command() -> None:
+    # Each command's report is reports/<command>_report.py; the other modules there are the
+    # shared parts a report is made of (tables, charts, formats, files).
+    from impact.cli.commands import COMMANDS
+
+    reports = {p.stem for p in (PACKAGE / "reports").glob("*_report.py")}
+    names = {c.name.split()[-1].replace("-", "_") for c in COMMANDS} | {"evidence", "profile"}
+    assert {r.removesuffix("_report") for r in reports} <= names | {"calibration"}

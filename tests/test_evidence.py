@@ -15,7 +15,7 @@ from impact.exceptions import EvidenceWarning, InputError
 from impact.inputs.scenario import scenario_from_specs, scenario_problems
 from impact.outputs import OUTPUTS, TOTAL
 from impact.simulation import engine, runner
-from impact.simulation.weighted import WeightedSketch
+from impact.simulation.weighted_sketch import WeightedSketch
 
 GAP = "activity_gap_at_restore"
 

@@ -15,7 +15,7 @@ from impact.cli import main
 from impact.exceptions import InputError
 from impact.inputs.evidence import parse_evidence_item
 from impact.inputs.scenario import scenario_from_specs, scenario_problems
-from impact.simulation.weights import evidence_weights, reading_weights
+from impact.simulation.evidence_weights import evidence_weights, reading_weights
 
 DIRECT = "direct_revenue_loss_usd"
 # R ~ uniform(0, 1) USD/h over one hour of total outage, no after-effects: direct = R exactly.

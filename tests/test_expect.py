@@ -15,8 +15,8 @@ from impact.exceptions import InputError
 from impact.inputs.expect import Band
 from impact.inputs.scenario import scenario_problems
 from impact.reports.observables import CHECK_HEADINGS, observables_section
-from impact.simulation.checks import expectation_table, observables_table, published_table
 from impact.simulation.sketch import Sketch
+from impact.simulation.world_checks import expectation_table, observables_table, published_table
 
 N = 20_000
 

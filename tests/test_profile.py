@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from points import POINT
 
 from impact.exceptions import InputError
+from impact.inputs.hour_of_week import format_hour, parse_day_time
 from impact.inputs.profile import FLAT, load_profile
 from impact.inputs.scenario import load_scenario, scenario_from_specs
-from impact.inputs.week import format_hour, parse_day_time
 from impact.model.core import evaluate
 from impact.outputs import PARTS, TOTAL
 from impact.simulation.engine import simulate

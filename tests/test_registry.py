@@ -24,7 +24,7 @@ from impact.outputs import (
     TRACKED,
     output,
 )
-from impact.reports import markdown
+from impact.reports import simulate_report
 from impact.reports.format import PEOPLE_UNITS
 from impact.reports.labels import PART_LABELS
 from impact.simulation.annual import ANNUAL_METRICS, ANNUAL_UNITS
@@ -102,7 +102,7 @@ def test_the_model_gates_by_the_registry_groups(group: str) -> None:
 
 def test_the_people_table_prints_the_registry_meanings() -> None:
     result = impact.simulate(impact.load_scenario("tiktok-us-2026"), 2_000, rng=3)
-    text = markdown._attrition(report_data(result))
+    text = simulate_report._attrition(report_data(result))
     for name in PEOPLE:
         entry = output(name)
         assert f"| {entry.label} | {entry.meaning} |" in text, name

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from impact.calibration.retro import RetroImpact
+from impact.calibration.retro_impact import RetroImpact
 from impact.calibration.synthetic import SyntheticSeries, SyntheticTruth, synthetic_series
 from impact.exceptions import InputError
 

@@ -33,8 +33,8 @@ from scipy.stats import binomtest
 
 from impact.inputs.backtest_case import BacktestCase, builtin_cases, load_case
 from impact.rng import RNGLike
-from impact.simulation.checks import published_table
 from impact.simulation.engine import simulate
+from impact.simulation.world_checks import published_table
 
 __all__ = ["CONFIDENCE", "BacktestResult", "backtest", "exact_binomial_interval"]
 

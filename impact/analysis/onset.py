@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.inputs.hour_of_week import WEEK_HOURS, format_hour
 from impact.inputs.scenario import Scenario
-from impact.inputs.week import WEEK_HOURS, format_hour
 from impact.model.core import evaluate
 from impact.outputs import TOTAL
 from impact.rng import RNGLike, as_seed_sequence

@@ -16,7 +16,7 @@ from impact.calibration.durations import DurationFit
 from impact.calibration.loo import leave_one_out, recoveries_table
 from impact.calibration.recoveries import RecoveryCatalogue, read_recoveries
 from impact.calibration.recovery import RecoveryFit
-from impact.calibration.retro import RetroImpact
+from impact.calibration.retro_impact import RetroImpact
 from impact.calibration.series import SeriesData, read_series
 from impact.calibration.synthetic import SyntheticTruth, synthetic_series
 

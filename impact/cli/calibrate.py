@@ -25,7 +25,7 @@ from impact.reports.after_effects_report import (
     after_effects_toml,
     key_rows,
 )
-from impact.reports.calibration import (
+from impact.reports.calibration_report import (
     durations_report,
     durations_toml,
     recovery_report,

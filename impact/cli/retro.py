@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from impact.calibration.retro import RetroImpact
+from impact.calibration.retro_impact import RetroImpact
 from impact.calibration.series import check_time_zones, read_series
 from impact.cli.calibrate import (
     MetricFlag,
@@ -21,7 +21,7 @@ from impact.cli.options import DEFAULT_SEED, JsonFlag, out_option, parse_whole, 
 from impact.reports.data_charts import retro_chart
 from impact.reports.files import write_files
 from impact.reports.provenance import Provenance
-from impact.reports.retro import retro_headline, retro_report
+from impact.reports.retro_report import retro_headline, retro_report
 from impact.reports.tables import write_csv
 
 

@@ -35,7 +35,7 @@ class Distribution:
     discrete: ClassVar[bool] = False  # True when draws can repeat exactly (ties in ranks)
     # True when every draw, by `sample` or `ppf`, is finite and lies in `support()` (to
     # rounding) whatever the parameters: uniform, triangular, and PERT, whose beta shapes stay
-    # in [1, 5]. The engine then skips scanning them for overflow (impact.simulation.finite);
+    # in [1, 5]. The engine then skips scanning them for overflow (impact.simulation.overflow);
     # not so beta or gamma, whose inverse CDFs give NaN for extreme shapes.
     draws_in_support: ClassVar[bool] = False
 

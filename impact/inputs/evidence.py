@@ -34,7 +34,7 @@ scales by A and the measurement error stays whole. The run integrates over A's d
 jointly for every attributed observation (one A per trial, not one per observation), and the
 report shows the headline under each declared reading (A fixed at its value).
 
-Parsing only; the weights are computed in `impact.simulation.weights`.
+Parsing only; the weights are computed in `impact.simulation.evidence_weights`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ outage cost, placed as a percentile of the predicted direct and total loss in th
     source = "Roblox Q3 2021 shareholder letter ... https://..."
 
 Parsing only: every problem goes to `add(message)` so that `impact validate` lists them all;
-the comparison with a simulation lives in `impact.simulation.checks`.
+the comparison with a simulation lives in `impact.simulation.world_checks`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.week import WEEK_HOURS, format_hour
+from impact.inputs.hour_of_week import WEEK_HOURS, format_hour
 
 __all__ = ["FLAT", "Profile", "builtin_profiles", "load_profile"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from impact.exceptions import InputError
-from impact.inputs import week
+from impact.inputs import hour_of_week
 from impact.inputs.datafile import read_csv_file
 from impact.inputs.distributions import (
     Choice,
@@ -260,7 +260,7 @@ def parse_spec(
             if not text:
                 raise InputError("empty spec; give a number or a distribution")
             if key == ONSET_KEY:  # 'Sun 04:00' and days inside specs become hours of the week
-                text = week.translate(text)
+                text = hour_of_week.translate(text)
             dist = _build(text, domain, base_dir)
         if domain is not None:
             check_domain(dist, domain)

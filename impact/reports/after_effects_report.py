@@ -15,7 +15,7 @@ from impact.calibration.after_effects import WIDE_PRIOR, AfterEffectsFit
 from impact.calibration.fitted_specs import number
 from impact.calibration.recoveries import KINDS, MEASUREMENT_SD
 from impact.inputs.keys import key_info
-from impact.reports.calibration import reproduce_block
+from impact.reports.calibration_report import reproduce_block
 from impact.reports.md import table
 from impact.reports.provenance import Provenance
 

@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter
 
 from impact.calibration.durations import DurationFit
 from impact.calibration.recovery import RecoveryFit
-from impact.calibration.retro import RetroImpact
+from impact.calibration.retro_impact import RetroImpact
 from impact.reports.format import format_value
 from impact.reports.style import BLUE, GREEN, GREY, ORANGE, chart_style, figure, save
 

@@ -18,13 +18,13 @@ from impact.inputs.scenario import builtin_scenarios, load_scenario
 from impact.reports.evidence_report import EVIDENCE_CHART, draw_evidence_chart
 from impact.reports.files import Writer, write_files
 from impact.reports.html import write_html
-from impact.reports.markdown import render_report
 from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
 from impact.reports.provenance import Provenance, docs_link
+from impact.reports.simulate_report import render_report
 from impact.reports.tables import write_csv, write_summary_csv
 from impact.simulation import cluster
-from impact.simulation.checks import observables_table
 from impact.simulation.engine import SimulationResult
+from impact.simulation.world_checks import observables_table
 
 __all__ = [
     "SamplesFormat",

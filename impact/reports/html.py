@@ -21,8 +21,8 @@ from impact.analysis.summaries import ReportData
 from impact.reports.format import format_value
 from impact.reports.headline import headline, readings_line
 from impact.reports.labels import METRIC_LABELS, PART_LABELS
-from impact.reports.markdown import METHOD_NAMES
 from impact.reports.provenance import Provenance
+from impact.reports.simulate_report import METHOD_NAMES
 from impact.reports.vega import EMBED_OPTIONS, breakdown_spec, distribution_spec, exceedance_spec
 
 __all__ = ["VENDORED", "render_html", "script_tag", "vendored_js", "write_html"]

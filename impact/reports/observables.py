@@ -1,6 +1,6 @@
 """The report's "Checks against the world": implied observables, [expect] bands, published losses.
 
-Renders the tables of `impact.simulation.checks` (it computes nothing): the quantities someone
+Renders the tables of `impact.simulation.world_checks` (it computes nothing): the quantities someone
 could check against the world with p05/p50/p95, the bands the scenario expects them in (one
 table per kind of check: independent, construction, not classified) and any conflict, each
 published loss as a percentile of the predicted direct and total loss, and a note when the
@@ -14,14 +14,14 @@ import pandas as pd
 from impact.inputs.expect import CHECKS, UNSTATED
 from impact.reports.format import format_usd, format_value
 from impact.reports.md import table
-from impact.simulation.checks import (
+from impact.simulation.result import SimulationResult
+from impact.simulation.world_checks import (
     OUTSIDE_SHARE,
     downtime_cost_check,
     expectation_table,
     observables_table,
     published_table,
 )
-from impact.simulation.result import SimulationResult
 
 __all__ = ["CHECK_HEADINGS", "format_observable", "observables_section"]
 

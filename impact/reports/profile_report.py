@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from impact.analysis.onset import onset_extremes
+from impact.inputs.hour_of_week import DAYS
 from impact.inputs.profile import Profile
-from impact.inputs.week import DAYS
 from impact.reports.format import format_usd
 
 __all__ = ["ONSET_CHART", "ONSET_CSV", "draw_onset_chart", "onset_section"]

@@ -47,15 +47,15 @@ from impact.rng import (
     root_entropy,
     seed_or_scenario,
 )
-from impact.simulation.checks import warn_on_expectations
 from impact.simulation.convergence import next_total, precision
 from impact.simulation.correlation import achieved_table
-from impact.simulation.finite import check_inputs, check_outputs
+from impact.simulation.evidence_weights import READING_METRICS, Conditioned
+from impact.simulation.overflow import check_inputs, check_outputs
 from impact.simulation.result import METRIC_UNITS, STATISTICS, SimulationResult
 from impact.simulation.runner import Runner, plan_tasks, worker_count
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
 from impact.simulation.sketch import Sketch
-from impact.simulation.weights import READING_METRICS, Conditioned
+from impact.simulation.world_checks import warn_on_expectations
 
 if TYPE_CHECKING:
     from distributed import Client

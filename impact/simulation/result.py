@@ -19,8 +19,8 @@ from impact.outputs import (
     TRACKED,
     output,
 )
+from impact.simulation.evidence_weights import Conditioned
 from impact.simulation.sketch import Sketch
-from impact.simulation.weights import Conditioned
 
 __all__ = [
     "INTERVAL_PERCENTILES",

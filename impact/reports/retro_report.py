@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from impact.calibration.fitted_specs import number
-from impact.calibration.retro import RetroImpact
-from impact.reports.calibration import reproduce_block, when
+from impact.calibration.retro_impact import RetroImpact
+from impact.reports.calibration_report import reproduce_block, when
 from impact.reports.format import format_value
 from impact.reports.md import table
 from impact.reports.provenance import Provenance

@@ -21,7 +21,7 @@ from impact.inputs.evidence import Evidence
 from impact.inputs.scenario import Scenario
 from impact.outputs import TOTAL, TRACKED
 from impact.simulation.sketch import Sketch
-from impact.simulation.weighted import WeightedSketch
+from impact.simulation.weighted_sketch import WeightedSketch
 
 __all__ = ["READING_METRICS", "Conditioned", "evidence_weights", "reading_weights"]
 
