@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 __all__ = [
+    "AFTER_RESTORATION",
     "ANNUAL",
     "ANNUAL_STATISTICS",
     "FULL_STATISTICS",
@@ -71,6 +72,8 @@ class Output:
     group: Group = "revenue"
     part: str | None = None  # "direct", "attrition", ... for the parts of the total loss
     part_label: str = ""  # a part's sentence in the breakdown table and chart
+    after_restoration: bool = False  # a part lost after restoration (what a BI cover's waiting
+    # period does not apply to: `impact.simulation.cover`)
     statistics: tuple[str, ...] = FULL_STATISTICS
 
 
@@ -112,6 +115,7 @@ REGISTRY: tuple[Output, ...] = (
         "revenue of users who stayed away after restoration, for a while or for good",
         "R·∫c(u)du: revenue of users away for a while or for good",
         part="attrition",
+        after_restoration=True,
         part_label="Attrition: users away for a while or for good",
     ),
     Output(
@@ -121,6 +125,7 @@ REGISTRY: tuple[Output, ...] = (
         "revenue of activity that drained away and came back slowly",
         "R·∫(1−c)·ge du: activity that drained away and came back slowly",
         part="engagement",
+        after_restoration=True,
         part_label="Engagement: activity that drained away and came back slowly",
     ),
     Output(
@@ -130,6 +135,7 @@ REGISTRY: tuple[Output, ...] = (
         "revenue lost to degraded recommendations while feeds re-learned",
         "R·∫(1−c)(1−ge)·ga du: degraded recommendations while feeds re-learned",
         part="latency",
+        after_restoration=True,
         part_label="Latency: degraded recommendations while feeds re-learned",
     ),
     Output(
@@ -292,6 +298,7 @@ OBSERVABLES: tuple[str, ...] = tuple(o.name for o in REGISTRY if o.kind == "obse
 TRACKED: tuple[str, ...] = tuple(o.name for o in REGISTRY if o.kind != "annual")  # per trial
 ANNUAL: tuple[str, ...] = tuple(o.name for o in REGISTRY if o.kind == "annual")
 PARTS: dict[str, str] = {o.part: o.name for o in REGISTRY if o.part is not None}
+AFTER_RESTORATION: tuple[str, ...] = tuple(o.name for o in REGISTRY if o.after_restoration)
 GROUPS: dict[str, tuple[str, ...]] = {
     g: tuple(o.name for o in REGISTRY if o.group == g) for g in get_args(Group)
 }

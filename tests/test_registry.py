@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from points import POINT
 
 import impact
 from impact.analysis.summaries import report_data
-from impact.model.core import INPUTS, evaluate_all
+from impact.model.core import INPUTS, evaluate, evaluate_all
 from impact.outputs import (
     ANNUAL,
     GROUPS,
@@ -106,3 +107,19 @@ def test_the_people_table_prints_the_registry_meanings() -> None:
     for name in PEOPLE:
         entry = output(name)
         assert f"| {entry.label} | {entry.meaning} |" in text, name
+
+
+def test_every_part_is_lost_either_while_down_or_after_restoration() -> None:
+    # A cover's waiting period applies to the loss while down, not to what is lost after
+    # restoration (impact.simulation.cover); a new part must say which it is, or the cover
+    # silently leaves it out. The parts sum to the total, so: total = direct + make-goods +
+    # the after-restoration parts, at the reference point, to rounding.
+    from impact.outputs import AFTER_RESTORATION, PARTS, TOTAL
+
+    assert set(AFTER_RESTORATION) == set(PARTS.values()) - {PARTS["direct"], PARTS["make_goods"]}
+    one = {
+        k: float(v[0]) for k, v in evaluate({k: np.array([v]) for k, v in POINT.items()}).items()
+    }
+    after = sum(one[name] for name in AFTER_RESTORATION)
+    whole = one[PARTS["direct"]] + one[PARTS["make_goods"]] + after
+    assert whole == pytest.approx(one[TOTAL], rel=1e-12)

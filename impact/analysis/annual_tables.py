@@ -10,8 +10,8 @@ import pandas as pd
 from impact.analysis.summaries import assumptions
 from impact.inputs.keys import COVER_KEYS, FREQUENCY_KEY, VALUE_KEYS, key_info
 from impact.inputs.record import BANDS
-from impact.outputs import PEOPLE
-from impact.simulation.annual import ANNUAL_LOSS, OUTAGES, AnnualResult
+from impact.outputs import PARTS, PEOPLE, TOTAL
+from impact.simulation.annual import ANNUAL_LOSS, LATER, NET, OUTAGES, RECOVERY, AnnualResult
 from impact.simulation.future import future_outages
 
 __all__ = [
@@ -20,11 +20,22 @@ __all__ = [
     "annual_assumptions",
     "annual_exceedance",
     "annual_report_data",
+    "annual_rows",
     "outage_counts",
     "per_year",
 ]
 
 ANNUAL_ATTRITION = PEOPLE  # users and creators lost per year, in registry order
+
+
+def annual_rows(with_cover: bool) -> tuple[str, ...]:
+    """The rows of the annual loss table (report and web page alike), in order: the year's loss,
+    what makes it (the outages' total, the value beyond the horizon), the direct part and the
+    creators' share, then, with a cover, what it recovers and the loss net of it."""
+    rows = (ANNUAL_LOSS, TOTAL, LATER, PARTS["direct"], "creator_earnings_loss_usd")
+    return (*rows, RECOVERY, NET) if with_cover else rows
+
+
 EXCEEDANCE_POINTS = 400
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from impact.analysis.annual_tables import AnnualReportData, annual_report_data
+from impact.analysis.annual_tables import AnnualReportData, annual_report_data, annual_rows
 from impact.inputs.keys import FREQUENCY_KEY
-from impact.outputs import TOTAL, output
+from impact.outputs import output
 from impact.reports.files import Writer, write_files
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import evidence_not_applied
@@ -22,8 +22,7 @@ from impact.simulation.annual import (
     ANNUAL_LOSS,
     ANNUAL_STATISTICS,
     LATER,
-    NET,
-    RECOVERY,
+    OUTAGES,
     AnnualResult,
 )
 from impact.simulation.future import FUTURE_KEYS
@@ -106,10 +105,7 @@ def spectrum(data: AnnualReportData) -> str:
 
 def _results(data: AnnualReportData) -> str:
     rows = []
-    metrics = [ANNUAL_LOSS, TOTAL, LATER, "direct_revenue_loss_usd", "creator_earnings_loss_usd"]
-    if data.result.with_cover:
-        metrics += [RECOVERY, NET]
-    for metric in (*metrics, "outages"):
+    for metric in (*annual_rows(data.result.with_cover), OUTAGES):
         row = data.summary.loc[metric]
         unit = str(row["unit"])
         values = {c: stat(data.summary, metric, c) for c in ANNUAL_STATISTICS}

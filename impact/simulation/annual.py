@@ -48,7 +48,7 @@ from impact.inputs.keys import FREQUENCY_KEY
 from impact.inputs.record import BANDS
 from impact.inputs.scenario import DEFAULT_TRIALS, MAX_TRIALS, Scenario
 from impact.model.core import evaluate
-from impact.outputs import ANNUAL_STATISTICS, OUTPUTS, TOTAL
+from impact.outputs import AFTER_RESTORATION, ANNUAL_STATISTICS, OUTPUTS, TOTAL
 from impact.rng import (
     SCENARIO_SEED,
     RNGLike,
@@ -225,11 +225,7 @@ def annual_block(
         )
         later = lost_per_year * later_factor(start, value_years[hit], value_rate[hit])
         if cover:
-            after = (
-                outputs["attrition_revenue_loss_usd"]
-                + outputs["engagement_revenue_loss_usd"]
-                + outputs["latency_revenue_loss_usd"]
-            )
+            after = sum((outputs[name] for name in AFTER_RESTORATION), np.zeros_like(hours))
             covered = covered_loss(
                 hours, outputs["direct_revenue_loss_usd"], after, terms["cover.waiting_hours"][hit]
             )
