@@ -19,6 +19,7 @@ import pandas as pd
 from impact.inputs.keys import key_info
 from impact.outputs import TOTAL, output
 from impact.simulation.engine import ESS_SHARE_WARNING, ESS_WARNING
+from impact.simulation.evidence_weights import READING_METRICS
 from impact.simulation.result import SimulationResult
 
 __all__ = ["EvidenceTables", "evidence_tables", "readings_table"]
@@ -87,7 +88,7 @@ def evidence_tables(result: SimulationResult) -> EvidenceTables | None:
                 **_quantiles(prior[name], "prior"),
                 **_quantiles(result.sketches[name], "posterior"),
             }
-            for name in (TOTAL, "users_lost", "creators_lost")
+            for name in READING_METRICS
         ]
     )
     kept = conditioned.kept
@@ -131,12 +132,12 @@ def readings_table(result: SimulationResult) -> pd.DataFrame:
             **{f"total_{k}": float(total.quantile(q)) for k, q in QUANTILES.items()},
             **{
                 f"{name}_p50": float(sketches[name].quantile(0.5))
-                for name in ("users_lost", "creators_lost")
+                for name in READING_METRICS[1:]
                 if name in sketches
             },
         }
 
-    run = {name: result.sketches[name] for name in (TOTAL, "users_lost", "creators_lost")}
+    run = {name: result.sketches[name] for name in READING_METRICS}
     rows = [row("the share is uncertain (this run)", attribution.spec, run)]
     rows += [
         row(label, f"{shares[label]:g}", sketches)
