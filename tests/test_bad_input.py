@@ -382,6 +382,20 @@ CASES = [
         [*SIM, "--evidence", "activity_gap_at_restore=normal(0.05, 1e-300)"],
         ["evidence.activity_gap_at_restore", "normal(0.05, 1e-300)"],
     ),
+    # Narrower than a double resolves: z = (x − loc)/sd overflows (numpy's warning) ...
+    (
+        "evidence-subnormal-sd",
+        _nothing,
+        [*SIM, "--evidence", "total_revenue_loss_usd=normal(1e8, 5e-324)"],
+        ["evidence.total_revenue_loss_usd", "normal(1e8, 5e-324)"],
+    ),
+    # ... and scipy's lognormal density divides by 0 (its warning).
+    (
+        "evidence-lognormal-zero-sigma",
+        _nothing,
+        [*SIM, "--evidence", "total_revenue_loss_usd=lognormal(median=1e8, sigma=1e-300)"],
+        ["evidence.total_revenue_loss_usd", "sigma=1e-300"],
+    ),
     (
         "evidence-repeated",
         _nothing,

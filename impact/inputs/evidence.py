@@ -39,6 +39,7 @@ Parsing only; the weights are computed in `impact.simulation.evidence_weights`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -202,6 +203,23 @@ def _normal(form: Any) -> tuple[float, float] | None:
     return loc, scale
 
 
+def _quiet(
+    f: Callable[[Any, NDArray[np.float64]], NDArray[np.float64]],
+) -> Callable[[Any, NDArray[np.float64]], NDArray[np.float64]]:
+    """Evaluate a density or a tail with numpy's floating-point warnings off: a measurement
+    narrower than a double resolves (an sd of 5e-324) overflows z = (x − loc)/sd, and its density
+    is then 0 or undefined at every implied value, which the engine refuses in one line naming the
+    observation; numpy's and scipy's RuntimeWarnings would only add lines to stderr."""
+
+    @functools.wraps(f)
+    def quiet(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        with np.errstate(all="ignore"):
+            return f(form, x)
+
+    return quiet
+
+
+@_quiet
 def _pdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
     if (normal := _normal(form)) is not None:  # scipy: _norm_pdf((x - loc)/scale) / scale
         z = (np.asarray(x, dtype=np.float64) - normal[0]) / normal[1]
@@ -211,6 +229,7 @@ def _pdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(form.pdf(x), dtype=np.float64)
 
 
+@_quiet
 def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
     if (normal := _normal(form)) is not None:  # scipy: ndtr((x - loc)/scale)
         from scipy import special
@@ -224,6 +243,7 @@ def _cdf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(form.cdf(x), dtype=np.float64)
 
 
+@_quiet
 def _sf(form: Any, x: NDArray[np.float64]) -> NDArray[np.float64]:
     if (normal := _normal(form)) is not None:  # scipy: ndtr(-(x - loc)/scale)
         from scipy import special
