@@ -169,6 +169,13 @@ CASES = [
     ("name-unicode", _scenario('name = "ｔｉｋｔｏｋ"'), [*SIM, "--scenario", "s.toml"], ["name"]),
     ("name-long", _scenario(f'name = "{"a" * 101}"'), [*SIM, "--scenario", "s.toml"], ["name"]),
     ("out-empty", _nothing, [*SIM, "--out", ""], ["--out", "empty"]),
+    # Every draw is kept in memory: 1e20 would ask numpy for an impossible array.
+    (
+        "draws-enormous",
+        _nothing,
+        ["calibrate", "after-effects", "--draws", "1e20", "--out", "o"],
+        ["--draws", "'1e20'", "at most 5,000,000"],
+    ),
     ("out-blank", _nothing, [*SIM, "--out", "  "], ["--out", "empty"]),
     ("out-file", _a_file, [*SIM, "--out", "taken"], ["--out", "taken", "not a folder"]),
     ("out-file-retro", _a_file, [*RETRO, "--out", "taken"], ["--out", "taken"]),

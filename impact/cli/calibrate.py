@@ -37,6 +37,9 @@ from impact.reports.files import Writer, write_files
 from impact.reports.provenance import Provenance
 from impact.reports.tables import write_csv
 
+# after-effects: 5M draws of the wide prior, each a row of every key, in memory at once.
+MAX_DRAWS = 5_000_000
+
 calibrate_app = typer.Typer(
     name="calibrate",
     cls=InTableOrder,
@@ -244,7 +247,17 @@ def after_effects_command(
     """Pool the after-effect priors over observed recoveries (data/recoveries.csv); check each
     case against priors pooled without it."""
     data = read_recoveries(catalogue)
-    n_draws = parse_whole(draws, "draws", 1000) or 200_000
+    n_draws = (
+        parse_whole(
+            draws,
+            "draws",
+            1000,
+            MAX_DRAWS,
+            ": every draw of every key is kept in memory (several arrays of 8 bytes a key), and 5M "
+            "draws already leave the pooled percentiles' Monte Carlo error far below the spread",
+        )
+        or 200_000
+    )
     root_seed = parse_whole(seed, "seed", 0)
     fit = AfterEffectsFit(
         draws=n_draws,
