@@ -146,3 +146,31 @@ def test_a_record_is_read_with_its_sources_and_a_bad_one_exits_2(tmp_path: Path,
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and "frequency.record.day: unknown key" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("spec", ["poisson(1e12)", "lognormal(median=1e200, sigma=5)", "2000"])
+def test_a_runaway_rate_is_refused_before_any_year_is_drawn(
+    spec: str, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # poisson(1e12)'s quantiles took scipy over a minute per block of years: the rate is checked
+    # from its mean (and 99.99th percentile) first, so no block may run; `impact validate`
+    # refuses the same file in one line.
+    import impact
+    from impact.cli import main
+    from impact.simulation import annual
+
+    def drew(*_: object, **__: object) -> None:
+        raise AssertionError("a block of years was drawn")
+
+    monkeypatch.setattr(annual, "annual_block", drew)
+    scenario = impact.load_scenario("meta-2024").with_overrides({"frequency.events_per_year": spec})
+    with pytest.raises(InputError, match=r"frequency\.events_per_year: .*at most 1,000 outages"):
+        annual.simulate_annual(scenario, 1_000_000, rng=1)
+    path = tmp_path / "runaway.toml"
+    path.write_text(
+        f'name = "runaway"\n[outage]\nhours = 3\n[revenue]\nhourly_loss = "10k"\n'
+        f'[frequency]\nevents_per_year = "{spec}"\n'
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "frequency.events_per_year" in err and "at most 1,000 outages" in err, err

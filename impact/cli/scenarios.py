@@ -8,7 +8,7 @@ import typer
 from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.designs import builtin_designs, load_design
-from impact.inputs.keys import KEYS
+from impact.inputs.keys import FREQUENCY_KEY, KEYS
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_problems
 from impact.inputs.scenario_file import read_toml
 from impact.simulation.annual import frequency_of
@@ -57,6 +57,11 @@ def validate_command(
     if not problems and not partial:
         # A table that parses but is not a valid correlation matrix: simulate would repair it.
         problems = [f"{path}: {p}" for p in correlation_problems(load_scenario(path))]
+        if not problems and FREQUENCY_KEY in load_scenario(path).distributions:
+            try:  # the rate as `impact annual` reads it (record included), before any year
+                frequency_of(load_scenario(path))
+            except InputError as exc:
+                problems = [f"{path}: {exc}"]
     if problems:
         for problem in problems:
             typer.echo(f"error: {' '.join(problem.split())}", err=True)

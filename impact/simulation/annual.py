@@ -68,7 +68,7 @@ from impact.simulation.future import (
     outage_terms,
     year_terms,
 )
-from impact.simulation.rate import MAX_OUTAGES_PER_YEAR, RateUpdate, rate_update
+from impact.simulation.rate import MAX_OUTAGES_PER_YEAR, RateUpdate, check_rate, rate_update
 from impact.simulation.result import METRIC_UNITS
 from impact.simulation.runner import Runner, worker_count
 from impact.simulation.sampling import SamplingPlan, child, draw_block, plan
@@ -138,7 +138,10 @@ def frequency_of(scenario: Scenario) -> Distribution:
             f'events_per_year = "SPEC"` to the file or pass --set {FREQUENCY_KEY}=SPEC'
         )
     update = rate_update(scenario)
-    return dist if update is None else update.posterior
+    if update is None:
+        check_rate(dist)  # before drawing: poisson(1e12)'s quantiles take scipy minutes
+        return dist
+    return update.posterior
 
 
 def annual_plan(scenario: Scenario, method: str | None = None) -> SamplingPlan:

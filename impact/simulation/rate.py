@@ -39,6 +39,7 @@ from impact.inputs.scenario import Scenario
 __all__ = [
     "RateUpdate",
     "band_shares",
+    "check_rate",
     "future_hours",
     "gamma_by_moments",
     "moments",
@@ -99,19 +100,31 @@ def future_hours(scenario: Scenario) -> Distribution:
 MAX_OUTAGES_PER_YEAR = 1000
 
 
-def gamma_by_moments(dist: Distribution, key: str = FREQUENCY_KEY) -> Gamma:
-    """The gamma with the mean and variance of `dist` (an InputError if it has no spread, or
-    if it draws rates past `MAX_OUTAGES_PER_YEAR`, as annual risk would refuse them)."""
+def check_rate(dist: Distribution, key: str = FREQUENCY_KEY) -> None:
+    """An InputError if a rate draws past `MAX_OUTAGES_PER_YEAR` (its 99.99th percentile), as
+    annual risk would refuse it after drawing; checked before any year is drawn, and by
+    `impact validate` (with the families' own inverse CDFs: no scipy.stats)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        mean, var = moments(dist)
-        # Its mean first: a high quantile of poisson(1e12) takes scipy minutes to find.
-        top = mean if not mean <= MAX_OUTAGES_PER_YEAR else float(dist.ppf(np.array([0.9999]))[0])
+        if dist.is_fixed:
+            top = dist.support()[0]
+        elif isinstance(dist, Poisson):  # a high quantile of poisson(1e12) takes scipy minutes
+            top = float(dist.lam)
+        else:
+            top = float(dist.ppf(np.array([0.9999]))[0])
     if not (math.isfinite(top) and top <= MAX_OUTAGES_PER_YEAR):
         drawn = f"{top:.3g} outages a year" if math.isfinite(top) else "an infinite rate"
         raise InputError(
             f"{key}: {dist.spec()}: draws {drawn}; at most {MAX_OUTAGES_PER_YEAR:,} outages a "
-            "year are simulated (outages like the scenario's)"
+            "year are simulated"
         )
+
+
+def gamma_by_moments(dist: Distribution, key: str = FREQUENCY_KEY) -> Gamma:
+    """The gamma with the mean and variance of `dist` (an InputError if it has no spread, or
+    if it draws rates past `MAX_OUTAGES_PER_YEAR`, as annual risk would refuse them)."""
+    check_rate(dist, key)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, var = moments(dist)
     if not (var > 0 and math.isfinite(var) and mean > 0):
         raise InputError(
             f"{key}: {dist.spec()}: a [frequency.record] updates an uncertain rate; give the "
