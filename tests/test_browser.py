@@ -303,3 +303,20 @@ def test_report_html_offline_shows_hover_values(browser: Any, tmp_path: Path) ->
     assert box["x"] + box["width"] <= 375
     page.screenshot(path=tmp_path / "8-report-html-phone.png", full_page=True)
     phone.close()
+
+
+def test_report_html_tables_fit_their_scroller_at_1280px(browser: Any, tmp_path: Path) -> None:
+    """Every table of report.html fits its scroller at a laptop's width: long source URLs wrap
+    instead of pushing the last column out of view."""
+    result = impact.simulate(impact.load_scenario("tiktok-us-2026"), 2_000, rng=1)
+    impact.write_report(result, tmp_path / "report")
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto((tmp_path / "report" / "report.html").as_uri())
+    overflow = page.evaluate(
+        "[...document.querySelectorAll('.scroll')].map(s => s.scrollWidth - s.clientWidth)"
+    )
+    assert overflow and max(overflow) <= 0, overflow
+    page.locator("h2", has_text="Assumptions and their sources").scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "9-report-html-assumptions.png")
+    context.close()
