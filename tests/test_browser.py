@@ -148,6 +148,14 @@ def test_the_what_if_page(server: str, browser: Any, tmp_path: Path) -> None:
         timeout=TIMEOUT,
     )
     assert page.locator("#compare-table tr").count() > 3
+    # A and B by what differs between them; the paired means are from the assumptions alone,
+    # unlike the headline above, which says it is conditioned on the evidence.
+    labels = page.locator("#compare-labels").inner_text()
+    assert "A: pinned run-" in labels and "(outage.hours = 24)" in labels, labels
+    assert "B: this run run-" in labels and "(outage.hours = 96)" in labels, labels
+    heading = page.locator("#compare-table th").nth(1).inner_text()
+    assert "from the assumptions alone, evidence not applied" in heading
+    assert page.locator("#conditioned").inner_text().startswith("Conditioned on the evidence")
     page.screenshot(path=tmp_path / "4-compare.png", full_page=True)
 
     with page.expect_download(timeout=TIMEOUT) as download:

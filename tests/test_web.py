@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 import impact
+from impact.analysis.summaries import TOTAL
 from impact.cli import main
+from impact.reports.format import format_usd
 from impact.reports.headline import headline
+from impact.reports.labels import METRIC_LABELS
 from impact.web.limits import MAX_TRIALS, Cancelled
 from impact.web.service import Service, upload_problems
 
@@ -339,3 +342,35 @@ def test_an_upload_over_the_cap_is_one_clear_line(client: TestClient) -> None:
     errors = answer.json()["errors"]
     assert len(errors) == 1
     assert f"{MAX_UPLOAD_BYTES // 1024} KiB" in errors[0]
+
+
+def test_pin_and_compare_names_a_and_b_and_says_evidence_is_not_applied(
+    client: TestClient,
+) -> None:
+    # tiktok-us-2026 has [evidence]: the what-if headline is conditioned on it, and says so.
+    scenario = impact.load_scenario("tiktok-us-2026")
+    assert scenario.evidence
+    first = client.post("/api/whatif", json={"scenario": scenario.name, "trials": 2000}).json()
+    assert first["conditioned"].startswith("Conditioned on the evidence")
+    second = client.post(
+        "/api/whatif",
+        json={"scenario": scenario.name, "specs": {"outage.hours": "24"}, "trials": 2000},
+    ).json()
+    answer = client.post("/api/compare", json={"pinned": first["run"], "current": second["run"]})
+    assert answer.status_code == 200, answer.text
+    paired = answer.json()
+    hours = scenario.specs["outage.hours"]
+    assert paired["label_a"] == f"A: pinned {first['run']} (outage.hours = {hours})"
+    assert paired["label_b"] == f"B: this run {second['run']} (outage.hours = 24)"
+    assert scenario.label not in paired["headline"]  # A and B, not the same title twice
+    assert "from the assumptions alone, evidence not applied" in paired["columns"][1]
+    # The paired mean of A is the unconditioned one: the library's own run without evidence.
+    alone = impact.simulate(scenario.without_evidence(), 2000, rng=Service(Path(".")).seed)
+    total = next(r for r in paired["rows"] if r[0] == METRIC_LABELS[TOTAL])
+    assert total[1] == format_usd(float(alone.summary.loc[TOTAL, "mean"]))
+
+
+def test_a_scenario_without_evidence_has_no_conditioned_line(client: TestClient) -> None:
+    assert not impact.load_scenario("meta-2024").evidence
+    view = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": 2000}).json()
+    assert view["conditioned"] == ""

@@ -21,7 +21,7 @@ import time
 import tomllib
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, s
 from impact.inputs.scenario_parse import parse_scenario
 from impact.outputs import output
 from impact.reports.format import format_count, format_usd
-from impact.reports.headline import evidence_not_applied, headline
+from impact.reports.headline import evidence_line, evidence_not_applied, headline
 from impact.reports.html import attrition_table, breakdown_table, results_table
 from impact.reports.labels import METRIC_LABELS
 from impact.reports.tables import stat
@@ -344,6 +344,13 @@ class Service:
             "run": run.run_id,
             "label": run.scenario.label,
             "headline": headline(run.scenario.label, summary),
+            # With [evidence] the headline is the conditioned figure; say so (and give the one
+            # from the assumptions alone, which a pinned comparison shows).
+            "conditioned": (
+                evidence_line(summary, result.prior_summary, result.ess, n)
+                if result.conditioned is not None
+                else ""
+            ),
             "trials": n,
             "seed": result.seed,
             "seconds": round(seconds, 3),
@@ -372,8 +379,19 @@ class Service:
                 "a paired comparison needs the same number"
             )
 
+        # A and B are named by what differs between them, not by the scenario's title twice.
+        differing = [
+            k
+            for k in dict.fromkeys([*a.scenario.specs, *b.scenario.specs])
+            if str(a.scenario.specs.get(k, "")) != str(b.scenario.specs.get(k, ""))
+        ]
+        label_a = _run_label(f"pinned {a.run_id}", a.scenario, differing)
+        label_b = _run_label(f"this run {b.run_id}", b.scenario, differing)
+        first = replace(a.scenario, title=label_a)
+        second = replace(b.scenario, title=label_b)
+
         def work(check: Any) -> Any:
-            return compare(a.scenario, b.scenario, a.n_trials, self.seed)
+            return compare(first, second, a.n_trials, self.seed)
 
         paired = self._exclusive("compare", work)
         from impact.analysis.compare import compare_report_data
@@ -397,8 +415,26 @@ class Service:
             for m, r in s.iterrows()
             if str(r.get("unit", "USD")) == "USD"
         ]
+        # The paired run draws from the assumptions alone: with [evidence] its means differ
+        # from the conditioned headlines above, and its column headings say why.
+        evidence = bool(a.scenario.evidence or b.scenario.evidence)
+        alone = (
+            " (from the assumptions alone, evidence not applied)"
+            if evidence
+            else " (from the assumptions)"
+        )
         return {
             "headline": _plain(text),
+            "label_a": f"A: {label_a}",
+            "label_b": f"B: {label_b}",
+            "columns": [
+                "US dollars",
+                f"mean A{alone}",
+                f"mean B{alone}",
+                "B − A",
+                "its standard error (paired)",
+                "share of trials where B < A",
+            ],
             "changes": f"B differs from A in: {changes}." if changes else "A and B are the same.",
             "note": _plain(evidence_not_applied([a.scenario, b.scenario])),
             "rows": rows,
@@ -557,6 +593,14 @@ class Service:
             )
             write_report(result, folder, samples_format="csv")
         return path
+
+
+def _run_label(name: str, scenario: Scenario, keys: list[str]) -> str:
+    """'pinned run-3 (outage.hours = 24)': a run by what it sets of the keys A and B differ in."""
+    if not keys:
+        return f"{name} (the same assumptions)"
+    sets = ", ".join(f"{k} = {scenario.specs.get(k, '(not set)')}" for k in keys)
+    return f"{name} ({sets})"
 
 
 def _cell(value: float, lo: float, hi: float) -> dict[str, str]:

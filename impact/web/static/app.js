@@ -102,6 +102,8 @@ async function runWhatif() {
 function show(view) {
   state.run = view.run;
   $("headline").textContent = view.headline;
+  $("conditioned").textContent = view.conditioned;
+  $("conditioned").hidden = !view.conditioned;
   $("users-lost").textContent = view.users_lost;
   $("creators-lost").textContent = view.creators_lost;
   $("status").textContent = `${view.trials.toLocaleString("en-US")} trials, seed ${view.seed}; answered in ${view.seconds} s (${view.run})`;
@@ -140,9 +142,10 @@ async function compareWithPinned() {
   if (status === 409) return;
   if (status !== 200) { $("compare-headline").textContent = data.errors.join(" "); return; }
   $("compare-headline").textContent = data.headline;
+  $("compare-labels").replaceChildren(...[data.label_a, data.label_b].map((t) => Object.assign(document.createElement("span"), {textContent: t})));
   $("compare-changes").textContent = data.changes;
   $("compare-note").textContent = data.note;
-  $("compare-table").replaceChildren(table(["US dollars", "mean A (pinned)", "mean B (this run)", "B − A", "its standard error (paired)", "share of trials where B < A"], data.rows));
+  $("compare-table").replaceChildren(table(data.columns, data.rows));
 }
 
 async function pin() {
