@@ -328,3 +328,46 @@ def test_report_html_tables_fit_their_scroller_at_1280px(browser: Any, tmp_path:
     page.locator("h2", has_text="Assumptions and their sources").scroll_into_view_if_needed()
     page.screenshot(path=tmp_path / "9-report-html-assumptions.png")
     context.close()
+
+
+def test_the_annual_and_resilience_tabs_say_when_they_are_stale(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(server)
+    _wait_run(page, "100,000")
+    page.click("#tab-annual")
+    page.wait_for_function(
+        "document.querySelector('#annual-headline').textContent.includes('a year')",
+        timeout=TIMEOUT,
+    )
+    # The annual tab runs a fixed number of years: no trials field there.
+    assert page.locator("#trials").is_hidden()
+    assert page.locator("#stale-annual").is_hidden()
+    page.locator('.key[data-key="outage.hours"] input[type=range]').fill("48")
+    assert page.locator("#stale-annual").is_visible()
+    assert "run again" in page.locator("#stale-annual").inner_text()
+    assert "stale" in (page.locator("#annual-table").get_attribute("class") or "")
+    page.screenshot(path=tmp_path / "annual-stale.png", full_page=True)
+    page.click("#run-annual")
+    page.wait_for_function("document.querySelector('#stale-annual').hidden", timeout=TIMEOUT)
+    page.select_option("#scenario", "meta-2024")  # asks the server for its specs first
+    page.locator("#stale-annual").wait_for(state="visible", timeout=TIMEOUT)
+    page.click("#tab-whatif")
+    assert page.locator("#trials").is_visible()
+    # Resilience runs over TikTok US whatever the scenario: the tab says so for another one.
+    page.click("#tab-resilience")
+    page.wait_for_function(
+        "document.querySelector('#resilience-headline').textContent.includes('pays for itself')",
+        timeout=TIMEOUT,
+    )
+    note = page.locator("#resilience-base")
+    assert note.is_visible()
+    assert note.inner_text().startswith("Resilience always runs over TikTok US")
+    assert page.locator("#stale-resilience").is_hidden()
+    designs = page.locator("#current option").all_inner_texts()
+    other = next(d for d in designs if d != page.locator("#candidate").input_value())
+    page.select_option("#current", other)
+    assert page.locator("#stale-resilience").is_visible()
+    page.screenshot(path=tmp_path / "resilience-stale.png", full_page=True)
+    page.close()

@@ -374,3 +374,10 @@ def test_a_scenario_without_evidence_has_no_conditioned_line(client: TestClient)
     assert not impact.load_scenario("meta-2024").evidence
     view = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": 2000}).json()
     assert view["conditioned"] == ""
+
+
+def test_meta_says_resilience_runs_over_its_base(client: TestClient) -> None:
+    meta = client.get("/api/meta").json()
+    assert meta["resilience_base"] == "tiktok-us-2026"
+    label = impact.load_scenario("tiktok-us-2026").label
+    assert meta["resilience_note"].startswith(f"Resilience always runs over {label}:")

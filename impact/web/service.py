@@ -195,6 +195,13 @@ class Service:
             "default_trials": DEFAULT_TRIALS,
             "annual_years": [ANNUAL_YEARS, ANNUAL_YEARS_LONG],
             "resilience_futures": [RESILIENCE_FUTURES, RESILIENCE_FUTURES_LONG],
+            # The resilience tab always runs over this scenario: its designs carry its costs.
+            "resilience_base": DEFAULT_BASE,
+            "resilience_note": (
+                f"Resilience always runs over {load_scenario(DEFAULT_BASE).label}: the built-in "
+                "designs carry its costs and outage rates, so the scenario chosen under What if "
+                "is not used here."
+            ),
         }
 
     def upload(self, text: str, filename: str = "upload") -> dict[str, Any]:
