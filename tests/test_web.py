@@ -230,8 +230,31 @@ def test_resilience_answers_over_the_measured_futures(tmp_path: Path) -> None:
     view = Service(tmp_path).resilience("single-site", "active-active")
     direct = impact.resilience("single-site", "active-active", RESILIENCE_FUTURES, 20260125)
     npv = direct.summary.loc["npv_usd"]
-    assert view["rows"][-1][1]["value"] == impact.reports.format.format_usd(float(npv["mean"]))
+    rows = {row[0]: row[1] for row in view["rows"]}
+    assert rows["Net present value over 5 years (NPV)"]["value"] == format_usd(float(npv["mean"]))
     assert view["precision"].startswith(f"{RESILIENCE_FUTURES:,} simulated futures of 5 years")
+    # What the NPV is made of: the pair's own figures, in rows a reader can add up.
+    pair = direct.pairs[0]
+    n = RESILIENCE_FUTURES
+    avoided, one_off, yearly = (
+        pair.pv_avoided_sum / n,
+        pair.one_off_sum / n,
+        pair.running_pv_sum / n,
+    )
+    assert avoided - one_off - yearly == pytest.approx(float(npv["mean"]), rel=1e-9)
+    assert rows["Losses avoided over 5 years, discounted"]["value"] == format_usd(avoided)
+    one_off_row = "Extra one-off cost (assumed: pert(100M, 300M, 600M) against 0)"
+    assert rows[one_off_row]["value"] == format_usd(one_off)
+    yearly_row = (
+        "Extra yearly costs over 5 years, discounted (assumed a year: pert(500M, 900M, 1.5B) "
+        "against 0)"
+    )
+    assert rows[yearly_row]["value"] == format_usd(yearly)
+    ranking = direct.ranking.set_index("design").loc["active-active"]
+    assumed = rows["All-in extra cost a year, assumed (one-off spread over the years)"]
+    assert assumed["value"] == format_usd(float(ranking["cost_per_year_usd"]))
+    even = rows["All-in extra cost a year at which it breaks even"]
+    assert even["value"] == format_usd(float(ranking["break_even_per_year_usd"]))
 
 
 def _in_thread(work: Any) -> tuple[threading.Thread, dict[str, object]]:

@@ -44,7 +44,7 @@ from impact.risk import compare
 from impact.simulation.annual import ANNUAL_LOSS, LATER, NET, RECOVERY, simulate_annual
 from impact.simulation.engine import SimulationResult, simulate
 from impact.simulation.future import FUTURE_KEYS
-from impact.simulation.resilience import simulate_resilience
+from impact.simulation.resilience import PairResult, simulate_resilience
 from impact.web.limits import MAX_TRIALS, MAX_UPLOAD_BYTES, Cancelled
 
 __all__ = [
@@ -544,12 +544,14 @@ class Service:
             "annual_loss_avoided_usd": "Annual loss avoided",
             "npv_usd": f"Net present value over {result.horizon} years (NPV)",
         }
-        rows = [
-            [labels.get(str(m), str(m)), _mean_cell(float(r["mean"]), float(r["se_mean"]))]
-            + [{"value": format_usd(float(r[c]))} for c in ("p05", "p50", "p95")]
-            for m, r in result.summary.iterrows()
-        ]
+        rows: list[list[str | dict[str, str]]] = []
+        for m, r in result.summary.iterrows():
+            row: list[str | dict[str, str]] = [labels.get(str(m), str(m))]
+            row.append(_mean_cell(float(r["mean"]), float(r["se_mean"])))
+            row += [{"value": format_usd(float(r[c]))} for c in ("p05", "p50", "p95")]
+            rows.append(row)
         pair = result.pairs[0]
+        rows += _cost_rows(pair, now.scenario, new.scenario)
         lo, hi = exact_binomial_interval(pair.npv_positive, n)
         return {
             "headline": cfo_sentence(data),
@@ -560,7 +562,9 @@ class Service:
             "precision": (
                 f"{n:,} simulated futures of {result.horizon} years each. Pays for itself "
                 f"(NPV > 0) in {pair.p_npv_positive:.2%} of them (95% interval {lo:.2%}–"
-                f"{hi:.2%}). Under each mean in grey, its 95% Monte Carlo interval."
+                f"{hi:.2%}). Under each mean in grey, its 95% Monte Carlo interval. The NPV is "
+                "the losses avoided minus the extra one-off and yearly costs, all discounted "
+                "(the rows below it, means over the futures)."
             ),
         }
 
@@ -608,6 +612,35 @@ def _run_label(name: str, scenario: Scenario, keys: list[str]) -> str:
         return f"{name} (the same assumptions)"
     sets = ", ".join(f"{k} = {scenario.specs.get(k, '(not set)')}" for k in keys)
     return f"{name} ({sets})"
+
+
+def _cost_rows(pair: PairResult, now: Scenario, new: Scenario) -> list[list[str | dict[str, str]]]:
+    """What the NPV is made of, from the pair's own figures (means over its futures): the
+    losses avoided, minus the extra one-off and yearly costs, all discounted, so NPV = the
+    first row minus the next two; then the assumed and the break-even all-in cost a year."""
+    n = pair.n_futures
+
+    def spec(scenario: Scenario, *keys: str) -> str:
+        given = [str(scenario.specs[k]) for k in keys if str(scenario.specs.get(k, "0")) != "0"]
+        return " + ".join(given) or "0"
+
+    yearly = ("cost.per_year_usd", "cover.premium_usd")
+    figures = [
+        (f"Losses avoided over {pair.horizon} years, discounted", pair.pv_avoided_sum / n),
+        (
+            f"Extra one-off cost (assumed: {spec(new, 'cost.one_off_usd')} against "
+            f"{spec(now, 'cost.one_off_usd')})",
+            pair.one_off_sum / n,
+        ),
+        (
+            f"Extra yearly costs over {pair.horizon} years, discounted (assumed a year: "
+            f"{spec(new, *yearly)} against {spec(now, *yearly)})",
+            pair.running_pv_sum / n,
+        ),
+        ("All-in extra cost a year, assumed (one-off spread over the years)", pair.cost_per_year),
+        ("All-in extra cost a year at which it breaks even", pair.break_even_per_year),
+    ]
+    return [[label, {"value": format_usd(v)}, "–", "–", "–"] for label, v in figures]
 
 
 def _cell(value: float, lo: float, hi: float) -> dict[str, str]:
