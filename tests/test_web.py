@@ -404,3 +404,32 @@ def test_meta_says_resilience_runs_over_its_base(client: TestClient) -> None:
     assert meta["resilience_base"] == "tiktok-us-2026"
     label = impact.load_scenario("tiktok-us-2026").label
     assert meta["resilience_note"].startswith(f"Resilience always runs over {label}:")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1e5", 100_000), ("100,000", 100_000), ("100k", 100_000), ("2e3", 2_000), (3000, 3_000)],
+)
+def test_trials_are_read_as_the_cli_reads_them(text: object, expected: int) -> None:
+    assert Service.trials(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("1e20", "trials: '1e20': at most 1,000,000,000 per run"),  # the CLI's ceiling
+        ("abc", "trials: 'abc': not a number"),
+        ("1.5", "trials: '1.5': must be a whole number"),
+        ("2M", "trials: 2,000,000: give 1,000 to 1,000,000 on this page"),  # the page's cap
+    ],
+)
+def test_bad_trials_are_one_line(client: TestClient, text: str, line: str) -> None:
+    answer = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": text})
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error.startswith(line), error
+
+
+def test_the_cli_says_the_same_ceiling_for_1e20(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "meta-2024", "--trials", "1e20"]) == 2
+    assert "at most 1,000,000,000" in capsys.readouterr().err

@@ -32,7 +32,9 @@ from impact.inputs.designs import DEFAULT_BASE, builtin_designs, load_design
 from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
+from impact.inputs.scenario_parse import MAX_TRIALS as LIBRARY_MAX_TRIALS
 from impact.inputs.scenario_parse import parse_scenario
+from impact.inputs.specs import parse_number
 from impact.outputs import output
 from impact.reports.format import format_count, format_usd
 from impact.reports.headline import evidence_line, evidence_not_applied, headline
@@ -309,11 +311,24 @@ class Service:
 
     @staticmethod
     def trials(value: Any, cap: int = MAX_TRIALS) -> int:
-        """A trial count from the page, capped with a clear message."""
+        """A trial count from the page, read as `impact simulate --trials` reads it (100000,
+        100,000, 1e5, 100k, 1M; at most the library's 1,000,000,000 per run), then capped to
+        the page's own range, each refusal one line naming the field and the value."""
+        text = str(value).strip()[:32]
         try:
-            n = int(str(value).replace(",", "").replace("_", ""))
-        except ValueError:
-            raise InputError(f"trials: {str(value)[:32]!r}: not a whole number") from None
+            number = parse_number(text.replace(",", ""))
+        except InputError:
+            raise InputError(
+                f"trials: {text!r}: not a number (write e.g. 100000, 100k or 1M)"
+            ) from None
+        if isinstance(value, bool) or number != int(number) or number < 1:
+            raise InputError(f"trials: {text!r}: must be a whole number ≥ 1")
+        if number > LIBRARY_MAX_TRIALS:
+            raise InputError(
+                f"trials: {text!r}: at most {LIBRARY_MAX_TRIALS:,} per run (more is taken for "
+                f"a typo); this page runs 1,000 to {cap:,}"
+            )
+        n = int(number)
         if not 1_000 <= n <= cap:
             raise InputError(f"trials: {n:,}: give 1,000 to {cap:,} on this page")
         return n
