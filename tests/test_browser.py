@@ -328,6 +328,14 @@ def test_report_html_tables_fit_their_scroller_at_1280px(browser: Any, tmp_path:
     page.locator("h2", has_text="Assumptions and their sources").scroll_into_view_if_needed()
     page.screenshot(path=tmp_path / "9-report-html-assumptions.png")
     context.close()
+    # On a phone the source column keeps a readable width (the table scrolls sideways) rather
+    # than one that wraps a letter or two a line.
+    phone = browser.new_context(offline=True, viewport={"width": 375, "height": 812})
+    page = phone.new_page()
+    page.goto((tmp_path / "report" / "report.html").as_uri())
+    widths = page.evaluate("[...document.querySelectorAll('td.wrap')].map(td => td.offsetWidth)")
+    assert widths and min(widths) >= 200, min(widths)
+    phone.close()
 
 
 def test_the_annual_and_resilience_tabs_say_when_they_are_stale(

@@ -41,7 +41,7 @@ padding:12px 16px;margin:0 0 .6em}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4em 0}
 th,td{padding:4px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}
 /* A long source URL wraps inside its cell rather than widening the table past its scroller. */
-td.wrap{overflow-wrap:anywhere}
+td.wrap{overflow-wrap:anywhere;min-width:16em}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f3f5f7;font-weight:600}
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f3f5f7;padding:1px 4px}
