@@ -148,6 +148,14 @@ def test_the_what_if_page(server: str, browser: Any, tmp_path: Path) -> None:
         timeout=TIMEOUT,
     )
     assert page.locator("#compare-table tr").count() > 3
+    # A and B by what differs between them; the paired means are from the assumptions alone,
+    # unlike the headline above, which says it is conditioned on the evidence.
+    labels = page.locator("#compare-labels").inner_text()
+    assert "A: pinned run-" in labels and "(outage.hours = 24)" in labels, labels
+    assert "B: this run run-" in labels and "(outage.hours = 96)" in labels, labels
+    heading = page.locator("#compare-table th").nth(1).inner_text()
+    assert "from the assumptions alone, evidence not applied" in heading
+    assert page.locator("#conditioned").inner_text().startswith("Conditioned on the evidence")
     page.screenshot(path=tmp_path / "4-compare.png", full_page=True)
 
     with page.expect_download(timeout=TIMEOUT) as download:
@@ -303,3 +311,71 @@ def test_report_html_offline_shows_hover_values(browser: Any, tmp_path: Path) ->
     assert box["x"] + box["width"] <= 375
     page.screenshot(path=tmp_path / "8-report-html-phone.png", full_page=True)
     phone.close()
+
+
+def test_report_html_tables_fit_their_scroller_at_1280px(browser: Any, tmp_path: Path) -> None:
+    """Every table of report.html fits its scroller at a laptop's width: long source URLs wrap
+    instead of pushing the last column out of view."""
+    result = impact.simulate(impact.load_scenario("tiktok-us-2026"), 2_000, rng=1)
+    impact.write_report(result, tmp_path / "report")
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto((tmp_path / "report" / "report.html").as_uri())
+    overflow = page.evaluate(
+        "[...document.querySelectorAll('.scroll')].map(s => s.scrollWidth - s.clientWidth)"
+    )
+    assert overflow and max(overflow) <= 0, overflow
+    page.locator("h2", has_text="Assumptions and their sources").scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "9-report-html-assumptions.png")
+    context.close()
+    # On a phone the source column keeps a readable width (the table scrolls sideways) rather
+    # than one that wraps a letter or two a line.
+    phone = browser.new_context(offline=True, viewport={"width": 375, "height": 812})
+    page = phone.new_page()
+    page.goto((tmp_path / "report" / "report.html").as_uri())
+    widths = page.evaluate("[...document.querySelectorAll('td.wrap')].map(td => td.offsetWidth)")
+    assert widths and min(widths) >= 200, min(widths)
+    phone.close()
+
+
+def test_the_annual_and_resilience_tabs_say_when_they_are_stale(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(server)
+    _wait_run(page, "100,000")
+    page.click("#tab-annual")
+    page.wait_for_function(
+        "document.querySelector('#annual-headline').textContent.includes('a year')",
+        timeout=TIMEOUT,
+    )
+    # The annual tab runs a fixed number of years: no trials field there.
+    assert page.locator("#trials").is_hidden()
+    assert page.locator("#stale-annual").is_hidden()
+    page.locator('.key[data-key="outage.hours"] input[type=range]').fill("48")
+    assert page.locator("#stale-annual").is_visible()
+    assert "run again" in page.locator("#stale-annual").inner_text()
+    assert "stale" in (page.locator("#annual-table").get_attribute("class") or "")
+    page.screenshot(path=tmp_path / "annual-stale.png", full_page=True)
+    page.click("#run-annual")
+    page.wait_for_function("document.querySelector('#stale-annual').hidden", timeout=TIMEOUT)
+    page.select_option("#scenario", "meta-2024")  # asks the server for its specs first
+    page.locator("#stale-annual").wait_for(state="visible", timeout=TIMEOUT)
+    page.click("#tab-whatif")
+    assert page.locator("#trials").is_visible()
+    # Resilience runs over TikTok US whatever the scenario: the tab says so for another one.
+    page.click("#tab-resilience")
+    page.wait_for_function(
+        "document.querySelector('#resilience-headline').textContent.includes('pays for itself')",
+        timeout=TIMEOUT,
+    )
+    note = page.locator("#resilience-base")
+    assert note.is_visible()
+    assert note.inner_text().startswith("Resilience always runs over TikTok US")
+    assert page.locator("#stale-resilience").is_hidden()
+    designs = page.locator("#current option").all_inner_texts()
+    other = next(d for d in designs if d != page.locator("#candidate").input_value())
+    page.select_option("#current", other)
+    assert page.locator("#stale-resilience").is_visible()
+    page.screenshot(path=tmp_path / "resilience-stale.png", full_page=True)
+    page.close()

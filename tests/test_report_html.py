@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import impact
@@ -13,7 +14,7 @@ from impact.analysis.summaries import TOTAL, report_data
 from impact.reports.format import format_usd
 from impact.reports.headline import headline
 from impact.reports.html import VENDORED, chart_specs, vendored_js
-from impact.reports.vega import exceedance_spec
+from impact.reports.vega import distribution_spec, exceedance_spec
 
 # Anything a browser would fetch: a src/href to a URL, a stylesheet link, an @import, fetch().
 LOADS = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|<link\b|@import|\bfetch\(""", re.I)
@@ -77,3 +78,23 @@ def test_vendored_scripts_ship_with_their_licences() -> None:
         assert "BSD" in (static / name.replace(".min.js", ".LICENSE")).read_text() or (
             "Redistribution" in (static / name.replace(".min.js", ".LICENSE")).read_text()
         )
+
+
+def test_the_histogram_says_it_cuts_the_far_tail() -> None:
+    result = impact.simulate(impact.load_scenario("meta-2024"), 5_000, rng=3)
+    data = report_data(result)
+    subtitle = chart_specs(data)["chart-distribution"]["title"]["subtitle"]
+    edge = float(data.distribution["right"].iloc[-1])
+    assert subtitle[1].startswith(f"cut at {format_usd(edge)} (the 99.5th percentile")
+    assert subtitle[2] == "the largest outages, at most 0.5%, are off the chart"
+    # What it says holds: no more than 0.5% of the trials lie above the cut.
+    assert result.sketches[TOTAL].quantile(0.995) <= edge
+    assert 1 - float(data.distribution["share"].sum()) > 0  # something is cut
+
+
+def test_a_histogram_holding_every_trial_says_nothing_is_cut() -> None:
+    result = impact.simulate(impact.load_scenario("meta-2024"), 2_000, rng=3)
+    whole = pd.DataFrame({"left": [0.0, 1e6], "right": [1e6, 2e6], "count": [1, 1999]})
+    whole["share"] = whole["count"] / 2_000
+    spec = distribution_spec(whole, result.summary, 2_000)
+    assert spec["title"]["subtitle"] == ["the share of 2,000 simulated outages at each loss"]

@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 import impact
+from impact.analysis.summaries import TOTAL
 from impact.cli import main
+from impact.reports.format import format_usd
 from impact.reports.headline import headline
+from impact.reports.labels import METRIC_LABELS
 from impact.web.limits import MAX_TRIALS, Cancelled
 from impact.web.service import Service, upload_problems
 
@@ -227,8 +230,31 @@ def test_resilience_answers_over_the_measured_futures(tmp_path: Path) -> None:
     view = Service(tmp_path).resilience("single-site", "active-active")
     direct = impact.resilience("single-site", "active-active", RESILIENCE_FUTURES, 20260125)
     npv = direct.summary.loc["npv_usd"]
-    assert view["rows"][-1][1]["value"] == impact.reports.format.format_usd(float(npv["mean"]))
+    rows = {row[0]: row[1] for row in view["rows"]}
+    assert rows["Net present value over 5 years (NPV)"]["value"] == format_usd(float(npv["mean"]))
     assert view["precision"].startswith(f"{RESILIENCE_FUTURES:,} simulated futures of 5 years")
+    # What the NPV is made of: the pair's own figures, in rows a reader can add up.
+    pair = direct.pairs[0]
+    n = RESILIENCE_FUTURES
+    avoided, one_off, yearly = (
+        pair.pv_avoided_sum / n,
+        pair.one_off_sum / n,
+        pair.running_pv_sum / n,
+    )
+    assert avoided - one_off - yearly == pytest.approx(float(npv["mean"]), rel=1e-9)
+    assert rows["Losses avoided over 5 years, discounted"]["value"] == format_usd(avoided)
+    one_off_row = "Extra one-off cost (assumed: pert(100M, 300M, 600M) against 0)"
+    assert rows[one_off_row]["value"] == format_usd(one_off)
+    yearly_row = (
+        "Extra yearly costs over 5 years, discounted (assumed a year: pert(500M, 900M, 1.5B) "
+        "against 0)"
+    )
+    assert rows[yearly_row]["value"] == format_usd(yearly)
+    ranking = direct.ranking.set_index("design").loc["active-active"]
+    assumed = rows["All-in extra cost a year, assumed (one-off spread over the years)"]
+    assert assumed["value"] == format_usd(float(ranking["cost_per_year_usd"]))
+    even = rows["All-in extra cost a year at which it breaks even"]
+    assert even["value"] == format_usd(float(ranking["break_even_per_year_usd"]))
 
 
 def _in_thread(work: Any) -> tuple[threading.Thread, dict[str, object]]:
@@ -339,3 +365,71 @@ def test_an_upload_over_the_cap_is_one_clear_line(client: TestClient) -> None:
     errors = answer.json()["errors"]
     assert len(errors) == 1
     assert f"{MAX_UPLOAD_BYTES // 1024} KiB" in errors[0]
+
+
+def test_pin_and_compare_names_a_and_b_and_says_evidence_is_not_applied(
+    client: TestClient,
+) -> None:
+    # tiktok-us-2026 has [evidence]: the what-if headline is conditioned on it, and says so.
+    scenario = impact.load_scenario("tiktok-us-2026")
+    assert scenario.evidence
+    first = client.post("/api/whatif", json={"scenario": scenario.name, "trials": 2000}).json()
+    assert first["conditioned"].startswith("Conditioned on the evidence")
+    second = client.post(
+        "/api/whatif",
+        json={"scenario": scenario.name, "specs": {"outage.hours": "24"}, "trials": 2000},
+    ).json()
+    answer = client.post("/api/compare", json={"pinned": first["run"], "current": second["run"]})
+    assert answer.status_code == 200, answer.text
+    paired = answer.json()
+    hours = scenario.specs["outage.hours"]
+    assert paired["label_a"] == f"A: pinned {first['run']} (outage.hours = {hours})"
+    assert paired["label_b"] == f"B: this run {second['run']} (outage.hours = 24)"
+    assert scenario.label not in paired["headline"]  # A and B, not the same title twice
+    assert "from the assumptions alone, evidence not applied" in paired["columns"][1]
+    # The paired mean of A is the unconditioned one: the library's own run without evidence.
+    alone = impact.simulate(scenario.without_evidence(), 2000, rng=Service(Path(".")).seed)
+    total = next(r for r in paired["rows"] if r[0] == METRIC_LABELS[TOTAL])
+    assert total[1] == format_usd(float(alone.summary.loc[TOTAL, "mean"]))
+
+
+def test_a_scenario_without_evidence_has_no_conditioned_line(client: TestClient) -> None:
+    assert not impact.load_scenario("meta-2024").evidence
+    view = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": 2000}).json()
+    assert view["conditioned"] == ""
+
+
+def test_meta_says_resilience_runs_over_its_base(client: TestClient) -> None:
+    meta = client.get("/api/meta").json()
+    assert meta["resilience_base"] == "tiktok-us-2026"
+    label = impact.load_scenario("tiktok-us-2026").label
+    assert meta["resilience_note"].startswith(f"Resilience always runs over {label}:")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1e5", 100_000), ("100,000", 100_000), ("100k", 100_000), ("2e3", 2_000), (3000, 3_000)],
+)
+def test_trials_are_read_as_the_cli_reads_them(text: object, expected: int) -> None:
+    assert Service.trials(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("1e20", "trials: '1e20': at most 1,000,000,000 per run"),  # the CLI's ceiling
+        ("abc", "trials: 'abc': not a number"),
+        ("1.5", "trials: '1.5': must be a whole number"),
+        ("2M", "trials: 2,000,000: give 1,000 to 1,000,000 on this page"),  # the page's cap
+    ],
+)
+def test_bad_trials_are_one_line(client: TestClient, text: str, line: str) -> None:
+    answer = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": text})
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error.startswith(line), error
+
+
+def test_the_cli_says_the_same_ceiling_for_1e20(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "meta-2024", "--trials", "1e20"]) == 2
+    assert "at most 1,000,000,000" in capsys.readouterr().err

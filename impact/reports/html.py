@@ -40,6 +40,8 @@ padding:12px 16px;margin:0 0 .6em}
 .muted{color:#5b6573;font-size:.9rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4em 0}
 th,td{padding:4px 8px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}
+/* A long source URL wraps inside its cell rather than widening the table past its scroller. */
+td.wrap{overflow-wrap:anywhere;min-width:16em}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f3f5f7;font-weight:600}
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f3f5f7;padding:1px 4px}
@@ -76,9 +78,14 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+def _table(
+    header: list[str], rows: list[list[str]], numeric: set[int], wrap: set[int] | None = None
+) -> str:
+    """A table in its scroller; `numeric` columns align right, `wrap` columns break anywhere
+    (a long URL) so the table fits its scroller."""
+
     def cell(tag: str, i: int, text: str) -> str:
-        cls = ' class="n"' if i in numeric else ""
+        cls = ' class="n"' if i in numeric else ' class="wrap"' if i in (wrap or set()) else ""
         return f"<{tag}{cls}>{escape(text)}</{tag}>"
 
     head = "".join(cell("th", i, h) for i, h in enumerate(header))
@@ -139,7 +146,7 @@ def assumptions_table(assumptions: pd.DataFrame) -> str:
         for _, r in assumptions.iterrows()
         if str(r["spec"])
     ]
-    return _table(["key", "spec", "what it is", "source"], rows, set())
+    return _table(["key", "spec", "what it is", "source"], rows, set(), wrap={3})
 
 
 def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:

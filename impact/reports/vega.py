@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from impact.analysis.summaries import TOTAL
+from impact.analysis.summaries import HISTOGRAM_RANGE, TOTAL
 from impact.reports.format import format_usd
 from impact.reports.tables import stat
 
@@ -85,12 +85,16 @@ def distribution_spec(hist: pd.DataFrame, summary: pd.DataFrame, n_trials: int) 
     ):
         value = stat(summary, TOTAL, col)
         marks.append({"value": value, "mark": name, "label": format_usd(value)})
-    spec = _base(
-        {
-            "text": "Total revenue loss of one outage",
-            "subtitle": f"the share of {n_trials:,} simulated outages at each loss",
-        }
-    )
+    subtitle = [f"the share of {n_trials:,} simulated outages at each loss"]
+    if len(hist) and 1 - float(hist["share"].sum()) > 1e-9:  # the far tail is cut off
+        top, cut = 1 - HISTOGRAM_RANGE[1], float(hist["right"].iloc[-1])
+        edge = f"{100 * HISTOGRAM_RANGE[1]:g}th percentile"
+        # Short lines: a subtitle wider than a phone's chart would squeeze the plot.
+        subtitle += [
+            f"cut at {format_usd(cut)} (the {edge}, rounded up):",
+            f"the largest outages, at most {top:.1%}, are off the chart",
+        ]
+    spec = _base({"text": "Total revenue loss of one outage", "subtitle": subtitle})
     usd_axis = {"title": "total revenue loss (US dollars)", "format": "$.3~s"}
     spec["layer"] = [
         {

@@ -21,7 +21,7 @@ import time
 import tomllib
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,12 @@ from impact.inputs.designs import DEFAULT_BASE, builtin_designs, load_design
 from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
+from impact.inputs.scenario_parse import MAX_TRIALS as LIBRARY_MAX_TRIALS
 from impact.inputs.scenario_parse import parse_scenario
+from impact.inputs.specs import parse_number
 from impact.outputs import output
 from impact.reports.format import format_count, format_usd
-from impact.reports.headline import evidence_not_applied, headline
+from impact.reports.headline import evidence_line, evidence_not_applied, headline
 from impact.reports.html import attrition_table, breakdown_table, results_table
 from impact.reports.labels import METRIC_LABELS
 from impact.reports.tables import stat
@@ -44,7 +46,7 @@ from impact.risk import compare
 from impact.simulation.annual import ANNUAL_LOSS, LATER, NET, RECOVERY, simulate_annual
 from impact.simulation.engine import SimulationResult, simulate
 from impact.simulation.future import FUTURE_KEYS
-from impact.simulation.resilience import simulate_resilience
+from impact.simulation.resilience import PairResult, simulate_resilience
 from impact.web.limits import MAX_TRIALS, MAX_UPLOAD_BYTES, Cancelled
 
 __all__ = [
@@ -195,6 +197,13 @@ class Service:
             "default_trials": DEFAULT_TRIALS,
             "annual_years": [ANNUAL_YEARS, ANNUAL_YEARS_LONG],
             "resilience_futures": [RESILIENCE_FUTURES, RESILIENCE_FUTURES_LONG],
+            # The resilience tab always runs over this scenario: its designs carry its costs.
+            "resilience_base": DEFAULT_BASE,
+            "resilience_note": (
+                f"Resilience always runs over {load_scenario(DEFAULT_BASE).label}: the built-in "
+                "designs carry its costs and outage rates, so the scenario chosen under What if "
+                "is not used here."
+            ),
         }
 
     def upload(self, text: str, filename: str = "upload") -> dict[str, Any]:
@@ -302,11 +311,24 @@ class Service:
 
     @staticmethod
     def trials(value: Any, cap: int = MAX_TRIALS) -> int:
-        """A trial count from the page, capped with a clear message."""
+        """A trial count from the page, read as `impact simulate --trials` reads it (100000,
+        100,000, 1e5, 100k, 1M; at most the library's 1,000,000,000 per run), then capped to
+        the page's own range, each refusal one line naming the field and the value."""
+        text = str(value).strip()[:32]
         try:
-            n = int(str(value).replace(",", "").replace("_", ""))
-        except ValueError:
-            raise InputError(f"trials: {str(value)[:32]!r}: not a whole number") from None
+            number = parse_number(text.replace(",", ""))
+        except InputError:
+            raise InputError(
+                f"trials: {text!r}: not a number (write e.g. 100000, 100k or 1M)"
+            ) from None
+        if isinstance(value, bool) or number != int(number) or number < 1:
+            raise InputError(f"trials: {text!r}: must be a whole number ≥ 1")
+        if number > LIBRARY_MAX_TRIALS:
+            raise InputError(
+                f"trials: {text!r}: at most {LIBRARY_MAX_TRIALS:,} per run (more is taken for "
+                f"a typo); this page runs 1,000 to {cap:,}"
+            )
+        n = int(number)
         if not 1_000 <= n <= cap:
             raise InputError(f"trials: {n:,}: give 1,000 to {cap:,} on this page")
         return n
@@ -344,6 +366,13 @@ class Service:
             "run": run.run_id,
             "label": run.scenario.label,
             "headline": headline(run.scenario.label, summary),
+            # With [evidence] the headline is the conditioned figure; say so (and give the one
+            # from the assumptions alone, which a pinned comparison shows).
+            "conditioned": (
+                evidence_line(summary, result.prior_summary, result.ess, n)
+                if result.conditioned is not None
+                else ""
+            ),
             "trials": n,
             "seed": result.seed,
             "seconds": round(seconds, 3),
@@ -372,8 +401,19 @@ class Service:
                 "a paired comparison needs the same number"
             )
 
+        # A and B are named by what differs between them, not by the scenario's title twice.
+        differing = [
+            k
+            for k in dict.fromkeys([*a.scenario.specs, *b.scenario.specs])
+            if str(a.scenario.specs.get(k, "")) != str(b.scenario.specs.get(k, ""))
+        ]
+        label_a = _run_label(f"pinned {a.run_id}", a.scenario, differing)
+        label_b = _run_label(f"this run {b.run_id}", b.scenario, differing)
+        first = replace(a.scenario, title=label_a)
+        second = replace(b.scenario, title=label_b)
+
         def work(check: Any) -> Any:
-            return compare(a.scenario, b.scenario, a.n_trials, self.seed)
+            return compare(first, second, a.n_trials, self.seed)
 
         paired = self._exclusive("compare", work)
         from impact.analysis.compare import compare_report_data
@@ -397,8 +437,26 @@ class Service:
             for m, r in s.iterrows()
             if str(r.get("unit", "USD")) == "USD"
         ]
+        # The paired run draws from the assumptions alone: with [evidence] its means differ
+        # from the conditioned headlines above, and its column headings say why.
+        evidence = bool(a.scenario.evidence or b.scenario.evidence)
+        alone = (
+            " (from the assumptions alone, evidence not applied)"
+            if evidence
+            else " (from the assumptions)"
+        )
         return {
             "headline": _plain(text),
+            "label_a": f"A: {label_a}",
+            "label_b": f"B: {label_b}",
+            "columns": [
+                "US dollars",
+                f"mean A{alone}",
+                f"mean B{alone}",
+                "B − A",
+                "its standard error (paired)",
+                "share of trials where B < A",
+            ],
             "changes": f"B differs from A in: {changes}." if changes else "A and B are the same.",
             "note": _plain(evidence_not_applied([a.scenario, b.scenario])),
             "rows": rows,
@@ -501,12 +559,14 @@ class Service:
             "annual_loss_avoided_usd": "Annual loss avoided",
             "npv_usd": f"Net present value over {result.horizon} years (NPV)",
         }
-        rows = [
-            [labels.get(str(m), str(m)), _mean_cell(float(r["mean"]), float(r["se_mean"]))]
-            + [{"value": format_usd(float(r[c]))} for c in ("p05", "p50", "p95")]
-            for m, r in result.summary.iterrows()
-        ]
+        rows: list[list[str | dict[str, str]]] = []
+        for m, r in result.summary.iterrows():
+            row: list[str | dict[str, str]] = [labels.get(str(m), str(m))]
+            row.append(_mean_cell(float(r["mean"]), float(r["se_mean"])))
+            row += [{"value": format_usd(float(r[c]))} for c in ("p05", "p50", "p95")]
+            rows.append(row)
         pair = result.pairs[0]
+        rows += _cost_rows(pair, now.scenario, new.scenario)
         lo, hi = exact_binomial_interval(pair.npv_positive, n)
         return {
             "headline": cfo_sentence(data),
@@ -517,7 +577,9 @@ class Service:
             "precision": (
                 f"{n:,} simulated futures of {result.horizon} years each. Pays for itself "
                 f"(NPV > 0) in {pair.p_npv_positive:.2%} of them (95% interval {lo:.2%}–"
-                f"{hi:.2%}). Under each mean in grey, its 95% Monte Carlo interval."
+                f"{hi:.2%}). Under each mean in grey, its 95% Monte Carlo interval. The NPV is "
+                "the losses avoided minus the extra one-off and yearly costs, all discounted "
+                "(the rows below it, means over the futures)."
             ),
         }
 
@@ -557,6 +619,43 @@ class Service:
             )
             write_report(result, folder, samples_format="csv")
         return path
+
+
+def _run_label(name: str, scenario: Scenario, keys: list[str]) -> str:
+    """'pinned run-3 (outage.hours = 24)': a run by what it sets of the keys A and B differ in."""
+    if not keys:
+        return f"{name} (the same assumptions)"
+    sets = ", ".join(f"{k} = {scenario.specs.get(k, '(not set)')}" for k in keys)
+    return f"{name} ({sets})"
+
+
+def _cost_rows(pair: PairResult, now: Scenario, new: Scenario) -> list[list[str | dict[str, str]]]:
+    """What the NPV is made of, from the pair's own figures (means over its futures): the
+    losses avoided, minus the extra one-off and yearly costs, all discounted, so NPV = the
+    first row minus the next two; then the assumed and the break-even all-in cost a year."""
+    n = pair.n_futures
+
+    def spec(scenario: Scenario, *keys: str) -> str:
+        given = [str(scenario.specs[k]) for k in keys if str(scenario.specs.get(k, "0")) != "0"]
+        return " + ".join(given) or "0"
+
+    yearly = ("cost.per_year_usd", "cover.premium_usd")
+    figures = [
+        (f"Losses avoided over {pair.horizon} years, discounted", pair.pv_avoided_sum / n),
+        (
+            f"Extra one-off cost (assumed: {spec(new, 'cost.one_off_usd')} against "
+            f"{spec(now, 'cost.one_off_usd')})",
+            pair.one_off_sum / n,
+        ),
+        (
+            f"Extra yearly costs over {pair.horizon} years, discounted (assumed a year: "
+            f"{spec(new, *yearly)} against {spec(now, *yearly)})",
+            pair.running_pv_sum / n,
+        ),
+        ("All-in extra cost a year, assumed (one-off spread over the years)", pair.cost_per_year),
+        ("All-in extra cost a year at which it breaks even", pair.break_even_per_year),
+    ]
+    return [[label, {"value": format_usd(v)}, "–", "–", "–"] for label, v in figures]
 
 
 def _cell(value: float, lo: float, hi: float) -> dict[str, str]:

@@ -68,6 +68,7 @@ function changedSpecs() {
 }
 
 function schedule(ms) {
+  markStale();
   clearTimeout(state.timer);
   state.timer = setTimeout(runWhatif, ms);
 }
@@ -102,6 +103,8 @@ async function runWhatif() {
 function show(view) {
   state.run = view.run;
   $("headline").textContent = view.headline;
+  $("conditioned").textContent = view.conditioned;
+  $("conditioned").hidden = !view.conditioned;
   $("users-lost").textContent = view.users_lost;
   $("creators-lost").textContent = view.creators_lost;
   $("status").textContent = `${view.trials.toLocaleString("en-US")} trials, seed ${view.seed}; answered in ${view.seconds} s (${view.run})`;
@@ -140,9 +143,10 @@ async function compareWithPinned() {
   if (status === 409) return;
   if (status !== 200) { $("compare-headline").textContent = data.errors.join(" "); return; }
   $("compare-headline").textContent = data.headline;
+  $("compare-labels").replaceChildren(...[data.label_a, data.label_b].map((t) => Object.assign(document.createElement("span"), {textContent: t})));
   $("compare-changes").textContent = data.changes;
   $("compare-note").textContent = data.note;
-  $("compare-table").replaceChildren(table(["US dollars", "mean A (pinned)", "mean B (this run)", "B − A", "its standard error (paired)", "share of trials where B < A"], data.rows));
+  $("compare-table").replaceChildren(table(data.columns, data.rows));
 }
 
 async function pin() {
@@ -240,14 +244,34 @@ async function runKind(kind, long) {
   box.hidden = true;
   $(`stop-${kind}`).hidden = true;
   $(`${kind}-headline`).classList.remove("stale");
+  markStale();
   if (status === 409) { $(`${kind}-precision`).textContent = "Stopped; the figures above are from the previous run."; return; }
   if (status !== 200) { $(`${kind}-headline`).textContent = data.errors.join(" "); $(`${kind}-precision`).textContent = ""; return; }
-  state.done[kind] = kind === "annual" ? JSON.stringify(body.specs) + state.scenario : "";
+  state.done[kind] = kind === "annual" ? JSON.stringify(body.specs) + body.scenario : body.current + " → " + body.candidate;
   $(`${kind}-headline`).textContent = data.headline;
   $(`${kind}-precision`).textContent = `${data.precision} Answered in ${data.seconds} s.`;
   $(`${kind}-table`).replaceChildren(table(LONG[kind].header, data.rows));
   if (kind === "annual") $("annual-notes").replaceChildren(...data.notes.map((t) => Object.assign(document.createElement("li"), {textContent: t})));
   if (kind === "annual") $("annual-details").replaceChildren(...data.details.map((t) => Object.assign(document.createElement("p"), {textContent: t})));
+  markStale();
+}
+
+// What a tab's figures were run with; a tab whose settings changed since is marked stale.
+function settingsOf(kind) {
+  return kind === "annual" ? JSON.stringify(changedSpecs()) + state.scenario
+    : $("current").value + " → " + $("candidate").value;
+}
+
+function markStale() {
+  for (const kind of ["annual", "resilience"]) {
+    const stale = state.done[kind] !== null && state.done[kind] !== settingsOf(kind);
+    $(`stale-${kind}`).hidden = !stale;
+    $(`${kind}-headline`).classList.toggle("stale", stale);
+    $(`${kind}-table`).classList.toggle("stale", stale);
+  }
+  const base = state.meta && state.meta.resilience_base;
+  $("resilience-base").textContent = base && state.scenario !== base ? state.meta.resilience_note : "";
+  $("resilience-base").hidden = !$("resilience-base").textContent;
 }
 
 async function stopKind(kind) {
@@ -260,8 +284,8 @@ function tabs() {
     document.querySelectorAll(".panel").forEach((p) => { p.hidden = p.id !== tab.dataset.panel; });
     document.body.dataset.tab = tab.id;
     // A tab answers as soon as it opens (the quick run), unless it already shows these settings.
-    if (tab.id === "tab-annual" && state.done.annual !== JSON.stringify(changedSpecs()) + state.scenario && !state.runs.annual) runKind("annual", false);
-    if (tab.id === "tab-resilience" && state.done.resilience === null && !state.runs.resilience) runKind("resilience", false);
+    if (tab.id === "tab-annual" && state.done.annual !== settingsOf("annual") && !state.runs.annual) runKind("annual", false);
+    if (tab.id === "tab-resilience" && state.done.resilience !== settingsOf("resilience") && !state.runs.resilience) runKind("resilience", false);
   }));
 }
 
@@ -281,6 +305,7 @@ async function start() {
   $("upload").addEventListener("change", upload);
   $("trials").addEventListener("change", () => schedule(0));
   $("pin").addEventListener("click", pin);
+  for (const id of ["current", "candidate"]) $(id).addEventListener("change", markStale);
   for (const kind of ["annual", "resilience"]) {
     $(`run-${kind}`).addEventListener("click", () => runKind(kind, false));
     $(`long-${kind}`).addEventListener("click", () => runKind(kind, true));
