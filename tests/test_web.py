@@ -433,3 +433,31 @@ def test_bad_trials_are_one_line(client: TestClient, text: str, line: str) -> No
 def test_the_cli_says_the_same_ceiling_for_1e20(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "meta-2024", "--trials", "1e20"]) == 2
     assert "at most 1,000,000,000" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("files", "needle"),
+    [
+        # nesting deep enough to exhaust Python's recursion: the CLI's own one-line refusal
+        ([("file", ("deep.toml", b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n"))], "too deeply"),
+        # two files where the form takes one: starlette's limit, as a 400 naming the upload
+        (
+            [("file", ("a.toml", b'name = "a"\n')), ("file", ("b.toml", b'name = "b"\n'))],
+            "one scenario .toml file",
+        ),
+    ],
+)
+def test_a_bad_upload_is_a_400_in_one_line_not_an_internal_error(
+    client: TestClient, files: list, needle: str
+) -> None:
+    answer = client.post("/api/upload", files=files)
+    assert answer.status_code == 400, answer.text
+    (error,) = answer.json()["errors"]  # named by the file, or by "upload" without one
+    assert error.startswith(("upload", "deep.toml")) and needle in error, error
+
+
+def test_an_upload_s_server_file_spec_names_its_dotted_key() -> None:
+    # "hours" alone is ambiguous (outage.hours, frequency.hours): the whole key is named.
+    text = '[outage]\nhours = 3\n[frequency]\nhours = "empirical(/etc/passwd:x)"\n'
+    (problem,) = upload_problems(text)
+    assert problem.startswith("upload: frequency.hours: empirical(...)"), problem

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -157,12 +158,18 @@ def create_app(service: Service | Lazy) -> Starlette:
 
     @guarded
     async def upload(request: Request) -> Response:
-        async with request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES) as form:
+        try:
+            form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES)
+        except HTTPException as exc:  # starlette's multipart limits: too many files or fields
+            raise InputError(f"upload: {exc.detail}; send one scenario .toml file") from None
+        try:
             item = form.get("file")
             if item is None or isinstance(item, str):
                 raise InputError("upload: no file; choose a scenario .toml file")
             raw = await item.read(MAX_UPLOAD_BYTES + 1)
             filename = Path(item.filename or "upload").name
+        finally:
+            await form.close()
         if len(raw) > MAX_UPLOAD_BYTES:
             raise InputError(f"upload: larger than {MAX_UPLOAD_BYTES // 1024} KiB; not accepted")
         try:

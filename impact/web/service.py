@@ -18,20 +18,21 @@ import re
 import shutil
 import threading
 import time
-import tomllib
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from impact.analysis.annual_tables import annual_rows
 from impact.analysis.backtest import exact_binomial_interval
-from impact.analysis.summaries import TOTAL, attrition, breakdown, distribution, exceedance_curve
+from impact.analysis.summaries import attrition, breakdown, distribution, exceedance_curve
 from impact.exceptions import InputError
 from impact.inputs.designs import DEFAULT_BASE, builtin_designs, load_design
 from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
+from impact.inputs.scenario_file import parse_toml
 from impact.inputs.scenario_parse import MAX_TRIALS as LIBRARY_MAX_TRIALS
 from impact.inputs.scenario_parse import parse_scenario
 from impact.inputs.specs import parse_number
@@ -43,7 +44,7 @@ from impact.reports.labels import METRIC_LABELS
 from impact.reports.tables import stat
 from impact.reports.vega import breakdown_spec, distribution_spec, exceedance_spec
 from impact.risk import compare
-from impact.simulation.annual import ANNUAL_LOSS, LATER, NET, RECOVERY, simulate_annual
+from impact.simulation.annual import simulate_annual
 from impact.simulation.engine import SimulationResult, simulate
 from impact.simulation.future import FUTURE_KEYS
 from impact.simulation.resilience import PairResult, simulate_resilience
@@ -89,6 +90,24 @@ def _lines(exc: Exception) -> list[str]:
     return [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
 
 
+def _leaves(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Every value of a parsed TOML table with its dotted key ("outage.hours")."""
+    out: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += _leaves(value, f"{name}.")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    out += _leaves(item, f"{name}[{i}].")
+                else:
+                    out.append((f"{name}[{i}]", item))
+        else:
+            out.append((name, value))
+    return out
+
+
 def upload_problems(text: str, where: str = "upload") -> list[str]:
     """Every problem of an uploaded scenario file, one line each naming the key; [] if valid.
 
@@ -98,14 +117,14 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
     if len(text.encode("utf-8", "replace")) > MAX_UPLOAD_BYTES:
         return [f"{where}: larger than {MAX_UPLOAD_BYTES // 1024} KiB; not a scenario file"]
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [f"{where}: not valid TOML: {exc}"]
+        raw = parse_toml(text, where)  # a parser error, or nesting too deep, in one line
+    except InputError as exc:
+        return [str(exc)]
     problems = [
-        f"{where}: {line.split('=')[0].strip()}: empirical(...) reads a file on the server; "
+        f"{where}: {key}: empirical(...) reads a file on the server; "
         "not allowed in an upload (give a distribution)"
-        for line in text.splitlines()
-        if "empirical(" in line.replace(" ", "")
+        for key, value in _leaves(raw)
+        if isinstance(value, str) and "empirical(" in value.replace(" ", "")
     ]
     revenue = raw.get("revenue")
     profile = revenue.get("profile") if isinstance(revenue, dict) else None
@@ -485,10 +504,7 @@ class Service:
 
         result = self._exclusive("annual", work, n_years)
         data = annual_report_data(result)
-        metrics = [ANNUAL_LOSS, TOTAL, LATER, "direct_revenue_loss_usd"]
-        metrics.append("creator_earnings_loss_usd")
-        if result.with_cover:
-            metrics += [RECOVERY, NET]
+        metrics = annual_rows(result.with_cover)
         rows: list[list[str | dict[str, str]]] = []
         for metric in metrics:
             sketch = result.sketches[metric]
