@@ -6,6 +6,7 @@ import math
 import re
 import shlex
 import time
+import warnings
 from functools import partial
 from io import StringIO
 from pathlib import Path
@@ -646,6 +647,29 @@ def test_sketch_histogram_and_exceedance_match_numpy_on_exact_buckets() -> None:
     np.testing.assert_array_equal(sketch.exceedance(grid), [(x > g).mean() for g in grid])
 
 
+def _same_pages_as_committed(run: impact.SimulationResult) -> None:
+    """report.md and report.html written afresh (inside a stand-in checkout, so the docs link is
+    the committed one) match the committed pages but for the command line that names --out: a
+    change to a page's template (its wording, tables or CSS) needs the example regenerated,
+    or the README's main command leaves the clone modified."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "docs").mkdir()
+        (root / "docs" / "model.md").write_text("# model\n")
+        (root / "pyproject.toml").write_text('[project]\nname = "impact"\n')
+        out = root / "reports" / "tiktok-us-2026"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            impact.write_report(run, out)
+        for page in ("report.md", "report.html"):
+            fresh, kept = ((d / page).read_text().splitlines() for d in (out, EXAMPLE))
+            keep = [ln for ln in kept if "impact simulate --scenario" not in ln]
+            new = [ln for ln in fresh if "impact simulate --scenario" not in ln]
+            assert new == keep, f"{page}: regenerate the committed example (impact simulate)"
+
+
 def test_committed_example_agrees_with_a_fresh_run() -> None:
     """reports/tiktok-us-2026/ is what the README's main command writes; regenerate it when the
     model, the scenario or the sampling changes (the command is in its report.md)."""
@@ -669,6 +693,7 @@ def test_committed_example_agrees_with_a_fresh_run() -> None:
         assert list(rows.index) == list(OUTPUTS), f"{name}: regenerate; missing {missing}"
     observed = pd.read_csv(EXAMPLE / "observables.csv")["quantity"].tolist()
     assert observed == list(run.observables.index) == list(OBSERVABLES), "observables.csv"
+    _same_pages_as_committed(run)
     for metric, row in committed.iterrows():
         # The same seed and code give identical numbers; the tolerance only absorbs float
         # differences between library versions. Two independent runs would differ in the mean by
