@@ -129,7 +129,8 @@ def _validate_design(path: Path, base: str | None) -> int:
             if "cost.years" in design.distributions:
                 horizon_of(design)
         except InputError as exc:
-            problems = [f"{path}: {exc}"]
+            named = str(exc).startswith((f"{path}:", f"{path.name}:"))  # it names the file
+            problems = [str(exc) if named else f"{path}: {exc}"]
     if problems:
         for problem in problems:
             typer.echo(f"error: {' '.join(problem.split())}", err=True)
