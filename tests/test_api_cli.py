@@ -120,3 +120,24 @@ def test_estimate_documents_its_dataframe() -> None:
     assert "pandas DataFrame" in (impact.estimate.__doc__ or "")
     summary = impact.estimate("meta-2024", n_trials=2000)
     assert isinstance(summary, pd.DataFrame)
+
+
+def test_printing_a_result_is_two_lines_not_its_sketches() -> None:
+    # print(result) is a few lines for every result the API returns, as for simulate's: the
+    # scenario(s), the size and seed, and the headline figure, never the sketches' arrays.
+    import warnings
+
+    import impact
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = [
+            impact.annual("meta-2024", 500, rng=3),
+            impact.compare("meta-2024", "meta-2024", 500, rng=3),
+            impact.resilience(n_futures=200, rng=3),
+        ]
+    names = ("AnnualResult(", "PairedResult(", "ResilienceResult(")
+    for result, first in zip(results, names, strict=True):
+        text = repr(result)
+        assert text.startswith(first) and text.count("\n") == 1, text
+        assert "Sketch" not in text and "array(" not in text and len(text) < 400, text

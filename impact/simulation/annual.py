@@ -385,6 +385,18 @@ class AnnualResult:
     with_cover: bool = False
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        """Two lines: scenario (and what a what-if modified), years, seed, and the headline:
+        the expected annual loss with its standard error and P(any outage in a year)."""
+        modified = self.scenario.modified
+        changed = f"modified={', '.join(modified)!r}, " if modified else ""
+        loss = self.sketches[ANNUAL_LOSS]
+        return (
+            f"AnnualResult(scenario={self.scenario.name!r}, {changed}years={self.n_years:,}, "
+            f"seed={self.seed})\n  {ANNUAL_LOSS}: mean {loss.average:.4g} USD a year "
+            f"(se {loss.se_mean:.2g}); P(any outage in a year) = {self.p_any_outage:.1%}"
+        )
+
     @property
     def frequency_spec(self) -> str:
         """The rate's spec as simulated (the updated one when a record updated it)."""

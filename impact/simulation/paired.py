@@ -126,6 +126,17 @@ class PairedResult:
     workers: int = 1
     _summary: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        """Two lines: A, B, trials, seed, and the mean difference B − A of the first metric
+        (the total loss, or the annual loss with --annual) with its paired standard error."""
+        metric = metrics_of(self.mode)[0]
+        d = self.diffs[metric]
+        return (
+            f"PairedResult(a={self.a.name!r}, b={self.b.name!r}, mode={self.mode!r}, "
+            f"trials={self.n_trials:,}, seed={self.seed})\n  {metric}: B − A mean "
+            f"{d.average:.4g} (paired se {d.se_mean:.2g})"
+        )
+
     @property
     def summary(self) -> pd.DataFrame:
         """One row per output (index `metric`): unit, the means of A and B, the mean difference

@@ -349,6 +349,17 @@ class ResilienceResult:
     workers: int = 1
     _ranking: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        """Two lines: base, current design, futures, seed, years, and the design with the
+        highest expected NPV against the current one, with its standard error."""
+        best = max(self.pairs, key=lambda p: p.npv.average)
+        return (
+            f"ResilienceResult(base={self.base.name!r}, current={self.current.name!r}, "
+            f"candidates={len(self.pairs)}, futures={self.n_futures:,}, seed={self.seed}, "
+            f"years={self.horizon})\n  best: {best.candidate.name!r}, expected NPV "
+            f"{best.npv.average:.4g} USD (se {best.npv.se_mean:.2g})"
+        )
+
     @property
     def base(self) -> Scenario:
         """The platform every design is applied over: its name and title head the report."""
