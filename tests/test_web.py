@@ -461,3 +461,25 @@ def test_an_upload_s_server_file_spec_names_its_dotted_key() -> None:
     text = '[outage]\nhours = 3\n[frequency]\nhours = "empirical(/etc/passwd:x)"\n'
     (problem,) = upload_problems(text)
     assert problem.startswith("upload: frequency.hours: empirical(...)"), problem
+
+
+def test_a_busy_port_is_one_line_before_any_banner() -> None:
+    # The socket is bound before the banner: a port in use (or a host that does not resolve)
+    # is the one InputError line the CLI prints, with no banner and no uvicorn ERROR line.
+    import socket
+
+    from impact.exceptions import InputError
+    from impact.web import app
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    said: list[str] = []
+    try:
+        with pytest.raises(InputError, match=r"--host/--port: 127\.0\.0\.1:\d+: cannot listen"):
+            app.serve("127.0.0.1", busy.getsockname()[1], announce=said.append)
+        with pytest.raises(InputError, match=r"--host: 'bad host': not an address"):
+            app.serve("bad host", 8765, announce=said.append)
+    finally:
+        busy.close()
+    assert said == []

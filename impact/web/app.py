@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable
@@ -247,6 +248,31 @@ def create_app(service: Service | Lazy) -> Starlette:
     return Starlette(routes=routes)
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for uvicorn, or an InputError naming the flag at fault: an
+    address that does not resolve names --host, a port in use (or an address not this
+    machine's) names --port."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise InputError(
+            f"--host: {host!r}: not an address or a name this machine can resolve; give e.g. "
+            "127.0.0.1"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise InputError(
+            f"--host/--port: {host}:{port}: cannot listen there ({exc.strerror or exc}); "
+            "give another --port, or an address of this machine"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> None:
     """Serve until Ctrl-C; the temporary folder of the runs goes with the server.
 
@@ -263,9 +289,10 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
             create_app(holder), host=host, port=port, log_level="warning", lifespan="off"
         )
         server = uvicorn.Server(config)
+        sock = _listen(host, port)  # bound before the banner: a busy port is one line, not three
         announce(f"impact serve: http://{host}:{port}/  (Ctrl-C stops it)")
         try:
-            server.run()
+            server.run(sockets=[sock])
         except SystemExit:  # uvicorn exits 1 when it cannot bind
             raise InputError(
                 f"--host/--port: {host}:{port}: cannot listen there (in use, or not this "
