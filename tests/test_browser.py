@@ -25,7 +25,9 @@ import pytest
 
 import impact
 
-pytestmark = pytest.mark.browser
+# End to end and about a minute of the 2-core machine: slow, so `pytest` (the quick suite) leaves
+# them to CI (`CI=true pytest`, as `.ci/run` sets) and to `pytest -m browser`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason='playwright is not installed (pip install -e ".[test]")'
 )
