@@ -36,3 +36,10 @@ def close_pool(pool: ProcessPoolExecutor, *, abort: bool) -> None:
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
+    # The executor's manager thread sees the broken pool and closes its wake-up pipe; let it
+    # finish here, or the interpreter's exit hook (concurrent.futures' _python_exit) can write
+    # to that pipe while it closes and print "Exception ignored … Bad file descriptor" after
+    # the CLI's one-line message (seen once in CI on SIGINT with two workers).
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
