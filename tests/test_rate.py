@@ -156,6 +156,8 @@ def test_a_runaway_rate_is_refused_before_any_year_is_drawn(
     # from its mean (and 99.99th percentile) first, so no block may run; `impact validate`
     # refuses the same file in one line.
     import impact
+    import impact.simulation.paired
+    import impact.simulation.resilience
     from impact.cli import main
     from impact.simulation import annual
 
