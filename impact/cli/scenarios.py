@@ -56,10 +56,11 @@ def validate_command(
     problems = scenario_problems(path, partial=partial)
     if not problems and not partial:
         # A table that parses but is not a valid correlation matrix: simulate would repair it.
-        problems = [f"{path}: {p}" for p in correlation_problems(load_scenario(path))]
-        if not problems and FREQUENCY_KEY in load_scenario(path).distributions:
+        loaded = load_scenario(path)
+        problems = [f"{path}: {p}" for p in correlation_problems(loaded)]
+        if not problems and FREQUENCY_KEY in loaded.distributions:
             try:  # the rate as `impact annual` reads it (record included), before any year
-                frequency_of(load_scenario(path))
+                frequency_of(loaded)
             except InputError as exc:
                 problems = [f"{path}: {exc}"]
     if problems:
