@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc, sobol_indices
 
 from impact.exceptions import InputError
 from impact.inputs.distributions import Distribution
@@ -31,6 +30,8 @@ Model = Callable[[np.ndarray], np.ndarray]  # (d, m) inputs → (m,) outputs
 def _design(
     dists: Sequence[Distribution], n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.stats import qmc  # on use: scipy.stats is slow to import, and a report needs none
+
     d = len(dists)
     u = qmc.Sobol(2 * d, scramble=True, rng=rng).random_base2(int(math.log2(n))).T
     x = np.empty_like(u)
@@ -41,6 +42,8 @@ def _design(
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> np.ndarray:
     """First-order and total indices, shape (2, d), by scipy's estimators."""
+    from scipy.stats import sobol_indices
+
     d = f_ab.shape[0]
     if d == 1:  # scipy's sobol_indices fails on one input; the estimators are per input anyway
         f_ab = np.concatenate([f_ab, f_ab])
