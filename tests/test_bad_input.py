@@ -21,6 +21,7 @@ from impact.exceptions import InputError
 from impact.inputs.datafile import MAX_SCENARIO_BYTES
 from impact.inputs.scenario import load_scenario, scenario_from_specs
 from impact.inputs.specs import parse_number
+from impact.reports import drawing
 from impact.simulation.engine import simulate
 
 ONSET = "2025-03-21 00:00"
@@ -615,18 +616,20 @@ def test_signals_stop_cleanly(
         stdout=subprocess.DEVNULL,
         text=True,
     )
-    children: list[int] = []
+    # The run's processes: the report's drawing processes, started as the run starts, and with
+    # --workers 2 the simulation's two.
+    processes = drawing.processes() + (2 if wait_for == "workers" else 0)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if wait_for == "workers":
-            children = _children(proc.pid)
-            if len(children) >= 2:
+            if len(_children(proc.pid)) >= processes:
                 time.sleep(0.5)  # let the workers take their first tasks
-                children = _children(proc.pid)
                 break
         elif any(p.name.startswith(".impact-tmp-") for p in out.iterdir()):
             break
         time.sleep(0.05)
+    children = _children(proc.pid)
+    assert len(children) == processes, children
     assert proc.poll() is None, "the run ended before the signal could be sent"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)

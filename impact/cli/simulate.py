@@ -31,6 +31,7 @@ from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
+from impact.reports.drawing import drawing_pool
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.headline import evidence_line, readings_line, scenario_headline
 from impact.reports.provenance import Provenance
@@ -116,7 +117,9 @@ def simulate_command(
     extra = ["--samples-format", samples_format.value] if samples_format is not None else []
     extra += ["--method", method.value] if method is not None else []
     bar = DelayedProgress(n_trials, enabled=wants_progress(quiet=quiet, json_output=json_output))
-    with bar, ExitStack() as stack:
+    # The charts' processes fork first, before the bar's timer thread: they get ready while
+    # this one simulates.
+    with drawing_pool() as pool, bar, ExitStack() as stack:
         on: Any = scheduler  # an address, or the Client opened just below
         if scheduler and samples_format is not None:
             # The run's own client, open until the report is written: the samples stay on the
@@ -144,6 +147,7 @@ def simulate_command(
             provenance=Provenance(command),
             samples_format=samples_format,
             progress=bar.written,
+            pool=pool,
         )
 
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)

@@ -17,13 +17,15 @@ from matplotlib.axis import Axis
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from impact.analysis.summaries import TOTAL, ReportData
+from impact.reports.chart_data import ChartData
 from impact.reports.format import format_usd
 from impact.reports.style import BLUE, GREY, ORANGE, chart_style, figure, footnote, save
 from impact.reports.tables import stat
 
 __all__ = ["CHARTS", "Chart", "usd_log_axis"]
 
-Chart = Callable[[ReportData, Path], None]
+
+Chart = Callable[[ChartData, Path], None]
 MIN_TAIL_TRIALS = 10
 USD = FuncFormatter(lambda x, _: format_usd(x, digits=3))
 
@@ -58,14 +60,14 @@ def usd_log_axis(axis: Axis, low: float, high: float) -> None:
 PERCENT = FuncFormatter(lambda x, _: f"{x:g}%")
 
 
-def _stat(data: ReportData, metric: str, column: str) -> float:
+def _stat(data: ChartData, metric: str, column: str) -> float:
     return stat(data.summary, metric, column)
 
 
-def total_loss_distribution(data: ReportData, path: Path) -> None:
+def total_loss_distribution(data: ChartData, path: Path) -> None:
     """Histogram of the total loss with its mean, p05, p50 and p95 marked."""
     hist = data.distribution
-    n = data.result.n_trials
+    n = data.n_trials
     fig = figure()
     ax = fig.add_subplot()
     width = float(hist["right"].iloc[0] - hist["left"].iloc[0])
@@ -89,16 +91,16 @@ def total_loss_distribution(data: ReportData, path: Path) -> None:
     outside = 1.0 - float(hist["share"].sum())
     footnote(
         fig,
-        f"{data.result.scenario.label}. The axis stops at the 99.5th percentile "
+        f"{data.label}. The axis stops at the 99.5th percentile "
         f"({format_usd(float(hist['right'].iloc[-1]))}); {outside:.1%} of trials lie outside "
         f"the range shown.",
     )
     save(fig, path)
 
 
-def loss_exceedance(data: ReportData, path: Path) -> None:
+def loss_exceedance(data: ChartData, path: Path) -> None:
     """P(total loss > x) against x, on a log scale, with p50, p95 and p99 marked."""
-    n = data.result.n_trials
+    n = data.n_trials
     floor = MIN_TAIL_TRIALS / n  # below this the curve rests on too few trials to show
     curve = data.exceedance[data.exceedance["probability"] >= floor]
     fig = figure()
@@ -128,13 +130,13 @@ def loss_exceedance(data: ReportData, path: Path) -> None:
     ax.set_title("Loss exceedance: how likely is a loss above x?")
     footnote(
         fig,
-        f"{data.result.scenario.label}; {n:,} trials. The curve stops at {100 * floor:.2g}%, "
+        f"{data.label}; {n:,} trials. The curve stops at {100 * floor:.2g}%, "
         f"where only {MIN_TAIL_TRIALS} trials lie beyond.",
     )
     save(fig, path)
 
 
-def loss_breakdown(data: ReportData, path: Path) -> None:
+def loss_breakdown(data: ChartData, path: Path) -> None:
     """Each part's mean (bar), median (dot) and 90% interval (line), with its share of the mean."""
     parts = data.breakdown.iloc[::-1]
     fig = figure(8.0, 4.0)
@@ -164,7 +166,7 @@ def loss_breakdown(data: ReportData, path: Path) -> None:
     save(fig, path)
 
 
-def activity_path(data: ReportData, path: Path) -> None:
+def activity_path(data: ChartData, path: Path) -> None:
     """a(u), activity relative to normal after restoration: median and 90% band over trials."""
     band = data.activity_path
     if band is None:
@@ -185,16 +187,16 @@ def activity_path(data: ReportData, path: Path) -> None:
     ax.set_ylabel("activity, % of normal")
     ax.set_title("Recovery after restoration: activity a(u) relative to normal")
     ax.legend(loc="lower right")
-    traced = min(data.result.n_trials, 10_000)
+    traced = min(data.n_trials, 10_000)
     footnote(
         fig,
-        f"{data.result.scenario.label}. a(u) = (1 - users away)(1 - engagement gap)"
+        f"{data.label}. a(u) = (1 - users away)(1 - engagement gap)"
         f"(1 - latency gap), over the first {traced:,} trials.",
     )
     save(fig, path)
 
 
-def creator_tiers(data: ReportData, path: Path) -> None:
+def creator_tiers(data: ChartData, path: Path) -> None:
     """Creator earnings lost by tier: the tier's total, and per creator (log scale)."""
     tiers = data.tiers.iloc[::-1]
     y = np.arange(len(tiers))
@@ -236,8 +238,7 @@ def creator_tiers(data: ReportData, path: Path) -> None:
     fig.suptitle("Creator earnings lost, by tier (median, with 95th percentile)", weight="bold")
     footnote(
         fig,
-        f"{data.result.scenario.label}. Where the tier shares come from: report.md, "
-        "section Creator tiers.",
+        f"{data.label}. Where the tier shares come from: report.md, section Creator tiers.",
     )
     save(fig, path)
 
@@ -261,8 +262,8 @@ CHARTS: dict[str, tuple[Chart, str]] = {
 }
 
 
-def draw(name: str, data: ReportData, path: Path) -> None:
+def draw(name: str, data: ChartData | ReportData, path: Path) -> None:
     """Draw the chart called `name` (a key of CHARTS) into `path`, in the report's style."""
     chart, _ = CHARTS[name]
     with chart_style():
-        chart(data, path)
+        chart(data if isinstance(data, ChartData) else ChartData.of(data), path)

@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import suppress
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from impact.exceptions import InputError
 from impact.reports.interrupts import signals_held
 
-__all__ = ["Writer", "committed", "write_files", "write_later"]
+__all__ = ["Portable", "Writer", "committed", "write_files", "write_later"]
 
 Writer = Callable[[Path], None]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Portable:
+    """A writer that another process can run: a function named "module:function", imported
+    where it runs, and picklable arguments; it is called as `function(*args, path)`.
+    `write_files` hands it to its `pool` when it has one (a chart, drawn while the rest of the
+    folder is written, by a process that has loaded matplotlib: `impact.reports.drawing`)."""
+
+    function: str
+    args: tuple[Any, ...]
+
+    def __call__(self, path: Path) -> None:
+        run_portable(self.function, self.args, path)
+
+
+def run_portable(function: str, args: tuple[Any, ...], path: Path) -> None:
+    """Import the function named "module:function" and write `path` with it."""
+    module, _, name = function.partition(":")
+    getattr(importlib.import_module(module), name)(*args, path)
+
+
 _LATER: ContextVar[tuple[ThreadPoolExecutor, list[Future[None]]] | None] = ContextVar(
     "impact_write_later", default=None
 )
@@ -56,7 +82,12 @@ def _cannot(out_dir: Path, exc: OSError) -> InputError:
 
 
 def write_files(
-    out_dir: Path, writers: Mapping[str, Writer], *, remove: Iterable[str] = ()
+    out_dir: Path,
+    writers: Mapping[str, Writer],
+    *,
+    remove: Iterable[str] = (),
+    pool: Executor | None = None,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write each file with its writer into a temporary folder inside `out_dir`, then move them in.
 
@@ -74,6 +105,10 @@ def write_files(
     were not written this time (say, samples of an earlier run) leave `out_dir` with the same
     step, so the folder holds one run. A folder that cannot be written is an InputError naming
     it.
+
+    With a `pool` (an executor of other processes), each `Portable` writer runs there, into the
+    same temporary folder, while the writers after it run here; the moves wait for all of
+    them. `progress(done, total)` is called as each file is finished.
     """
     if not str(out_dir).strip():
         raise InputError("`out_dir`: '': empty path; give a folder, e.g. reports/mine")
@@ -89,20 +124,31 @@ def write_files(
         staging = Path(tempfile.mkdtemp(prefix=".impact-tmp-", dir=out_dir))
     except OSError as exc:
         raise _cannot(out_dir, exc) from None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="impact-write")
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="impact-write")
     pending: list[Future[None]] = []
     token: Token[tuple[ThreadPoolExecutor, list[Future[None]]] | None] | None
-    token = _LATER.set((pool, pending))
+    token = _LATER.set((background, pending))
+    elsewhere: list[Future[None]] = []  # Portable writers running in `pool`
     caught: list[int] = []  # a signal held during the moves, raised once all is cleaned up
+    done = 0
     try:
         for name, write in writers.items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            if pool is not None and isinstance(write, Portable):
+                elsewhere.append(pool.submit(run_portable, write.function, write.args, target))
+                continue
             write(target)
+            if progress is not None:
+                done += 1
+                progress(done, len(writers))
         _LATER.reset(token)
         token = None
-        for future in pending:
+        for future in (*pending, *elsewhere):
             future.result()  # a background step's error is raised here, before any move
+            if progress is not None and future in elsewhere:
+                done += 1
+                progress(done, len(writers))
         with signals_held(caught):
             written = _commit(
                 out_dir, staging, list(writers), [n for n in remove if n not in writers]
@@ -114,8 +160,10 @@ def write_files(
     finally:
         if token is not None:
             _LATER.reset(token)
+        for future in elsewhere:  # on an error: what has not started never will
+            future.cancel()
         try:  # a second Ctrl-C while this waits must not leave the staging folder behind
-            pool.shutdown(wait=True, cancel_futures=True)  # nothing writes into staging after
+            background.shutdown(wait=True, cancel_futures=True)  # nothing writes into staging after
         finally:
             _remove_tree(staging)
         if created and not any(out_dir.iterdir()):

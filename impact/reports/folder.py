@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import shlex
-from collections.abc import Callable
+from concurrent.futures import Executor
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -15,10 +15,11 @@ from pathlib import Path
 from impact.analysis.summaries import ReportData, report_data
 from impact.exceptions import InputError
 from impact.inputs.scenario import builtin_scenarios, load_scenario
-from impact.reports.evidence_report import EVIDENCE_CHART, draw_evidence_chart
-from impact.reports.files import Writer, write_files
+from impact.reports.chart_data import SIMULATE_CHARTS, ChartData
+from impact.reports.evidence_report import EVIDENCE_CHART
+from impact.reports.files import Portable, Progress, Writer, write_files
 from impact.reports.html import write_html
-from impact.reports.profile_report import ONSET_CHART, ONSET_CSV, draw_onset_chart
+from impact.reports.profile_report import ONSET_CHART, ONSET_CSV
 from impact.reports.provenance import Provenance, docs_link
 from impact.reports.simulate_report import render_report
 from impact.reports.tables import write_csv, write_summary_csv
@@ -34,8 +35,6 @@ __all__ = [
     "write_report",
 ]
 
-Progress = Callable[[int, int], None]
-
 
 class SamplesFormat(StrEnum):
     """How `--samples` writes per-trial values."""
@@ -44,6 +43,10 @@ class SamplesFormat(StrEnum):
     parquet = "parquet"
 
 
+# The modules that draw the charts, imported by the process that draws them (with matplotlib).
+CHARTS, EVIDENCE, PROFILE = (
+    f"impact.reports.{m}" for m in ("charts", "evidence_report", "profile_report")
+)
 SAMPLE_FILES = tuple(f"samples.{fmt.value}" for fmt in SamplesFormat)
 # Files only some runs write (tiers without creators, evidence, a revenue profile): one that an
 # earlier run left in the folder goes when this run does not write it, so the folder holds one run.
@@ -99,8 +102,6 @@ def report_writers(
     samples_format: SamplesFormat | str | None = None,
 ) -> dict[str, Writer]:
     """Every file of the report folder, by name, with the function that writes it."""
-    from impact.reports import charts  # matplotlib loads only when a report is drawn
-
     writers: dict[str, Writer] = {
         "summary.csv": partial(write_summary_csv, data.summary),
         "precision.csv": partial(write_csv, data.precision),
@@ -112,35 +113,23 @@ def report_writers(
     if samples_format is not None:
         fmt = SamplesFormat(samples_format)
         writers[f"samples.{fmt.value}"] = partial(_write_samples, data, fmt)
-    for name in charts.CHARTS:
+    drawn = ChartData.of(data)  # what the charts need, small enough to send to a pool
+    for name in SIMULATE_CHARTS:
         if name == "creator_tiers.png" and data.tiers.empty:
             continue
         if name == "activity_path.png" and data.activity_path is None:
             continue
-        writers[name] = partial(charts.draw, name, data)
+        writers[name] = Portable(f"{CHARTS}:draw", (name, drawn))
     if data.evidence is not None:
         writers["evidence_inputs.csv"] = partial(write_csv, data.evidence.inputs)
-        writers[EVIDENCE_CHART] = partial(draw_evidence_chart, data.evidence)
+        writers[EVIDENCE_CHART] = Portable(f"{EVIDENCE}:draw_evidence_chart", (data.evidence,))
     if data.onset is not None:
         writers[ONSET_CSV] = partial(write_csv, data.onset)
-        writers[ONSET_CHART] = partial(draw_onset_chart, data.onset)
+        writers[ONSET_CHART] = Portable(f"{PROFILE}:draw_onset_chart", (data.onset,))
     writers["report.html"] = partial(write_html, data, provenance)
     files = list(writers)
     writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))
     return writers
-
-
-def _counting(writers: dict[str, Writer], progress: Progress) -> dict[str, Writer]:
-    total = len(writers)
-
-    def wrap(index: int, write: Writer) -> Writer:
-        def counted(path: Path) -> None:
-            write(path)
-            progress(index + 1, total)
-
-        return counted
-
-    return {name: wrap(i, w) for i, (name, w) in enumerate(writers.items())}
 
 
 def _python_command(result: SimulationResult, out_dir: Path) -> str:
@@ -168,6 +157,7 @@ def write_report(
     provenance: Provenance | None = None,
     samples_format: SamplesFormat | str | None = None,
     progress: Progress | None = None,
+    pool: Executor | None = None,
 ) -> list[Path]:
     """Compute the report's tables and write the whole folder atomically; return the paths.
 
@@ -179,7 +169,7 @@ def write_report(
     cluster (a dask DataFrame, see `impact.simulate`) are written as the Parquet dataset
     `samples.parquet/part.NN.parquet`, one part per task, by the workers in parallel (they must
     see `out_dir`); csv is refused for them. `progress(done, total)` is called after each file
-    is written.
+    is written. With `pool`, the charts are drawn in its processes (`reports.drawing`).
     """
     check_samples_format(samples_format)
     if not result.complete:
@@ -192,6 +182,6 @@ def write_report(
     if provenance is None:
         provenance = Provenance(_python_command(result, out_dir))
     writers = report_writers(report_data(result), provenance, out_dir, samples_format)
-    if progress is not None:
-        writers = _counting(writers, progress)
-    return write_files(out_dir, writers, remove=(*SAMPLE_FILES, *SOMETIMES))
+    return write_files(
+        out_dir, writers, remove=(*SAMPLE_FILES, *SOMETIMES), pool=pool, progress=progress
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["close_pool", "make_pool"]
+__all__ = ["close_pool", "leave_signals_to_parent", "make_pool"]
 
 
-def _worker_init() -> None:
+def leave_signals_to_parent() -> None:
+    """A worker process's signal handling, set as it starts."""
     # The parent decides what a signal means: Ctrl-C reaches the whole process group, and the
     # parent then stops the workers; a worker that raised on it would print its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -17,7 +18,7 @@ def _worker_init() -> None:
 
 def make_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes that leave signals to the parent."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    return ProcessPoolExecutor(max_workers=workers, initializer=leave_signals_to_parent)
 
 
 def close_pool(pool: ProcessPoolExecutor, *, abort: bool) -> None:

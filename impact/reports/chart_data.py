@@ -1,0 +1,50 @@
+"""Which charts a simulate report has, and the data they are drawn from, known without
+matplotlib: the process that writes the report can send the charts to others to draw
+(`impact.reports.drawing`) without loading it itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from impact.analysis.summaries import ReportData
+
+__all__ = ["SIMULATE_CHARTS", "ChartData"]
+
+# The charts of `impact.reports.charts.CHARTS`, in its order (tests/test_drawing.py checks).
+SIMULATE_CHARTS = (
+    "total_loss_distribution.png",
+    "loss_exceedance.png",
+    "loss_breakdown.png",
+    "activity_path.png",
+    "creator_tiers.png",
+)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What the report's charts draw: a few small tables of `ReportData`, without the result's
+    sketches and weights (tens of MB), so that a chart can be sent to another process."""
+
+    summary: pd.DataFrame
+    distribution: pd.DataFrame
+    exceedance: pd.DataFrame
+    breakdown: pd.DataFrame
+    activity_path: pd.DataFrame | None
+    tiers: pd.DataFrame
+    n_trials: int
+    label: str  # the scenario's, for the footnotes
+
+    @classmethod
+    def of(cls, data: ReportData) -> ChartData:
+        return cls(
+            summary=data.summary,
+            distribution=data.distribution,
+            exceedance=data.exceedance,
+            breakdown=data.breakdown,
+            activity_path=data.activity_path,
+            tiers=data.tiers,
+            n_trials=data.result.n_trials,
+            label=data.result.scenario.label,
+        )

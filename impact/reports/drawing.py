@@ -1,0 +1,81 @@
+"""Processes that draw a report's charts while this one simulates and writes the rest.
+
+A report's charts take longer than the simulation they show (docs/performance.md, "The whole
+`impact simulate`"): matplotlib's import, then each chart's layout, drawing and PNG encoding.
+`drawing_pool()` forks its processes as the command starts its run, when numpy and pandas are
+already loaded, so each of them only imports matplotlib and the chart modules (and loads the
+font) while the simulation runs here. `write_files` then sends them every chart
+(`files.Portable`), and writes the tables, report.html and report.md itself meanwhile.
+
+A chart is drawn from the same data, with the same code, wherever it is drawn: the bytes do not
+depend on the pool (tests/test_drawing.py). Where fork is not available (Windows, macOS's default
+is spawn, which would start each process from nothing), or on one core, there is no pool and
+every chart is drawn in this process, as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+
+from impact.simulation.pool import close_pool, leave_signals_to_parent
+
+__all__ = ["DRAWING_PROCESSES", "drawing_pool"]
+
+DRAWING_PROCESSES = 2  # a report has 5 to 7 charts; more processes gain nothing on 2 cores
+NICENESS = 5  # CFS gives the parent about three times a drawing process's share of a core
+
+
+def _ready() -> None:
+    """Each drawing process's start: signals are the parent's to act on; then what every chart
+    needs is loaded once, off the parent's path (matplotlib, the chart modules, the font)."""
+    leave_signals_to_parent()
+    # Below the parent's priority: while it simulates, the parent keeps its core, and these
+    # get ready on what is left; when they draw, the parent is mostly waiting for them.
+    with suppress(OSError):
+        os.nice(NICENESS)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from impact.reports import charts, evidence_report, profile_report  # noqa: F401
+
+    fig = Figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "$1M")  # loads and caches the font, as the first chart would
+    FigureCanvasAgg(fig).draw()
+
+
+def _nothing() -> None:
+    """A task that makes the pool start its processes now (it starts them on the first task)."""
+
+
+def processes() -> int:
+    """How many drawing processes to start here: none on one core or without fork."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(DRAWING_PROCESSES, cores or 1) if (cores or 1) > 1 else 0
+
+
+@contextmanager
+def drawing_pool(count: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """Drawing processes for one report (None where there are none, see `processes`); they
+    are stopped when the block ends, at once with their processes if it ends in an error or a
+    signal. Start it before any thread of this process: a fork copies only the calling thread.
+    """
+    count = processes() if count is None else count
+    if count < 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=count, mp_context=multiprocessing.get_context("fork"), initializer=_ready
+    )
+    try:
+        pool.submit(_nothing)
+        yield pool
+    except BaseException:
+        close_pool(pool, abort=True)
+        raise
+    close_pool(pool, abort=False)
