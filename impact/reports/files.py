@@ -131,14 +131,17 @@ def write_files(
     elsewhere: list[Future[None]] = []  # Portable writers running in `pool`
     caught: list[int] = []  # a signal held during the moves, raised once all is cleaned up
     done = 0
+    away: set[str] = set()  # the names written in `pool`
     try:
-        for name, write in writers.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+        for name, write in writers.items():  # first, so that they overlap the writing here
             if pool is not None and isinstance(write, Portable):
+                target = _staged(staging, name)
                 elsewhere.append(pool.submit(run_portable, write.function, write.args, target))
+                away.add(name)
+        for name, write in writers.items():
+            if name in away:
                 continue
-            write(target)
+            write(_staged(staging, name))
             if progress is not None:
                 done += 1
                 progress(done, len(writers))
@@ -170,6 +173,13 @@ def write_files(
             out_dir.rmdir()
         if caught:
             signal.raise_signal(caught[0])
+
+
+def _staged(staging: Path, name: str) -> Path:
+    """Where `name` is written in the staging folder (its own folders made)."""
+    target = staging / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 def _commit(out_dir: Path, staging: Path, names: list[str], remove: list[str]) -> list[Path]:
