@@ -29,6 +29,7 @@ computes the "revenue" group and the groups of the names asked for):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -75,6 +76,13 @@ class Output:
     after_restoration: bool = False  # a part lost after restoration (what a BI cover's waiting
     # period does not apply to: `impact.simulation.cover`)
     statistics: tuple[str, ...] = FULL_STATISTICS
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Where its values can lie: every quantity is a count, a duration, a loss or a share,
+        never negative, and a share is at most 1 (tests/test_registry.py checks the model's
+        values). Evidence with almost no mass here is refused (`impact.inputs.evidence`)."""
+        return (0.0, 1.0 if self.unit == "share" else math.inf)
 
 
 def _observable(name: str, unit: str, label: str, meaning: str) -> Output:

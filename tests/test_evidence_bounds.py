@@ -159,3 +159,48 @@ def test_the_relation_is_part_of_the_scenarios_identity() -> None:
     b = base.with_evidence({DIRECT: "<= normal(0.5, 0.1)"})
     assert a.digest() != b.digest()
     assert math.isfinite(float(impact.simulate(b, 2_000, rng=1).ess))
+
+
+# Where the measurement lies against where the quantity can (`Output.support`): the mass is
+# the normal's, by scipy.stats itself; 1e-6 (MIN_MASS_WITHIN) lies between 4.7 sd (1.3e-6) and
+# 4.8 sd (7.9e-7) outside.
+@pytest.mark.parametrize(
+    ("quantity", "spec", "mass"),
+    [
+        ("total_revenue_loss_usd", "normal(-1e8, 1e7)", stats.norm.sf(10)),
+        ("users_away_at_restore", "normal(-0.048, 0.01)", stats.norm.sf(4.8)),
+        ("users_away_at_restore", "normal(1.048, 0.01)", stats.norm.sf(4.8)),
+        ("users_away_at_restore", "<= normal(-1, 0.1)", stats.norm.sf(10)),
+        ("users_away_30d", ">= normal(2, 0.1)", stats.norm.sf(10)),
+    ],
+)
+def test_a_measurement_where_the_quantity_cannot_lie_is_refused(
+    quantity: str, spec: str, mass: float
+) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_evidence_item(quantity, spec)
+    message = str(caught.value)
+    assert message.startswith(f"evidence.{quantity}: {spec}: only ")
+    assert math.isclose(float(message.split("only ")[1].split()[0]), mass, rel_tol=0.01), message
+
+
+@pytest.mark.parametrize(
+    ("quantity", "spec"),
+    [
+        ("users_away_at_restore", "normal(-0.047, 0.01)"),  # 1.3e-6 of it at 0 or more
+        ("users_away_at_restore", "<= normal(-0.02, 0.01)"),  # tension, not impossible
+        ("total_revenue_loss_usd", ">= normal(1e12, 1e11)"),  # [0, inf) holds all of it
+    ],
+)
+def test_a_measurement_in_tension_with_the_support_is_kept(quantity: str, spec: str) -> None:
+    assert parse_evidence_item(quantity, spec).quantity == quantity
+
+
+def test_the_command_names_the_refused_measurement(tmp_path: Path) -> None:
+    path = tmp_path / "negative.toml"
+    path.write_text(
+        '[outage]\nhours = 24\n[revenue]\nhourly_loss = "uniform(300k, 500k)"\n'
+        '[evidence]\ntotal_revenue_loss_usd = "normal(-1e8, 1e7)"\n'
+    )
+    assert main(["simulate", str(path), "--trials", "1000", "--out", str(tmp_path / "r")]) == 2
+    assert not (tmp_path / "r").exists()

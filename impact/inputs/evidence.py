@@ -40,6 +40,7 @@ Parsing only; the weights are computed in `impact.simulation.evidence_weights`.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -54,7 +55,7 @@ from impact.inputs.dist_base import Distribution
 from impact.inputs.families import FAMILIES, family_of
 from impact.inputs.keys import SHARE as _SHARE
 from impact.inputs.specs import parse_spec
-from impact.outputs import OBSERVABLES, OUTPUTS
+from impact.outputs import OBSERVABLES, OUTPUTS, output
 
 __all__ = [
     "ATTRIBUTION",
@@ -74,6 +75,9 @@ _PEAK_GRID = np.linspace(0.0005, 0.9995, 4001)
 # ">=": at least it. The Unicode signs are accepted too.
 RELATIONS = {"<=": "<=", "≤": "<=", ">=": ">=", "≥": ">="}
 ATTRIBUTION = "attribution"  # the sub-table [evidence.attribution]
+# Less than this much of a measurement where its quantity can lie (`Output.support`), and it is
+# refused: 1e-6 is 4.75 sd outside for a normal, far past any tension the weights could carry.
+MIN_MASS_WITHIN = 1e-6
 ATTRIBUTION_KEYS = {"share", "quantities", "readings"}
 # Gauss–Legendre nodes on the attribution share's quantile scale: the integrand (a product of
 # normal survival functions shifted linearly in A) is smooth, so 24 nodes integrate it to far
@@ -169,6 +173,20 @@ class Evidence:
         if self.relation == "<=":
             return np.asarray(_sf(form, x), dtype=np.float64)
         return np.asarray(_cdf(form, x), dtype=np.float64)
+
+    def mass_within(self, low: float, high: float) -> float:
+        """How much of the measurement lies where the quantity can, in [low, high]: for "=",
+        its mass there; for a bound, the largest chance that it holds there (at `low` for "<=",
+        at `high` for ">=")."""
+        form, _ = self._form
+        ends = np.array([low, high])
+        below, above = _cdf(form, ends), _sf(form, ends)  # each exact in its own tail
+        if self.relation == "<=":
+            return float(above[0])
+        if self.relation == ">=":
+            return float(below[1])
+        inside = below[1] - below[0] if below[0] < 0.5 else above[0] - above[1]
+        return max(float(inside), 0.0)
 
     @cached_property
     def _median(self) -> float:
@@ -285,12 +303,21 @@ def parse_evidence_item(quantity: str, spec: Any, source: str = "") -> Evidence:
                 "(a measurement needs its error: give a narrow normal(value, sd) with sd > 0)",
             )
         ) from None
+    text = spec.strip() if isinstance(spec, str) else f"{spec:g}"
+    evidence = Evidence(quantity, text, dist, source, relation)
     try:
-        Evidence(quantity, str(spec), dist)._form  # noqa: B018 - checks the density exists
+        evidence._form  # noqa: B018 - checks the density exists
     except InputError as exc:
         raise InputError(f"{key}: {spec}: {exc}") from None
-    text = spec.strip() if isinstance(spec, str) else f"{spec:g}"
-    return Evidence(quantity, text, dist, source, relation)
+    low, high = output(quantity).support
+    mass = evidence.mass_within(low, high)
+    if not mass >= MIN_MASS_WITHIN:
+        where = f"[{low:g}, {high:g}]" if math.isfinite(high) else f"{low:g} or more"
+        raise InputError(
+            f"{key}: {text}: only {mass:.2g} of the measurement lies where {quantity} can "
+            f"({where}), so no trial could match it; check its sign and units"
+        )
+    return evidence
 
 
 def parse_attribution(
