@@ -19,7 +19,49 @@ from impact.cli import main
 from impact.inputs.scenario import builtin_scenarios, load_scenario
 from impact.model.core import OUTPUTS
 from impact.simulation.engine import simulate
-from impact.simulation.sketch import HILL_SHARE, Sketch
+from impact.simulation.sketch import HILL_SHARE, Sketch, binom_ppf, order_statistic_ranks
+
+NS = (0, 1, 2, 3, 10, 37, 2_000, 10**5, 160_592, 10**6, 10**9)
+QS = (0.0, 1e-12, 1e-6, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1 - 1e-6, 1 - 1e-12, 1.0)
+LEVELS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0)
+
+
+def test_binom_ppf_is_scipy_stats_binom_ppf() -> None:
+    # binom_ppf stands in for scipy.stats.binom.ppf so that a run never imports scipy.stats:
+    # the same doubles over the intervals' (n, q, level), their edges, random near-ties and
+    # arguments scipy refuses (NaN).
+    rng = np.random.default_rng(5)
+    cases = [
+        (p, n, q)
+        for n in NS
+        for q in QS
+        for level in LEVELS
+        for p in ((1 - level) / 2, (1 + level) / 2)
+    ]
+    cases += [
+        (p, 0.0 + n, q)
+        for p in (0.0, 1.0, -0.1, 1.1, math.nan)
+        for n in (1, 10)
+        for q in (0.5, 1.0)
+    ]
+    cases += [(0.5, n, q) for n in (-1, 2.5, math.nan, math.inf) for q in (0.5,)]
+    cases += [(0.5, 10, q) for q in (-0.1, 1.1, math.nan)]
+    n = np.floor(10 ** rng.uniform(0, 9, 3_000))
+    cases += list(zip(rng.random(3_000), n, rng.random(3_000), strict=True))
+    with np.errstate(all="ignore"):
+        for p, n, q in cases:
+            ours, theirs = binom_ppf(p, n, q), float(stats.binom.ppf(p, n, q))
+            assert ours == theirs or (math.isnan(ours) and math.isnan(theirs)), (p, n, q)
+
+
+def test_order_statistic_ranks_are_those_of_scipy_s_binomial() -> None:
+    for n in (1, 2, 10, 2_000, 10**5, 160_592, 10**9):
+        for q in (1e-9, 0.05, 0.5, 0.75, 0.95, 1 - 1e-9):
+            for level in (0.9, 0.95, 0.99):
+                alpha = (1 - level) / 2
+                lo = int(stats.binom.ppf(alpha, n, q))
+                hi = int(stats.binom.ppf(1 - alpha, n, q)) + 1
+                assert order_statistic_ranks(n, q, level) == (max(lo, 1), min(hi, n))
 
 
 @settings(max_examples=80)

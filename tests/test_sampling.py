@@ -16,7 +16,12 @@ from impact.inputs.keys import KEYS
 from impact.inputs.methods import Method
 from impact.inputs.scenario import Scenario, load_scenario, scenario_from_specs
 from impact.simulation import runner
-from impact.simulation.correlation import nearest_correlation
+from impact.simulation.correlation import (
+    _pearson,
+    average_ranks,
+    nearest_correlation,
+    rank_correlation,
+)
 from impact.simulation.engine import BLOCK_SIZE, draw_inputs, simulate
 from impact.simulation.sampling import child, draw_block, plan
 
@@ -290,3 +295,32 @@ def test_achieved_correlation_of_a_discrete_input_counts_its_ties() -> None:
     assert result.samples is not None and result.correlations is not None
     rho = stats.spearmanr(result.samples["outage.hours"], result.samples["outage.severity"])[0]
     assert result.correlations["achieved"].iloc[0] == pytest.approx(rho, abs=1e-9)
+
+
+@pytest.mark.parametrize("n", [2, 3, 17, 1_000, 10_000])
+def test_average_ranks_are_scipy_s_rankdata(n: int) -> None:
+    # average_ranks stands in for scipy.stats.rankdata (average ties) so that a run never
+    # imports scipy.stats: the same doubles, on continuous data, many ties, all ties, ±0, ±inf.
+    rng = np.random.default_rng(n)
+    columns = np.column_stack(
+        [
+            rng.normal(size=n),
+            rng.integers(0, 3, n).astype(float),  # three values: long runs of ties
+            np.round(rng.lognormal(size=n), 1),
+            np.full(n, 2.5),  # one tie of the whole column
+            rng.choice([-0.0, 0.0, 1.0, -np.inf, np.inf], n),
+            np.arange(n, 0, -1, dtype=float),
+        ]
+    )
+    assert np.array_equal(average_ranks(columns), stats.rankdata(columns, axis=0))
+    # and the correlation matrix, bit for bit, and Spearman's (corrcoef of scipy's ranks)
+    rho = rank_correlation(columns)
+    assert np.array_equal(rho, _pearson(stats.rankdata(columns, axis=0)), equal_nan=True)
+    np.testing.assert_allclose(
+        rho[np.ix_([0, 1, 2, 4, 5], [0, 1, 2, 4, 5])],
+        np.corrcoef(stats.rankdata(columns[:, [0, 1, 2, 4, 5]], axis=0), rowvar=False),
+        rtol=1e-12,
+    )
+    assert np.isnan(rho[3]).all()  # a constant column has no correlation
+    columns[n // 2, 2] = np.nan  # a NaN makes its column's ranks NaN, as scipy's "propagate"
+    assert np.array_equal(average_ranks(columns), stats.rankdata(columns, axis=0), equal_nan=True)

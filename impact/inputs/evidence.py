@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -52,7 +53,7 @@ from numpy.typing import NDArray
 from impact.exceptions import InputError
 from impact.inputs.discrete import Empirical
 from impact.inputs.dist_base import Distribution
-from impact.inputs.families import FAMILIES, family_of
+from impact.inputs.families import FAMILIES, NormalForm, family_of
 from impact.inputs.keys import SHARE as _SHARE
 from impact.inputs.specs import parse_spec
 from impact.outputs import OBSERVABLES, OUTPUTS, output
@@ -108,7 +109,8 @@ class Attribution:
 
 def scipy_form(dist: Distribution) -> Any:
     """The scipy.stats frozen distribution of an `impact` distribution, for its density (the
-    family registry, `impact.inputs.families`, says how each family maps to scipy).
+    family registry, `impact.inputs.families`, says how each family maps to scipy; a normal's
+    is `NormalForm`, the same numbers as scipy's `norm` without importing scipy.stats).
 
     A fixed value, a choice or Poisson counts have no density over a continuous quantity:
     InputError (the caller adds the key and spec).
@@ -197,18 +199,21 @@ class Evidence:
 
 
 def _is_kde(form: Any) -> bool:
-    """Whether a scipy form is an empirical measurement's KDE (scipy.stats is loaded by then:
-    `scipy_form` made the form, so `impact validate` and `--help` need no scipy.stats)."""
-    from scipy import stats
-
-    return isinstance(form, stats.gaussian_kde)
+    """Whether a form is an empirical measurement's KDE. A KDE exists only once scipy.stats is
+    imported, so this imports nothing: a run whose evidence is all normal measurements
+    (`NormalForm`) never loads scipy.stats (tests/test_architecture.py)."""
+    stats = sys.modules.get("scipy.stats")
+    return stats is not None and isinstance(form, stats.gaussian_kde)
 
 
 def _normal(form: Any) -> tuple[float, float] | None:
-    """(loc, scale) of a frozen scipy normal (the family table makes measurements as
-    `norm(loc=, scale=)`), else None. Its pdf, cdf and sf are then computed here with scipy's
-    own formulas, bit for bit, without the frozen form's argument checks, which cost more than
-    the arithmetic over a block (evidence weighs every block of a conditioned run)."""
+    """(loc, scale) of a normal measurement's form (the family table makes them as
+    `NormalForm`; a frozen scipy `norm(loc=, scale=)` is recognised too), else None. Its pdf, cdf
+    and sf are then computed here with scipy's own formulas, bit for bit, without a frozen
+    form's argument checks, which cost more than the arithmetic over a block (evidence weighs
+    every block of a conditioned run)."""
+    if isinstance(form, NormalForm):  # loc finite, scale finite and > 0 by construction
+        return form.loc, form.scale
     dist = getattr(form, "dist", None)
     kwds = getattr(form, "kwds", None)
     if getattr(dist, "name", None) != "norm" or getattr(form, "args", None) != ():
