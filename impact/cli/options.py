@@ -26,6 +26,7 @@ from impact.inputs.profile import load_profile
 from impact.inputs.scenario import (
     DEFAULT_TRIALS,
     MAX_TRIALS,
+    TRIALS_CEILING,
     Scenario,
     apply_overlay,
     load_scenario,
@@ -63,10 +64,6 @@ __all__ = [
 DEFAULT_SCENARIO = "tiktok-us-2026"
 # DEFAULT_SEED (impact.rng) and DEFAULT_TRIALS (impact.inputs.scenario) live below the CLI, so
 # that `impact.simulate` and friends fall back on the same seed and trials as the commands.
-TRIALS_CEILING = (
-    " per run: a billion trials already puts the standard error of the mean at 0.003% of the "
-    "spread and takes hours, so more is taken for a typo"
-)
 # Per-trial values kept in memory (--samples, sensitivity) take about 0.3 KB a trial.
 MAX_KEPT_TRIALS = 10_000_000
 KEPT_CEILING = " when every trial is kept in memory (about 0.3 KB each, 3 GB at the ceiling)"

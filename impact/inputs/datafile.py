@@ -18,6 +18,7 @@ __all__ = [
     "MAX_SCENARIO_BYTES",
     "check_file",
     "check_header",
+    "not_a_file",
     "read_csv_file",
     "read_text_file",
 ]
@@ -35,6 +36,14 @@ def _size(n: int) -> str:
     return f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
 
 
+def not_a_file(path: Path, what: str, missing: str | None = None) -> str:
+    """Why `path`, which is not a regular file, cannot be read as a `what`: it is missing (then
+    `missing`, by default "<what> not found"), or a device, a pipe or a socket (/dev/zero)."""
+    if path.exists():
+        return f"is not a regular file (a device, a pipe or a socket); give the path of a {what}"
+    return missing or f"{what} not found"
+
+
 def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None) -> Path:
     """`path` if it is a readable text file of at most `max_bytes`, else an InputError naming it.
 
@@ -46,7 +55,7 @@ def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None
     if path.is_dir():
         raise InputError(f"{lead}: is a folder; give the path of a {what}")
     if not path.is_file():
-        raise InputError(f"{lead}: {what} not found")
+        raise InputError(f"{lead}: {not_a_file(path, what)}")
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -105,11 +114,44 @@ def read_csv_file(path: Path, what: str = "CSV file", *, flag: str | None = None
         return pd.read_csv(path, encoding="utf-8")
     except InputError:
         raise
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:  # pandas decodes in chunks: its offset is within a chunk
         raise InputError(
-            f"{str(path)!r}: byte {exc.start} is not UTF-8; save the {what} as UTF-8 text"
+            f"{str(path)!r}: byte {_first_bad_byte(path)} is not UTF-8; save the {what} as "
+            "UTF-8 text"
         ) from None
     except Exception as exc:  # pandas raises many types for unreadable files
+        where = _csv_problem(path)
         raise InputError(
-            f"{str(path)!r}: cannot read as CSV ({type(exc).__name__}: {exc})"
+            f"{str(path)!r}: {where}"
+            if where
+            else f"{str(path)!r}: cannot read as CSV ({type(exc).__name__}: {exc})"
         ) from None
+
+
+def _first_bad_byte(path: Path) -> int:
+    """The offset of the file's first byte that is not UTF-8 (the file is at most
+    MAX_CSV_BYTES, checked before it is read)."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return 0
+
+
+def _csv_problem(path: Path) -> str | None:
+    """Where Python's own CSV reader, strict, first fails on the file, in words (pandas names
+    a row counted its own way): an unclosed quote names the line its field starts on."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return (
+                    f"line {start}: a quoted field opens there and is never closed; "
+                    "close the quote or remove it"
+                )
+            return f"line {reader.line_num}: not valid CSV ({exc})"
+    return None

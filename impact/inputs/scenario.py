@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from impact.exceptions import InputError
-from impact.inputs.datafile import MAX_SCENARIO_BYTES
+from impact.inputs.datafile import MAX_SCENARIO_BYTES, not_a_file
 from impact.inputs.distributions import Distribution
 from impact.inputs.evidence import Attribution, Evidence, parse_evidence_item
 from impact.inputs.expect import Band, PublishedLoss
@@ -36,6 +36,7 @@ from impact.inputs.scenario_file import (
 from impact.inputs.scenario_parse import (
     DEFAULT_TRIALS,
     MAX_TRIALS,
+    TRIALS_CEILING,
     check_name,
     defaults,
     fixed_correlation_problem,
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_TIERS",
     "DEFAULT_TRIALS",
     "MAX_TRIALS",
+    "TRIALS_CEILING",
     "Scenario",
     "Tier",
     "apply_overlay",
@@ -342,7 +344,8 @@ def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
             f"overlay: {str(overlay)!r}: is a folder; give the path of a scenario file"
         )
     if not path.is_file():
-        raise InputError(f"overlay: {str(overlay)!r}: file not found")
+        problem = not_a_file(path, "scenario file", "file not found")
+        raise InputError(f"overlay: {str(overlay)!r}: {problem}")
     parsed, bag = _read(path, partial=True)
     raise_all(bag.problems)
     given = scenario.given_keys | set(parsed["specs"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.datafile import MAX_SCENARIO_BYTES, read_text_file
+from impact.inputs.datafile import MAX_SCENARIO_BYTES, not_a_file, read_text_file
 from impact.inputs.problems import suggest
 
 __all__ = ["builtin_scenarios", "comments", "parse_toml", "read_toml", "resolve"]
@@ -47,7 +47,9 @@ def resolve(name_or_path: str | Path, flag: str = "scenario") -> Path:
         if path.is_dir():
             raise InputError(f"{flag}: {text!r}: is a folder; give the path of a scenario file")
         if not path.is_file():
-            raise InputError(f"{flag}: {text!r}: file not found")
+            raise InputError(
+                f"{flag}: {text!r}: {not_a_file(path, 'scenario file', 'file not found')}"
+            )
         return path
     raise InputError(
         f"{flag}: {str(name_or_path)!r}: no built-in scenario or file of that name"

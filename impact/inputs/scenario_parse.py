@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,6 +53,10 @@ SAMPLING_KEYS = {"trials", "seed", "method"}
 # mean at 0.003% of the spread, far below what any input is known to, and takes hours; more is
 # a typo (1e20 would run for millennia), so it is refused rather than started.
 MAX_TRIALS = 1_000_000_000
+TRIALS_CEILING = (
+    " per run: a billion trials already puts the standard error of the mean at 0.003% of the "
+    "spread and takes hours, so more is taken for a typo"
+)
 # The trials of a run whose scenario gives none in [sampling], in the CLI and in Python alike.
 DEFAULT_TRIALS = 100_000
 # A scenario's name becomes a folder name (reports/<name>), so it is a safe slug: it can never
@@ -195,12 +200,15 @@ def parse_scenario(
         if key in sampling:
             value = sampling[key]
             low = 1 if key == "trials" else 0
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            whole = isinstance(value, int) or (
+                isinstance(value, float) and math.isfinite(value) and value.is_integer()
+            )  # TOML reads 1e5 as a float
+            if isinstance(value, bool) or not whole or value < low:
                 bag.add(f"sampling.{key}: {value!r}: must be a whole number ≥ {low}")
             elif key == "trials" and value > MAX_TRIALS:
-                bag.add(f"sampling.trials: {value!r}: at most {MAX_TRIALS:,} trials per run")
+                bag.add(f"sampling.trials: {value:g}: at most {MAX_TRIALS:,}{TRIALS_CEILING}")
             else:
-                fields[key] = value
+                fields[key] = int(value)
     if "method" in sampling:
         if sampling["method"] not in tuple(Method):
             bag.add(f"sampling.method: {sampling['method']!r}: must be one of {', '.join(Method)}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import shutil
 import threading
@@ -333,6 +334,8 @@ class Service:
         """A trial count from the page, read as `impact simulate --trials` reads it (100000,
         100,000, 1e5, 100k, 1M; at most the library's 1,000,000,000 per run), then capped to
         the page's own range, each refusal one line naming the field and the value."""
+        if isinstance(value, bool) or value is None:  # as the page sent it: true, null
+            raise InputError(f"trials: {json.dumps(value)}: must be a whole number ≥ 1")
         text = str(value).strip()[:32]
         try:
             number = parse_number(text.replace(",", ""))
