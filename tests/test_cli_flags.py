@@ -218,3 +218,19 @@ def test_scenario_argument_and_alias_that_disagree_are_refused(
     assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {flag}: "), err
     assert "differs from" in err
     assert not (tmp_path / "out").exists()  # refused before anything ran or was written
+
+
+def test_scenario_argument_and_alias_that_name_the_same_file_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`meta-2024` and the path of its file are one scenario, however each is written."""
+    from impact.cli.options import one_scenario
+    from impact.inputs.scenario import builtin_scenarios
+
+    path = builtin_scenarios()["meta-2024"]
+    assert one_scenario("meta-2024", [str(path)]) == "meta-2024"
+    assert one_scenario(str(path), ["meta-2024"]) == str(path)
+    out = tmp_path / "out"
+    argv = ["simulate", "meta-2024", "--scenario", str(path), "--trials", "1000", "-q"]
+    assert main([*argv, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert (out / "report.md").is_file()

@@ -32,6 +32,7 @@ from impact.inputs.scenario import (
     load_scenario,
     scenario_from_toml,
 )
+from impact.inputs.scenario_file import resolve
 from impact.inputs.specs import parse_number
 from impact.inputs.whatif import drop_stale_evidence, mark_modified, warn_fixed_zero_views
 from impact.rng import DEFAULT_SEED
@@ -169,6 +170,19 @@ WorkersFlag = Annotated[
 ]
 
 
+def _same_scenario(a: str, b: str) -> bool:
+    """Whether two ways of naming a scenario name the same one: the same text, or the same file
+    (`meta-2024` and `data/scenarios/meta-2024.toml`)."""
+    if a == b:
+        return True
+    if "-" in (a, b):  # stdin is not a file to compare
+        return False
+    try:
+        return resolve(a).resolve() == resolve(b).resolve()
+    except (InputError, OSError):  # one names nothing: the two differ (and the load says why)
+        return False
+
+
 def one_scenario(
     positional: str | None,
     given: list[str] | None,
@@ -184,7 +198,7 @@ def one_scenario(
             f"{flag}: {', '.join(map(repr, given))}: given {len(given)} times; give one "
             "scenario, and apply partial files over it with --overlay"
         )
-    if positional is not None and given and given[0] != positional:
+    if positional is not None and given and not _same_scenario(given[0], positional):
         raise InputError(
             f"{flag}: {given[0]!r}: differs from the scenario argument {positional!r}; give the "
             f"scenario once (the argument, or {flag})"
