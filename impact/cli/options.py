@@ -219,10 +219,13 @@ class ScenarioOptions:
     profile: str | None = None
     evidence: list[str] = field(default_factory=list)
 
+    stdin: str | None = field(default=None, init=False)  # the TOML read from stdin, if any
+
     def build(self) -> Scenario:
         """The scenario with every override applied; titled "… (modified: key, …)" if any."""
         if self.scenario == "-":  # INTERFACE.md: `--scenario -` reads the TOML from stdin
-            base = scenario_from_toml(sys.stdin.read(), where="<stdin>")
+            self.stdin = sys.stdin.read()
+            base = scenario_from_toml(self.stdin, where="<stdin>")
         else:
             base = load_scenario(self.scenario)
         scenario = base

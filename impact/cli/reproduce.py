@@ -20,10 +20,12 @@ def reproduce_line(
     out: Path,
     extra: Sequence[str] = (),
     command: str = "simulate",
+    scenario: str | None = None,
 ) -> str:
     """`impact simulate ...` with every option spelt out, so later default changes do not matter.
 
-    Trials and seed are always written, even when they were defaults; scenario flags keep their
+    `scenario` replaces the options' scenario (a file that holds what stdin held). Trials and
+    seed are always written, even when they were defaults; scenario flags keep their
     order of precedence (scenario, overlays, named flags, --set) whatever order they are given in.
 
     >>> opts = ScenarioOptions(flags={"outage.hours": "pert(1, 2, 3)"}, sets=["users.count=5M"])
@@ -31,7 +33,7 @@ def reproduce_line(
     impact simulate --scenario tiktok-us-2026 --outage-hours 'pert(1, 2, 3)' --set users.count=5M \
 --trials 1000 --seed 7 --out reports/x
     """
-    args = ["impact", command, "--scenario", options.scenario]
+    args = ["impact", command, "--scenario", scenario or options.scenario]
     for overlay in options.overlays:
         args += ["--overlay", str(overlay)]
     if options.profile is not None:

@@ -39,6 +39,8 @@ from impact.reports.tables import summary_table
 from impact.simulation import cluster
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
 
+STDIN_SCENARIO = "scenario.toml"  # where a run keeps a scenario it read from stdin
+
 
 @scenario_options
 def simulate_command(
@@ -137,14 +139,21 @@ def simulate_command(
             target_precision=target_precision,
             max_trials=cap or DEFAULT_MAX_TRIALS,
         )
-        # The command that regenerates this folder, from what actually ran.
+        # The command that regenerates this folder, from what actually ran; a scenario read
+        # from stdin is kept in the folder, and the command reads it from there.
+        saved = () if options.stdin is None else ((STDIN_SCENARIO, options.stdin),)
         command = reproduce_line(
-            options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra
+            options,
+            trials=result.n_trials,
+            seed=result.seed,
+            out=out_dir,
+            extra=extra,
+            scenario=str(out_dir / STDIN_SCENARIO) if saved else None,
         )
         written = write_report(
             result,
             out_dir,
-            provenance=Provenance(command),
+            provenance=Provenance(command, saved=saved),
             samples_format=samples_format,
             progress=bar.written,
             pool=pool,

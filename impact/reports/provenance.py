@@ -20,6 +20,9 @@ class Provenance:
     """What a reproducibility block states besides the result's own seed, trials and method."""
 
     command: str
+    # Inputs the command reads that no file holds (a scenario read from stdin): (name, text),
+    # each written into the report folder, where `command` reads it again.
+    saved: tuple[tuple[str, str], ...] = ()
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     package_version: str = __version__
     python_version: str = field(default_factory=platform.python_version)
