@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -387,3 +388,41 @@ def test_a_cover_breaks_even_by_the_year_not_at_a_one_off() -> None:
     a_year = format_usd(pair.pv_avoided_sum / pair.annuity_sum)
     assert f"breaks even at {a_year} a year" in sentence, sentence
     assert "– (nothing to build)" in _ranking(data)
+
+
+def test_the_npv_parts_standard_errors_match_the_spread_of_repeated_runs() -> None:
+    """`PairResult.standard_error` (the web page's intervals on the NPV's parts and on the
+    assumed and break-even cost a year) against the spread of the same estimate over 100
+    independent runs of 200 futures. The runs' standard deviation has a relative error of about
+    1/sqrt(2 × 99) = 7%, the predicted errors' mean far less: the ratio must lie within
+    1 ± 0.25, 3.5 of those errors either way."""
+    now, new = load_design("as-is"), load_design("active-active")
+    # An uncertain discount rate and horizon make the annuity vary, so that the ratios' delta
+    # method (the annuity's own variance and its covariance with the numerator) is tested too.
+    uncertain = {"cost.discount_rate": "uniform(0.02, 0.15)", "cost.years": "uniform(1, 5)"}
+    now = replace(now, scenario=now.scenario.with_overrides(uncertain))
+    figures = {
+        "losses avoided": ({"pv_avoided": 1.0}, None),
+        "one-off": ({"one_off": 1.0}, None),
+        "yearly costs": ({"running_pv": 1.0}, None),
+        "assumed cost a year": ({"one_off": 1.0, "running_pv": 1.0}, "annuity"),
+        "break-even a year": ({"pv_avoided": 1.0}, "annuity"),
+    }
+    estimates: dict[str, list[float]] = {name: [] for name in figures}
+    predicted: dict[str, list[float]] = {name: [] for name in figures}
+    for seed in range(100):
+        pair = simulate_resilience(now, [new], 200, rng=seed).pairs[0]
+        n = pair.n_futures
+        values = {
+            "losses avoided": pair.pv_avoided_sum / n,
+            "one-off": pair.one_off_sum / n,
+            "yearly costs": pair.running_pv_sum / n,
+            "assumed cost a year": pair.cost_per_year,
+            "break-even a year": pair.break_even_per_year,
+        }
+        for name, (weights, denominator) in figures.items():
+            estimates[name].append(values[name])
+            predicted[name].append(pair.standard_error(weights, denominator))
+    for name in figures:
+        ratio = np.std(estimates[name], ddof=1) / np.mean(predicted[name])
+        assert 0.75 < ratio < 1.25, (name, ratio)

@@ -165,6 +165,10 @@ def npv_block(
     return out
 
 
+# The per-future parts of a candidate's NPV, in `_Pair.cross`'s order.
+NPV_PARTS = ("pv_avoided", "one_off", "running_pv", "annuity")
+
+
 @dataclass
 class _Pair:
     """Mergeable running figures of one candidate against the current design."""
@@ -179,6 +183,9 @@ class _Pair:
     one_off: float = 0.0
     k0: float = 0.0
     running_pv: float = 0.0
+    # Σ x xᵀ of the per-future vector x = (PV avoided, ΔK0, PV of Δk, annuity): the Monte Carlo
+    # errors of the NPV's parts and of the ratios over the annuity (`PairResult.standard_error`).
+    cross: NDArray[np.float64] = field(default_factory=lambda: np.zeros((len(NPV_PARTS),) * 2))
 
     @classmethod
     def empty(cls, horizon: int) -> _Pair:
@@ -195,6 +202,7 @@ class _Pair:
         self.one_off += other.one_off
         self.k0 += other.k0
         self.running_pv += other.running_pv
+        self.cross = self.cross + other.cross
 
 
 @dataclass
@@ -230,10 +238,17 @@ def _task(
             one_off=float(out[f"one_off_{j}"].sum()),
             k0=float(out[f"k0_{j}"].sum()),
             running_pv=float(out[f"running_pv_{j}"].sum()),
+            cross=_cross(out, j),
         )
         for j in range(1, m + 1)
     ]
     return _Part(pairs, Sketch.of(out["loss_0"]), int(best[0]), float(out["annuity"].sum()), n)
+
+
+def _cross(out: dict[str, FloatArray], j: int) -> NDArray[np.float64]:
+    columns = [out[name] if name == "annuity" else out[f"{name}_{j}"] for name in NPV_PARTS]
+    x = np.column_stack(columns)
+    return np.asarray(x.T @ x, dtype=np.float64)
 
 
 @dataclass
@@ -255,6 +270,33 @@ class PairResult:
     k0_sum: float
     annuity_sum: float
     running_pv_sum: float
+    cross: NDArray[np.float64] = field(
+        default_factory=lambda: np.zeros((len(NPV_PARTS),) * 2), repr=False
+    )
+
+    def standard_error(self, numerator: dict[str, float], denominator: str | None = None) -> float:
+        """The Monte Carlo standard error of the estimate of E[Σ c·part] (`numerator`: a weight
+        per name of NPV_PARTS), or, with a `denominator` part, of the ratio E[Σ c·part] /
+        E[denominator] (the delta method: Var(a − R·b) / (n·E[b]²), R the ratio), from the
+        futures' own cross-products; 0 when the figure does not vary."""
+        n = self.n_futures
+        if n < 2:
+            return math.nan
+        weights = np.array([numerator.get(name, 0.0) for name in NPV_PARTS])
+        sums = np.array(
+            [self.pv_avoided_sum, self.one_off_sum, self.running_pv_sum, self.annuity_sum]
+        )
+        if denominator is not None:
+            mean_b = sums[NPV_PARTS.index(denominator)] / n
+            ratio = float(weights @ sums) / (n * mean_b)
+            weights = weights.copy()
+            weights[NPV_PARTS.index(denominator)] -= ratio
+            scale = mean_b
+        else:
+            scale = 1.0
+        mean = float(weights @ sums) / n
+        variance = (float(weights @ self.cross @ weights) - n * mean * mean) / (n - 1)
+        return math.sqrt(max(variance, 0.0) / n) / abs(scale)
 
     @property
     def p_npv_positive(self) -> float:
@@ -552,6 +594,7 @@ def simulate_resilience(
                 k0_sum=p.k0,
                 annuity_sum=annuity,
                 running_pv_sum=p.running_pv,
+                cross=p.cross,
             )
             for design, p in zip(others, pairs, strict=True)
         ),

@@ -598,7 +598,7 @@ class Service:
                 f"(NPV > 0) in {pair.p_npv_positive:.2%} of them (95% interval {lo:.2%}–"
                 f"{hi:.2%}). Under each mean in grey, its 95% Monte Carlo interval. The NPV is "
                 "the losses avoided minus the extra one-off and yearly costs, all discounted "
-                "(the rows below it, means over the futures)."
+                "(the rows below it, means over the futures, with their intervals too)."
             ),
         }
 
@@ -649,9 +649,11 @@ def _run_label(name: str, scenario: Scenario, keys: list[str]) -> str:
 
 
 def _cost_rows(pair: PairResult, now: Scenario, new: Scenario) -> list[list[str | dict[str, str]]]:
-    """What the NPV is made of, from the pair's own figures (means over its futures): the
-    losses avoided, minus the extra one-off and yearly costs, all discounted, so NPV = the
-    first row minus the next two; then the assumed and the break-even all-in cost a year."""
+    """What the NPV is made of, from the pair's own figures (means over its futures, each with
+    its 95% Monte Carlo interval): the losses avoided, minus the extra one-off and yearly costs,
+    all discounted, so NPV = the first row minus the next two; then the assumed and the
+    break-even all-in cost a year (ratios over the annuity: their intervals by the delta
+    method, `PairResult.standard_error`)."""
     n = pair.n_futures
 
     def spec(scenario: Scenario, *keys: str) -> str:
@@ -659,22 +661,37 @@ def _cost_rows(pair: PairResult, now: Scenario, new: Scenario) -> list[list[str 
         return " + ".join(given) or "0"
 
     yearly = ("cost.per_year_usd", "cover.premium_usd")
+    costs = {"one_off": 1.0, "running_pv": 1.0}
     figures = [
-        (f"Losses avoided over {pair.horizon} years, discounted", pair.pv_avoided_sum / n),
+        (
+            f"Losses avoided over {pair.horizon} years, discounted",
+            pair.pv_avoided_sum / n,
+            pair.standard_error({"pv_avoided": 1.0}),
+        ),
         (
             f"Extra one-off cost (assumed: {spec(new, 'cost.one_off_usd')} against "
             f"{spec(now, 'cost.one_off_usd')})",
             pair.one_off_sum / n,
+            pair.standard_error({"one_off": 1.0}),
         ),
         (
             f"Extra yearly costs over {pair.horizon} years, discounted (assumed a year: "
             f"{spec(new, *yearly)} against {spec(now, *yearly)})",
             pair.running_pv_sum / n,
+            pair.standard_error({"running_pv": 1.0}),
         ),
-        ("All-in extra cost a year, assumed (one-off spread over the years)", pair.cost_per_year),
-        ("All-in extra cost a year at which it breaks even", pair.break_even_per_year),
+        (
+            "All-in extra cost a year, assumed (one-off spread over the years)",
+            pair.cost_per_year,
+            pair.standard_error(costs, "annuity"),
+        ),
+        (
+            "All-in extra cost a year at which it breaks even",
+            pair.break_even_per_year,
+            pair.standard_error({"pv_avoided": 1.0}, "annuity"),
+        ),
     ]
-    return [[label, {"value": format_usd(v)}, "–", "–", "–"] for label, v in figures]
+    return [[label, _mean_cell(v, se), "–", "–", "–"] for label, v, se in figures]
 
 
 def _cell(value: float, lo: float, hi: float) -> dict[str, str]:
