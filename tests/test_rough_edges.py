@@ -158,25 +158,33 @@ def test_scenario_dash_reads_toml_from_stdin(tmp_path: Path, monkeypatch, capsys
     assert status == 2 and err.startswith("error: <stdin>: not valid TOML")
 
 
+@pytest.mark.parametrize(
+    ("command", "report", "numbers"),
+    [
+        ("simulate", "report.md", "summary.csv"),
+        ("annual", "report.md", "summary.csv"),
+        ("sensitivity", "sensitivity.md", "tornado.csv"),
+    ],
+)
 def test_a_run_from_stdin_keeps_its_scenario_and_reproduces_from_it(
-    tmp_path: Path, monkeypatch, capsys
+    command: str, report: str, numbers: str, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    """The folder keeps the TOML that stdin held (scenario.toml, byte for byte), report.md's
+    """The folder keeps the TOML that stdin held (scenario.toml, byte for byte), the report's
     command reads it from there, and that command, run as printed, writes the same numbers."""
     text = (ROOT / "data" / "scenarios" / "meta-2024.toml").read_text(encoding="utf-8")
     out = tmp_path / "from-stdin"
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
-    status, _, err = run(["simulate", "-", "--trials", "2000", "-q", "--out", str(out)], capsys)
+    status, _, err = run([command, "-", "--trials", "2000", "-q", "--out", str(out)], capsys)
     assert status == 0, err
     assert (out / "scenario.toml").read_text(encoding="utf-8") == text
-    report = (out / "report.md").read_text(encoding="utf-8")
-    line = next(x for x in report.splitlines() if x.startswith("impact simulate "))
+    lines = (out / report).read_text(encoding="utf-8").splitlines()
+    line = next(x for x in lines if x.startswith(f"impact {command} "))
     assert f"--scenario {out / 'scenario.toml'} " in line
-    before = (out / "summary.csv").read_bytes()
+    before = (out / numbers).read_bytes()
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # the command must not need stdin
     status, _, err = run([*shlex.split(line)[1:], "-q"], capsys)
     assert status == 0, err
-    assert (out / "summary.csv").read_bytes() == before
+    assert (out / numbers).read_bytes() == before
 
 
 def test_results_have_a_short_repr_and_an_html_table() -> None:

@@ -23,7 +23,7 @@ from impact.cli.options import (
     trials_option,
 )
 from impact.cli.progress import DelayedProgress, wants_progress
-from impact.cli.reproduce import reproduce_line
+from impact.cli.reproduce import kept_stdin, reproduce_line
 from impact.inputs.designs import with_cover
 from impact.inputs.specs import parse_number
 from impact.reports.annual_report import headline, write_annual_report
@@ -114,8 +114,10 @@ def annual_command(
         )
         extra = [a for x in thresholds or () for a in ("--threshold", f"{x:.10g}")]
         extra += ["--cover", cover] if cover is not None else []
+        saved, kept = kept_stdin(options, out_dir)
         command = reproduce_line(
-            options, trials=n_years, seed=result.seed, out=out_dir, extra=extra, command="annual"
-        )
-        data, written = write_annual_report(result, Provenance(command), out_dir)
+            options, trials=n_years, seed=result.seed, out=out_dir, extra=extra,
+            command="annual", scenario=kept,
+        )  # fmt: skip
+        data, written = write_annual_report(result, Provenance(command, saved=saved), out_dir)
     finish(result.to_json(), headline(data), out_dir, written, json_output=json_output, quiet=quiet)

@@ -9,7 +9,20 @@ from pathlib import Path
 from impact.cli.options import ScenarioOptions
 from impact.inputs.keys import key_info
 
-__all__ = ["reproduce_line"]
+__all__ = ["STDIN_SCENARIO", "kept_stdin", "reproduce_line"]
+
+STDIN_SCENARIO = "scenario.toml"  # where a run keeps a scenario it read from stdin
+
+
+def kept_stdin(
+    options: ScenarioOptions, out: Path
+) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """What a run keeps in its folder of a scenario it read from stdin ((name, text), for
+    `Provenance.saved`), and the path its reproduce line reads it from instead (None, and
+    nothing kept, for a scenario of a file or a name)."""
+    if options.stdin is None:
+        return (), None
+    return ((STDIN_SCENARIO, options.stdin),), str(out / STDIN_SCENARIO)
 
 
 def reproduce_line(

@@ -23,10 +23,11 @@ from impact.cli.options import (
     seed_option,
     trials_option,
 )
-from impact.cli.reproduce import reproduce_line
+from impact.cli.reproduce import kept_stdin, reproduce_line
 from impact.inputs.methods import Method
 from impact.reports.files import write_files
 from impact.reports.format import format_value
+from impact.reports.provenance import Provenance
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
 
@@ -79,10 +80,13 @@ def sensitivity_command(
         scenario, metric, n_trials, root_seed, method=method, workers=workers, scheduler=scheduler
     )
     extra = ["--metric", metric] + (["--method", method.value] if method is not None else [])
+    saved, kept = kept_stdin(options, out_dir)
     command = reproduce_line(
-        options, trials=n_trials, seed=result.seed, out=out_dir, extra=extra, command="sensitivity"
-    )
-    written = write_files(out_dir, sensitivity_writers(result, command))
+        options, trials=n_trials, seed=result.seed, out=out_dir, extra=extra,
+        command="sensitivity", scenario=kept,
+    )  # fmt: skip
+    writers = {**sensitivity_writers(result, command), **Provenance(command, saved).saved_writers()}
+    written = write_files(out_dir, writers)
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
     if console is None:
         return

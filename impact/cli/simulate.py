@@ -28,7 +28,7 @@ from impact.cli.options import (
     trials_option,
 )
 from impact.cli.progress import DelayedProgress, wants_progress
-from impact.cli.reproduce import reproduce_line
+from impact.cli.reproduce import kept_stdin, reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
 from impact.reports.drawing import drawing_pool
@@ -38,8 +38,6 @@ from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
 from impact.simulation import cluster
 from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
-
-STDIN_SCENARIO = "scenario.toml"  # where a run keeps a scenario it read from stdin
 
 
 @scenario_options
@@ -141,15 +139,11 @@ def simulate_command(
         )
         # The command that regenerates this folder, from what actually ran; a scenario read
         # from stdin is kept in the folder, and the command reads it from there.
-        saved = () if options.stdin is None else ((STDIN_SCENARIO, options.stdin),)
+        saved, kept = kept_stdin(options, out_dir)
         command = reproduce_line(
-            options,
-            trials=result.n_trials,
-            seed=result.seed,
-            out=out_dir,
-            extra=extra,
-            scenario=str(out_dir / STDIN_SCENARIO) if saved else None,
-        )
+            options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra,
+            scenario=kept,
+        )  # fmt: skip
         written = write_report(
             result,
             out_dir,

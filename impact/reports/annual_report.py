@@ -400,6 +400,7 @@ def write_annual_report(
         "outages_per_year.png": partial(_counts_png, data),
         "bands.csv": partial(write_csv, data.bands),
         "per_outage.csv": partial(write_csv, data.per_outage),
+        **provenance.saved_writers(),
         "report.md": partial(_write_markdown, data, provenance),
     }
     if data.rate is not None:

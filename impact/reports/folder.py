@@ -89,10 +89,6 @@ def _write_samples(data: ReportData, fmt: SamplesFormat, path: Path) -> None:
         write_csv(frame, path)
 
 
-def _write_text(text: str, path: Path) -> None:
-    path.write_text(text, encoding="utf-8")
-
-
 def _write_markdown(
     data: ReportData, provenance: Provenance, files: list[str], docs: str | None, path: Path
 ) -> None:
@@ -130,8 +126,7 @@ def report_writers(
     if data.onset is not None:
         writers[ONSET_CSV] = partial(write_csv, data.onset)
         writers[ONSET_CHART] = Portable(f"{PROFILE}:draw_onset_chart", (data.onset,))
-    for name, text in provenance.saved:
-        writers[name] = partial(_write_text, text)
+    writers.update(provenance.saved_writers())
     writers["report.html"] = partial(write_html, data, provenance)
     files = list(writers)
     writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))

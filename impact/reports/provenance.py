@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +30,18 @@ class Provenance:
     python_version: str = field(default_factory=platform.python_version)
     numpy_version: str = np.__version__
 
+    def saved_writers(self) -> dict[str, Callable[[Path], None]]:
+        """A writer for each saved input, for the report's `write_files`."""
+        return {name: partial(_write_text, text) for name, text in self.saved}
+
     @property
     def created_utc(self) -> str:
         """'2026-02-03 14:05 UTC'."""
         return self.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def docs_link(out_dir: Path, page: str = "docs/model.md") -> str | None:
