@@ -27,8 +27,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "impact"
 # The base: every stage may read it. `outputs` is the output registry (names, units, labels);
-# `data` is data/, shipped as impact.data.
-BASE = ("rng", "exceptions", "datafiles", "_version", "outputs", "data")
+# `data` is data/, shipped as impact.data; `interrupts` holds SIGINT and SIGTERM for a few steps
+# (the report's moves, a pool's forks).
+BASE = ("rng", "exceptions", "datafiles", "_version", "outputs", "interrupts", "data")
 RANKS = {
     "__main__": 8,
     "cli": 7,

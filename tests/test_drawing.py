@@ -58,3 +58,85 @@ def test_simulate_leaves_matplotlib_to_the_drawing_processes(tmp_path: Path) -> 
     )
     assert done.stdout.split() == ["0", "False"], done.stderr
     assert {p.name for p in tmp_path.iterdir()} >= set(SIMULATE_CHARTS)
+
+
+@needs_pool
+def test_a_drawing_process_that_dies_leaves_its_charts_to_this_one(tmp_path: Path) -> None:
+    """A broken pool (a process killed, say by the OOM killer) costs time, not the run: every
+    chart it had is drawn here, and the folder is the same bytes."""
+    import os
+    import signal
+
+    result = impact.simulate(impact.load_scenario("tiktok-us-2026"), 3_000, rng=11)
+    here = write_report(result, tmp_path / "drawn-in-process")
+    with drawing.drawing_pool() as pool:
+        assert pool is not None
+        victim = next(iter(pool._processes))  # the pool has started its processes
+        os.kill(victim, signal.SIGKILL)
+        there = write_report(result, tmp_path / "drawn-in-pool", pool=pool)
+    assert [p.name for p in there] == [p.name for p in here]
+    for a, b in zip(here, there, strict=True):
+        assert a.read_bytes().replace(b"in-process", b"in-pool") == b.read_bytes(), a.name
+
+
+def test_no_pool_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS offers fork, but forking a process that has loaded its system frameworks is unsafe;
+    Windows has none."""
+    for platform in ("darwin", "win32"):
+        monkeypatch.setattr(drawing.sys, "platform", platform)
+        assert drawing.processes() == 0
+
+
+def test_a_pool_that_cannot_start_is_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No POSIX semaphores (some sandboxes) or no more processes (a limit): draw here."""
+
+    def cannot(*args: object, **kwargs: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(drawing, "ProcessPoolExecutor", cannot)
+    with drawing.drawing_pool(2) as pool:
+        assert pool is None
+
+
+def _dies_the_first_time(marker: str, path: Path) -> None:
+    """A writer whose process dies the first time it runs (a Portable for the test below)."""
+    import os
+
+    if not Path(marker).exists():
+        Path(marker).write_text("died once")
+        os._exit(1)
+    Path(path).write_text("written")
+
+
+@needs_pool
+def test_a_writer_whose_process_dies_while_writing_is_written_here(tmp_path: Path) -> None:
+    from impact.reports.files import Portable, write_files
+
+    marker = tmp_path / "marker"
+    writer = Portable(f"{__name__}:_dies_the_first_time", (str(marker),))
+    with drawing.drawing_pool() as pool:
+        written = write_files(tmp_path / "out", {"chart.txt": writer}, pool=pool)
+    assert marker.read_text() == "died once"  # it did die, in the pool
+    assert [p.read_text() for p in written] == ["written"]
+
+
+@needs_pool
+def test_matplotlibs_temporary_config_folders_go_with_the_drawing_processes(
+    tmp_path: Path,
+) -> None:
+    """With no usable MPLCONFIGDIR matplotlib makes a temporary folder in each process and
+    removes it at exit, which a pool's process (ended by os._exit) skips: they are removed all
+    the same, and its notice is not printed once per drawing process."""
+    import os
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "MPLCONFIGDIR": "/dev/null/not-a-folder", "TMPDIR": str(temp)}
+    done = subprocess.run(
+        [sys.executable, "-m", "impact", "simulate", "meta-2024", "--trials", "2000", "-q",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "temporary cache directory" not in done.stderr
+    assert list(temp.iterdir()) == []

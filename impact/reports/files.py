@@ -9,7 +9,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from contextlib import suppress
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from impact.exceptions import InputError
-from impact.reports.interrupts import signals_held
+from impact.interrupts import signals_held
 
 __all__ = ["Portable", "Writer", "committed", "write_files", "write_later"]
 
@@ -128,7 +128,8 @@ def write_files(
     pending: list[Future[None]] = []
     token: Token[tuple[ThreadPoolExecutor, list[Future[None]]] | None] | None
     token = _LATER.set((background, pending))
-    elsewhere: list[Future[None]] = []  # Portable writers running in `pool`
+    # Portable writers running in `pool`, with what each writes where
+    elsewhere: dict[Future[None], tuple[Portable, Path]] = {}
     caught: list[int] = []  # a signal held during the moves, raised once all is cleaned up
     done = 0
     away: set[str] = set()  # the names written in `pool`
@@ -136,8 +137,10 @@ def write_files(
         for name, write in writers.items():  # first, so that they overlap the writing here
             if pool is not None and isinstance(write, Portable):
                 target = _staged(staging, name)
-                elsewhere.append(pool.submit(run_portable, write.function, write.args, target))
-                away.add(name)
+                with suppress(BrokenExecutor):  # a broken pool: written here, below
+                    future = pool.submit(run_portable, write.function, write.args, target)
+                    elsewhere[future] = (write, target)
+                    away.add(name)
         for name, write in writers.items():
             if name in away:
                 continue
@@ -147,9 +150,14 @@ def write_files(
                 progress(done, len(writers))
         _LATER.reset(token)
         token = None
-        for future in (*pending, *elsewhere):
+        for future in pending:
             future.result()  # a background step's error is raised here, before any move
-            if progress is not None and future in elsewhere:
+        for future, (write, target) in elsewhere.items():
+            try:
+                future.result()  # as a background step's
+            except BrokenExecutor:  # its process died (or the pool broke): written here
+                write(target)
+            if progress is not None:
                 done += 1
                 progress(done, len(writers))
         with signals_held(caught):

@@ -248,7 +248,7 @@ def _task(
 def _cross(out: dict[str, FloatArray], j: int) -> NDArray[np.float64]:
     columns = [out[name] if name == "annuity" else out[f"{name}_{j}"] for name in NPV_PARTS]
     x = np.column_stack(columns)
-    return np.asarray(x.T @ x, dtype=np.float64)
+    return np.asarray(np.einsum("fi,fj->ij", x, x), dtype=np.float64)  # no BLAS (issue 13)
 
 
 @dataclass
@@ -288,14 +288,15 @@ class PairResult:
         )
         if denominator is not None:
             mean_b = sums[NPV_PARTS.index(denominator)] / n
-            ratio = float(weights @ sums) / (n * mean_b)
+            ratio = float(np.sum(weights * sums)) / (n * mean_b)
             weights = weights.copy()
             weights[NPV_PARTS.index(denominator)] -= ratio
             scale = mean_b
         else:
             scale = 1.0
-        mean = float(weights @ sums) / n
-        variance = (float(weights @ self.cross @ weights) - n * mean * mean) / (n - 1)
+        mean = float(np.sum(weights * sums)) / n
+        spread = float(np.einsum("i,ij,j->", weights, self.cross, weights))
+        variance = (spread - n * mean * mean) / (n - 1)
         return math.sqrt(max(variance, 0.0) / n) / abs(scale)
 
     @property

@@ -37,7 +37,7 @@ import numpy as np
 
 from impact.simulation import cluster
 from impact.simulation.memory import keep_blocks_in_heap
-from impact.simulation.pool import close_pool, make_pool
+from impact.simulation.pool import close_pool, forking, make_pool
 from impact.simulation.sampling import child
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Runner:
             pool = self.pool
             futures: list[Future[T] | None] = []  # the pool cancels them on an error
             yield from _in_order(
-                lambda blocks: pool.submit(task, blocks),
+                lambda blocks: _submit(pool, task, blocks),
                 lambda future: future.result(),
                 tasks,
                 2 * self.workers,
@@ -190,6 +190,11 @@ class Runner:
         self._stack.callback(session.cancel, futures)  # on Ctrl-C or an error
         window = 2 * max(1, session.workers)
         yield from _in_order(submit, session.result, tasks, window, futures)
+
+
+def _submit(pool: ProcessPoolExecutor, task: Callable[[range], T], blocks: range) -> Future[T]:
+    with forking():  # a submit may start the pool's processes
+        return pool.submit(task, blocks)
 
 
 def _in_order(

@@ -1,0 +1,54 @@
+"""How a pool's processes take signals: a signal that arrives while a pool forks is held and
+acted on after, and the workers die with their parent (`impact.simulation.pool`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from impact.simulation.pool import forking
+
+
+def test_a_signal_during_a_fork_is_held_until_after_it() -> None:
+    reached = False
+    with pytest.raises(KeyboardInterrupt), forking():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # delivered at once, were it not held
+        reached = True
+    assert reached
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    """A parent killed with SIGKILL (kill -9, the OOM killer) runs no clean-up: its workers are
+    sent SIGKILL by the kernel instead of living on, holding the caller's pipes open."""
+    code = (
+        "import os, signal, sys\n"
+        "from impact.simulation.pool import make_pool\n"
+        "pool = make_pool(2)\n"
+        "pool.submit(int).result()\n"
+        "print(*pool._processes, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert len(workers) == 2
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_alive, workers)):
+        time.sleep(0.05)
+    assert not [p for p in workers if _alive(p)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
