@@ -5,6 +5,7 @@ web page's trial count as the page sent it."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,10 +100,86 @@ def test_a_csv_names_the_line_of_its_unclosed_quote(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(("value", "shown"), [(True, "true"), (False, "false"), (None, "null")])
-def test_the_web_pages_trials_are_named_as_the_page_sent_them(value: object, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(True, "true"), (False, "false"), (None, "null"), ([1], "[1]"), ({"a": 1}, '{"a": 1}')],
+)
+def test_the_web_pages_values_are_named_as_the_page_sent_them(
+    value: object, shown: str, tmp_path: Path
+) -> None:
     pytest.importorskip("starlette")
     from impact.web.service import Service
 
-    with pytest.raises(InputError, match=rf"^trials: {shown}: must be a whole number ≥ 1$"):
+    with pytest.raises(InputError) as caught:
         Service.trials(value)
+    assert str(caught.value) == f"trials: {shown}: must be a whole number ≥ 1"
+    with pytest.raises(InputError) as caught:
+        Service(tmp_path).build("tiktok-us-2026", {"outage.hours": value})  # type: ignore[dict-item]
+    assert str(caught.value) == f"outage.hours: {shown}: give a number or a spec as text"
+
+
+def test_a_scenario_files_trials_past_the_ceiling_are_shown_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "many.toml"
+    path.write_text("[outage]\nhours = 2\n[revenue]\nhourly_loss = 1\n"
+                    "[sampling]\ntrials = 1_000_000_001\n")  # fmt: skip
+    with pytest.raises(InputError, match=r"sampling.trials: 1000000001: at most 1,000,000,000"):
+        impact.load_scenario(path)
+
+
+def test_a_seed_must_be_an_integer(tmp_path: Path) -> None:
+    """A float seed above 2**53 would be rounded without a word: 7.0 is refused as well."""
+    path = tmp_path / "seed.toml"
+    path.write_text("[outage]\nhours = 2\n[revenue]\nhourly_loss = 1\n[sampling]\nseed = 7.0\n")
+    with pytest.raises(InputError, match=r"sampling.seed: 7.0: must be a whole number ≥ 0"):
+        impact.load_scenario(path)
+
+
+def test_a_csv_that_pandas_refuses_for_another_reason_keeps_pandas_words(tmp_path: Path) -> None:
+    """Only an unclosed quote is found again with Python's strict reader; a row with a field
+    too many is pandas' own line (the strict reader would blame line 2, which pandas reads)."""
+    path = tmp_path / "ragged.csv"
+    path.write_text('a,b\n1,"x"y\n3,4\n5,6,7\n')
+    with pytest.raises(InputError) as caught:
+        read_csv_file(path)
+    assert str(caught.value) == (
+        f"{str(path)!r}: cannot read as CSV (ParserError: Error tokenizing data. C error: "
+        "Expected 2 fields in line 4, saw 3)"
+    )
+
+
+NOT_UTF8 = "byte 24 is not UTF-8; save the scenario file as UTF-8 text"
+TOO_BIG = "larger than 1 MiB: too big for a scenario file; check that this is the file you meant"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"[outage]\nhours = 2 # caf\xe9\n", NOT_UTF8),
+        (b"\0" * (2 << 20), TOO_BIG),
+    ],
+)  # fmt: skip
+def test_a_scenario_on_stdin_is_read_as_a_file_is(
+    data: bytes, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """At most 1 MiB is read (`< /dev/zero` ends at once), and a byte that is not UTF-8 is
+    named before anything runs (it crashed after the simulation, writing the kept copy)."""
+    import io
+
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    status, err = run(["simulate", "-", "--out", str(tmp_path / "r")], capsys)
+    assert status == 2 and err == f"error: <stdin>: {message}\n"
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_argument_and_scenario_may_name_one_file_by_a_hard_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = impact.builtin_scenarios()["meta-2024"]
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_bytes(source.read_bytes())
+    os.link(first, second)
+    argv = ["simulate", str(first), "--scenario", str(second), "--trials", "1000", "-q"]
+    status, err = run([*argv, "--out", str(tmp_path / "r")], capsys)
+    assert status == 0, err

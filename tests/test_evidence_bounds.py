@@ -161,35 +161,40 @@ def test_the_relation_is_part_of_the_scenarios_identity() -> None:
     assert math.isfinite(float(impact.simulate(b, 2_000, rng=1).ess))
 
 
-# Where the measurement lies against where the quantity can (`Output.support`): the mass is
-# the normal's, by scipy.stats itself; 1e-6 (MIN_MASS_WITHIN) lies between 4.7 sd (1.3e-6) and
-# 4.8 sd (7.9e-7) outside.
+# Where the measurement lies against where the quantity can (`Output.support`): the largest
+# weight a value there could get, a normal's density ratio exp(-z²/2) at the nearest end for
+# "=", and for a bound its probability there, by scipy.stats itself. 1e-6 (MIN_WEIGHT_WITHIN)
+# lies between z = 5.2 (1.3e-6) and 5.4 (4.7e-7).
 @pytest.mark.parametrize(
-    ("quantity", "spec", "mass"),
+    ("quantity", "spec", "weight"),
     [
-        ("total_revenue_loss_usd", "normal(-1e8, 1e7)", stats.norm.sf(10)),
-        ("users_away_at_restore", "normal(-0.048, 0.01)", stats.norm.sf(4.8)),
-        ("users_away_at_restore", "normal(1.048, 0.01)", stats.norm.sf(4.8)),
+        ("total_revenue_loss_usd", "normal(-1e8, 1e7)", math.exp(-(10**2) / 2)),
+        ("users_away_at_restore", "normal(-0.054, 0.01)", math.exp(-(5.4**2) / 2)),
+        ("users_away_at_restore", "normal(1.054, 0.01)", math.exp(-(5.4**2) / 2)),
+        ("users_away_at_restore", "uniform(-2, -1)", 0.0),
         ("users_away_at_restore", "<= normal(-1, 0.1)", stats.norm.sf(10)),
         ("users_away_30d", ">= normal(2, 0.1)", stats.norm.sf(10)),
     ],
 )
 def test_a_measurement_where_the_quantity_cannot_lie_is_refused(
-    quantity: str, spec: str, mass: float
+    quantity: str, spec: str, weight: float
 ) -> None:
     with pytest.raises(InputError) as caught:
         parse_evidence_item(quantity, spec)
     message = str(caught.value)
-    assert message.startswith(f"evidence.{quantity}: {spec}: only ")
-    assert math.isclose(float(message.split("only ")[1].split()[0]), mass, rel_tol=0.01), message
+    assert message.startswith(f"evidence.{quantity}: {spec}: where {quantity} can lie (")
+    shown = float(message.split("more than ")[1].split()[0])
+    # printed to 2 significant digits: off by at most half a unit of the second, 5%
+    assert math.isclose(shown, weight, rel_tol=0.05, abs_tol=1e-300), message
 
 
 @pytest.mark.parametrize(
     ("quantity", "spec"),
     [
-        ("users_away_at_restore", "normal(-0.047, 0.01)"),  # 1.3e-6 of it at 0 or more
+        ("users_away_at_restore", "normal(-0.052, 0.01)"),  # 1.3e-6 of the peak at 0
         ("users_away_at_restore", "<= normal(-0.02, 0.01)"),  # tension, not impossible
         ("total_revenue_loss_usd", ">= normal(1e12, 1e11)"),  # [0, inf) holds all of it
+        ("users_away_at_restore", "normal(0.5, 1e6)"),  # flat over [0, 1]: every trial alike
     ],
 )
 def test_a_measurement_in_tension_with_the_support_is_kept(quantity: str, spec: str) -> None:

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import impact
 from impact.cli import app, main
 from impact.cli.commands import COMMAND_ORDER
+from impact.reports.provenance import KEPT_SCENARIO
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,22 +170,29 @@ def test_scenario_dash_reads_toml_from_stdin(tmp_path: Path, monkeypatch, capsys
 def test_a_run_from_stdin_keeps_its_scenario_and_reproduces_from_it(
     command: str, report: str, numbers: str, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    """The folder keeps the TOML that stdin held (scenario.toml, byte for byte), the report's
-    command reads it from there, and that command, run as printed, writes the same numbers."""
+    """The folder keeps the TOML that stdin held (stdin-scenario.toml, byte for byte), the
+    report's command reads it from there, and that command, run as printed, writes the same
+    numbers and keeps the file; a run of another scenario into the folder removes it."""
     text = (ROOT / "data" / "scenarios" / "meta-2024.toml").read_text(encoding="utf-8")
     out = tmp_path / "from-stdin"
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     status, _, err = run([command, "-", "--trials", "2000", "-q", "--out", str(out)], capsys)
     assert status == 0, err
-    assert (out / "scenario.toml").read_text(encoding="utf-8") == text
+    assert (out / KEPT_SCENARIO).read_text(encoding="utf-8") == text
     lines = (out / report).read_text(encoding="utf-8").splitlines()
     line = next(x for x in lines if x.startswith(f"impact {command} "))
-    assert f"--scenario {out / 'scenario.toml'} " in line
+    assert f"--scenario {out / KEPT_SCENARIO} " in line
     before = (out / numbers).read_bytes()
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # the command must not need stdin
     status, _, err = run([*shlex.split(line)[1:], "-q"], capsys)
     assert status == 0, err
     assert (out / numbers).read_bytes() == before
+    assert (out / KEPT_SCENARIO).read_text(encoding="utf-8") == text
+    if command == "simulate":  # the folder holds one run
+        status, _, err = run(["simulate", "youtube-2018", "--trials", "1000", "-q", "--out",
+                              str(out)], capsys)  # fmt: skip
+        assert status == 0, err
+        assert not (out / KEPT_SCENARIO).exists()
 
 
 def test_results_have_a_short_repr_and_an_html_table() -> None:

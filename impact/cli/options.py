@@ -11,6 +11,7 @@ own (what a trial is, the default folder), from the helpers `seed_option`, `tria
 
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import typer
 
 from impact.cli.outdir import out_folder
 from impact.exceptions import InputError
+from impact.inputs.datafile import read_stdin
 from impact.inputs.keys import KEYS, key_info
 from impact.inputs.profile import load_profile
 from impact.inputs.scenario import (
@@ -178,7 +180,7 @@ def _same_scenario(a: str, b: str) -> bool:
     if "-" in (a, b):  # stdin is not a file to compare
         return False
     try:
-        return resolve(a).resolve() == resolve(b).resolve()
+        return os.path.samefile(resolve(a), resolve(b))
     except (InputError, OSError):  # one names nothing: the two differ (and the load says why)
         return False
 
@@ -224,7 +226,7 @@ class ScenarioOptions:
     def build(self) -> Scenario:
         """The scenario with every override applied; titled "… (modified: key, …)" if any."""
         if self.scenario == "-":  # INTERFACE.md: `--scenario -` reads the TOML from stdin
-            self.stdin = sys.stdin.read()
+            self.stdin = read_stdin(sys.stdin)
             base = scenario_from_toml(self.stdin, where="<stdin>")
         else:
             base = load_scenario(self.scenario)

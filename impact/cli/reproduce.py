@@ -8,21 +8,25 @@ from pathlib import Path
 
 from impact.cli.options import ScenarioOptions
 from impact.inputs.keys import key_info
+from impact.reports.provenance import KEPT_SCENARIO
 
-__all__ = ["STDIN_SCENARIO", "kept_stdin", "reproduce_line"]
-
-STDIN_SCENARIO = "scenario.toml"  # where a run keeps a scenario it read from stdin
+__all__ = ["kept_stdin", "reproduce_line"]
 
 
 def kept_stdin(
     options: ScenarioOptions, out: Path
 ) -> tuple[tuple[tuple[str, str], ...], str | None]:
     """What a run keeps in its folder of a scenario it read from stdin ((name, text), for
-    `Provenance.saved`), and the path its reproduce line reads it from instead (None, and
-    nothing kept, for a scenario of a file or a name)."""
-    if options.stdin is None:
-        return (), None
-    return ((STDIN_SCENARIO, options.stdin),), str(out / STDIN_SCENARIO)
+    `Provenance.saved`), and the path its reproduce line reads it from instead; (), None for a
+    scenario of a file or a name. A run of the kept file itself (the reproduce line, run as
+    printed) keeps it again, so that the folder still holds it."""
+    kept = out / KEPT_SCENARIO
+    if options.stdin is not None:
+        return ((KEPT_SCENARIO, options.stdin),), str(kept)
+    own = Path(options.scenario).expanduser()
+    if own.name == KEPT_SCENARIO and own.is_file() and kept.is_file() and own.samefile(kept):
+        return ((KEPT_SCENARIO, kept.read_text(encoding="utf-8")),), str(kept)
+    return (), None
 
 
 def reproduce_line(

@@ -20,6 +20,7 @@ __all__ = [
     "check_header",
     "not_a_file",
     "read_csv_file",
+    "read_stdin",
     "read_text_file",
 ]
 
@@ -86,6 +87,31 @@ def read_text_file(path: Path, what: str, max_bytes: int, *, flag: str | None = 
         raise InputError(f"{str(path)!r}: cannot read ({reason})") from None
 
 
+def read_stdin(
+    stream: Any, what: str = "scenario file", max_bytes: int = MAX_SCENARIO_BYTES
+) -> str:
+    """The UTF-8 text of a file given on standard input: at most `max_bytes` are read (so
+    `< /dev/zero` ends at once), and a byte that is not UTF-8 is named as in a file."""
+    where = "<stdin>"
+    binary = getattr(stream, "buffer", None)
+    data: bytes | str = (binary or stream).read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{where}: larger than {_size(max_bytes)}: too big for a {what}; check that this "
+            "is the file you meant"
+        )
+    if isinstance(data, str):  # a text stream (a test's StringIO): already decoded
+        return data
+    if b"\0" in data[:_SNIFF_BYTES]:
+        raise InputError(f"{where}: is binary, not a {what} (UTF-8 text)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{where}: byte {exc.start} is not UTF-8; save the {what} as UTF-8 text"
+        ) from None
+
+
 def check_header(path: Path, text_head: str) -> None:
     """Refuse a CSV whose header names a column twice (pandas would silently rename one)."""
     try:
@@ -124,7 +150,7 @@ def read_csv_file(path: Path, what: str = "CSV file", *, flag: str | None = None
         raise InputError(
             f"{str(path)!r}: {where}"
             if where
-            else f"{str(path)!r}: cannot read as CSV ({type(exc).__name__}: {exc})"
+            else f"{str(path)!r}: cannot read as CSV ({type(exc).__name__}: {str(exc).strip()})"
         ) from None
 
 
@@ -139,8 +165,8 @@ def _first_bad_byte(path: Path) -> int:
 
 
 def _csv_problem(path: Path) -> str | None:
-    """Where Python's own CSV reader, strict, first fails on the file, in words (pandas names
-    a row counted its own way): an unclosed quote names the line its field starts on."""
+    """An unclosed quote, found by Python's own CSV reader, named by the line its field starts
+    on (pandas names a row counted its own way); None for anything else."""
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, strict=True)
         start = 1
@@ -153,5 +179,4 @@ def _csv_problem(path: Path) -> str | None:
                     f"line {start}: a quoted field opens there and is never closed; "
                     "close the quote or remove it"
                 )
-            return f"line {reader.line_num}: not valid CSV ({exc})"
-    return None
+    return None  # anything else: pandas' own words (it accepts more than the strict reader)

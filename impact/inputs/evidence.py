@@ -76,9 +76,10 @@ _PEAK_GRID = np.linspace(0.0005, 0.9995, 4001)
 # ">=": at least it. The Unicode signs are accepted too.
 RELATIONS = {"<=": "<=", "≤": "<=", ">=": ">=", "≥": ">="}
 ATTRIBUTION = "attribution"  # the sub-table [evidence.attribution]
-# Less than this much of a measurement where its quantity can lie (`Output.support`), and it is
-# refused: 1e-6 is 4.75 sd outside for a normal, far past any tension the weights could carry.
-MIN_MASS_WITHIN = 1e-6
+# No value where its quantity can lie (`Output.support`) weighs more than this (of a perfect
+# match's 1), and a measurement is refused: for a normal, 1e-6 is 5.26 sd outside, far past any
+# tension the weights could carry; a wide one (sd far above the range) weighs near 1 anywhere.
+MIN_WEIGHT_WITHIN = 1e-6
 ATTRIBUTION_KEYS = {"share", "quantities", "readings"}
 # Gauss–Legendre nodes on the attribution share's quantile scale: the integrand (a product of
 # normal survival functions shifted linearly in A) is smooth, so 24 nodes integrate it to far
@@ -154,12 +155,14 @@ class Evidence:
     @cached_property
     def _form(self) -> tuple[Any, float]:
         form = scipy_form(self.distribution)
-        if _is_kde(form):
-            grid = np.quantile(self.distribution.ppf(_PEAK_GRID), _PEAK_GRID)
-        else:
-            grid = form.ppf(_PEAK_GRID)
-        peak = float(np.max(_pdf(form, grid)))
+        peak = float(np.max(_pdf(form, self._grid(form))))
         return form, peak
+
+    def _grid(self, form: Any) -> NDArray[np.float64]:
+        """Quantiles of the measurement, where its density is looked at (its peak, say)."""
+        if _is_kde(form):
+            return np.asarray(np.quantile(self.distribution.ppf(_PEAK_GRID), _PEAK_GRID))
+        return np.asarray(form.ppf(_PEAK_GRID), dtype=np.float64)
 
     def likelihood(self, values: NDArray[np.float64], share: float = 1.0) -> NDArray[np.float64]:
         """The observation's weight of each implied value: its density scaled to a peak of 1,
@@ -176,19 +179,23 @@ class Evidence:
             return np.asarray(_sf(form, x), dtype=np.float64)
         return np.asarray(_cdf(form, x), dtype=np.float64)
 
-    def mass_within(self, low: float, high: float) -> float:
-        """How much of the measurement lies where the quantity can, in [low, high]: for "=",
-        its mass there; for a bound, the largest chance that it holds there (at `low` for "<=",
-        at `high` for ">=")."""
-        form, _ = self._form
-        ends = np.array([low, high])
-        below, above = _cdf(form, ends), _sf(form, ends)  # each exact in its own tail
+    def best_weight_within(self, low: float, high: float) -> float:
+        """The largest weight (`likelihood`, at most 1) that any value the quantity can take,
+        in [low, high], could get: for "=", the density's highest point there over its peak
+        (at the quantiles that fall there, and at the ends); for a bound, the chance that it
+        holds at the end where it is likeliest (`low` for "<=", `high` for ">=")."""
+        form, peak = self._form
         if self.relation == "<=":
-            return float(above[0])
+            return float(_sf(form, np.array([low]))[0])
         if self.relation == ">=":
-            return float(below[1])
-        inside = below[1] - below[0] if below[0] < 0.5 else above[0] - above[1]
-        return max(float(inside), 0.0)
+            return float(_cdf(form, np.array([high]))[0]) if math.isfinite(high) else 1.0
+        ends = [low, high] if math.isfinite(high) else [low]
+        points = np.concatenate([np.clip(self._grid(form), low, high), ends])
+        with np.errstate(all="ignore"):
+            ratio = float(np.max(_pdf(form, points)) / peak)
+        # A density a double cannot resolve (an sd of 5e-324) is refused by the engine, in its
+        # own words (`evidence_weights`); it is not one that lies elsewhere.
+        return ratio if math.isfinite(ratio) else 1.0
 
     @cached_property
     def _median(self) -> float:
@@ -315,12 +322,13 @@ def parse_evidence_item(quantity: str, spec: Any, source: str = "") -> Evidence:
     except InputError as exc:
         raise InputError(f"{key}: {spec}: {exc}") from None
     low, high = output(quantity).support
-    mass = evidence.mass_within(low, high)
-    if not mass >= MIN_MASS_WITHIN:
+    weight = evidence.best_weight_within(low, high)
+    if not weight >= MIN_WEIGHT_WITHIN:
         where = f"[{low:g}, {high:g}]" if math.isfinite(high) else f"{low:g} or more"
         raise InputError(
-            f"{key}: {text}: only {mass:.2g} of the measurement lies where {quantity} can "
-            f"({where}), so no trial could match it; check its sign and units"
+            f"{key}: {text}: where {quantity} can lie ({where}), no value gets more than "
+            f"{weight:.2g} of a perfect match's weight, so no trial could match it; check its "
+            "sign and units"
         )
     return evidence
 

@@ -200,13 +200,16 @@ def parse_scenario(
         if key in sampling:
             value = sampling[key]
             low = 1 if key == "trials" else 0
-            whole = isinstance(value, int) or (
-                isinstance(value, float) and math.isfinite(value) and value.is_integer()
-            )  # TOML reads 1e5 as a float
+            whole = isinstance(value, int) or (  # TOML reads trials = 1e5 as a float; a seed
+                key == "trials"  # must be exact, and a float above 2**53 would not be
+                and isinstance(value, float)
+                and math.isfinite(value)
+                and value.is_integer()
+            )
             if isinstance(value, bool) or not whole or value < low:
                 bag.add(f"sampling.{key}: {value!r}: must be a whole number ≥ {low}")
             elif key == "trials" and value > MAX_TRIALS:
-                bag.add(f"sampling.trials: {value:g}: at most {MAX_TRIALS:,}{TRIALS_CEILING}")
+                bag.add(f"sampling.trials: {value!r}: at most {MAX_TRIALS:,}{TRIALS_CEILING}")
             else:
                 fields[key] = int(value)
     if "method" in sampling:

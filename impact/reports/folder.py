@@ -20,7 +20,7 @@ from impact.reports.evidence_report import EVIDENCE_CHART
 from impact.reports.files import Portable, Progress, Writer, write_files
 from impact.reports.html import write_html
 from impact.reports.profile_report import ONSET_CHART, ONSET_CSV
-from impact.reports.provenance import Provenance, docs_link
+from impact.reports.provenance import KEPT_SCENARIO, Provenance, docs_link
 from impact.reports.simulate_report import render_report
 from impact.reports.tables import write_csv, write_summary_csv
 from impact.simulation import cluster
@@ -52,7 +52,7 @@ SAMPLE_FILES = tuple(f"samples.{fmt.value}" for fmt in SamplesFormat)
 # earlier run left in the folder goes when this run does not write it, so the folder holds one run.
 SOMETIMES = (
     "tiers.csv", "creator_tiers.png", "activity_path.png", "evidence_inputs.csv", EVIDENCE_CHART,
-    ONSET_CSV, ONSET_CHART,
+    ONSET_CSV, ONSET_CHART, KEPT_SCENARIO,
 )  # fmt: skip
 
 

@@ -14,7 +14,10 @@ import numpy as np
 
 from impact._version import __version__
 
-__all__ = ["Provenance", "docs_link"]
+__all__ = ["KEPT_SCENARIO", "Provenance", "docs_link"]
+
+KEPT_SCENARIO = "stdin-scenario.toml"  # where a report keeps a scenario read from stdin (a name
+# of its own: another run into the folder removes it, as it does the other files of a run)
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,10 @@ class Service:
         problems = []
         for key, spec in specs.items():
             info = key_info(key)  # an unknown key is an InputError naming it
+            if not isinstance(spec, str | int | float) or isinstance(spec, bool):
+                shown = json.dumps(spec, default=repr)[:64]  # as sent: true, null, [1], {…}
+                problems.append(f"{info.key}: {shown}: give a number or a spec as text")
+                continue
             text = str(spec).strip()
             if not text:
                 problems.append(f"{info.key}: empty spec; give a value or a distribution")
@@ -334,8 +338,9 @@ class Service:
         """A trial count from the page, read as `impact simulate --trials` reads it (100000,
         100,000, 1e5, 100k, 1M; at most the library's 1,000,000,000 per run), then capped to
         the page's own range, each refusal one line naming the field and the value."""
-        if isinstance(value, bool) or value is None:  # as the page sent it: true, null
-            raise InputError(f"trials: {json.dumps(value)}: must be a whole number ≥ 1")
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            shown = json.dumps(value, default=repr)[:32]  # as sent: true, null, [1], {…}
+            raise InputError(f"trials: {shown}: must be a whole number ≥ 1")
         text = str(value).strip()[:32]
         try:
             number = parse_number(text.replace(",", ""))
