@@ -140,3 +140,29 @@ def test_matplotlibs_temporary_config_folders_go_with_the_drawing_processes(
     assert done.returncode == 0, done.stderr
     assert "temporary cache directory" not in done.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_a_signal_held_while_the_pool_forks_stops_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`forking` acts on a signal that came during the fork as it ends: the pool it made must
+    stop with its processes, not wait for the interpreter's exit."""
+    import multiprocessing
+    from contextlib import contextmanager
+
+    made = []
+    real = drawing.ProcessPoolExecutor
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        made.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    @contextmanager
+    def interrupted():  # type: ignore[no-untyped-def]
+        yield
+        raise KeyboardInterrupt  # as forking() re-raises a held SIGINT
+
+    monkeypatch.setattr(drawing, "ProcessPoolExecutor", recorded)
+    monkeypatch.setattr(drawing, "forking", interrupted)
+    with pytest.raises(KeyboardInterrupt), drawing.drawing_pool(2):
+        pass
+    assert made and made[0]._shutdown_thread
+    assert multiprocessing.active_children() == []

@@ -130,7 +130,7 @@ def test_a_seed_must_be_an_integer(tmp_path: Path) -> None:
     """A float seed above 2**53 would be rounded without a word: 7.0 is refused as well."""
     path = tmp_path / "seed.toml"
     path.write_text("[outage]\nhours = 2\n[revenue]\nhourly_loss = 1\n[sampling]\nseed = 7.0\n")
-    with pytest.raises(InputError, match=r"sampling.seed: 7.0: must be a whole number ≥ 0"):
+    with pytest.raises(InputError, match=r"sampling.seed: 7.0: must be an integer \(no decimal"):
         impact.load_scenario(path)
 
 
@@ -183,3 +183,13 @@ def test_the_argument_and_scenario_may_name_one_file_by_a_hard_link(
     argv = ["simulate", str(first), "--scenario", str(second), "--trials", "1000", "-q"]
     status, err = run([*argv, "--out", str(tmp_path / "r")], capsys)
     assert status == 0, err
+
+
+def test_a_closed_stdin_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`impact simulate - <&-`: Python's sys.stdin is then None."""
+    monkeypatch.setattr(sys, "stdin", None)
+    status, err = run(["simulate", "-", "--out", str(tmp_path / "r")], capsys)
+    assert status == 2
+    assert err == "error: <stdin>: not open; pipe the scenario file into it, e.g. `- < my.toml`\n"

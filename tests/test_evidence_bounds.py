@@ -172,6 +172,8 @@ def test_the_relation_is_part_of_the_scenarios_identity() -> None:
         ("users_away_at_restore", "normal(-0.054, 0.01)", math.exp(-(5.4**2) / 2)),
         ("users_away_at_restore", "normal(1.054, 0.01)", math.exp(-(5.4**2) / 2)),
         ("users_away_at_restore", "uniform(-2, -1)", 0.0),
+        ("users_away_at_restore", "uniform(1, 2)", 0.0),  # touches [0, 1] at 1 alone
+        ("users_away_at_restore", "uniform(-1, 0)", 0.0),
         ("users_away_at_restore", "<= normal(-1, 0.1)", stats.norm.sf(10)),
         ("users_away_30d", ">= normal(2, 0.1)", stats.norm.sf(10)),
     ],

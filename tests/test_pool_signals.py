@@ -52,3 +52,25 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def test_an_aborted_pool_leaves_no_thread_behind() -> None:
+    """The executor's manager thread has ended when `close_pool` returns: left running, it can
+    close its wake-up pipe while concurrent.futures' exit hook writes to it, which prints
+    "Exception ignored … Bad file descriptor" after the one-line message (seen in CI)."""
+    from impact.simulation.pool import close_pool, make_pool
+
+    pool = make_pool(2)
+    pool.submit(int).result()
+    manager = pool._executor_manager_thread
+    assert manager is not None and manager.is_alive()
+    joined: list[float | None] = []
+    join = manager.join
+
+    def spied(timeout: float | None = None) -> None:
+        joined.append(timeout)  # it usually ends on its own first: the race is rare
+        join(timeout)
+
+    manager.join = spied  # type: ignore[method-assign]
+    close_pool(pool, abort=True)
+    assert joined and not manager.is_alive()

@@ -27,7 +27,7 @@ from impact.cli.reproduce import kept_stdin, reproduce_line
 from impact.inputs.methods import Method
 from impact.reports.files import write_files
 from impact.reports.format import format_value
-from impact.reports.provenance import Provenance
+from impact.reports.provenance import KEPT_SCENARIO, Provenance
 from impact.reports.sensitivity_report import format_input, sensitivity_writers
 from impact.simulation.result import METRIC_UNITS
 
@@ -86,7 +86,7 @@ def sensitivity_command(
         command="sensitivity", scenario=kept,
     )  # fmt: skip
     writers = {**sensitivity_writers(result, command), **Provenance(command, saved).saved_writers()}
-    written = write_files(out_dir, writers)
+    written = write_files(out_dir, writers, remove=(KEPT_SCENARIO,))
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
     if console is None:
         return

@@ -93,6 +93,8 @@ def read_stdin(
     """The UTF-8 text of a file given on standard input: at most `max_bytes` are read (so
     `< /dev/zero` ends at once), and a byte that is not UTF-8 is named as in a file."""
     where = "<stdin>"
+    if stream is None or getattr(stream, "closed", False):
+        raise InputError(f"{where}: not open; pipe the {what} into it, e.g. `- < my.toml`")
     binary = getattr(stream, "buffer", None)
     data: bytes | str = (binary or stream).read(max_bytes + 1)
     if len(data) > max_bytes:

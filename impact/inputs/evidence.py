@@ -189,6 +189,10 @@ class Evidence:
             return float(_sf(form, np.array([low]))[0])
         if self.relation == ">=":
             return float(_cdf(form, np.array([high]))[0]) if math.isfinite(high) else 1.0
+        # Just inside the ends: a band that only touches the support at one end (uniform(1, 2)
+        # for a share) has density there, but no trial lies on the end itself.
+        nudge = 1e-9 * ((high - low) if math.isfinite(high) else max(1.0, abs(low)))
+        low, high = low + nudge, high - nudge
         ends = [low, high] if math.isfinite(high) else [low]
         points = np.concatenate([np.clip(self._grid(form), low, high), ends])
         with np.errstate(all="ignore"):

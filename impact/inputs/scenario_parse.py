@@ -206,10 +206,13 @@ def parse_scenario(
                 and math.isfinite(value)
                 and value.is_integer()
             )
+            # as TOML read it: a float trial count short (2e+09), a float seed as it is (7.0)
+            shown = f"{value:g}" if isinstance(value, float) and key == "trials" else repr(value)
             if isinstance(value, bool) or not whole or value < low:
-                bag.add(f"sampling.{key}: {value!r}: must be a whole number ≥ {low}")
+                kind = "a whole number" if key == "trials" else "an integer (no decimal point)"
+                bag.add(f"sampling.{key}: {shown}: must be {kind} ≥ {low}")
             elif key == "trials" and value > MAX_TRIALS:
-                bag.add(f"sampling.trials: {value!r}: at most {MAX_TRIALS:,}{TRIALS_CEILING}")
+                bag.add(f"sampling.trials: {shown}: at most {MAX_TRIALS:,}{TRIALS_CEILING}")
             else:
                 fields[key] = int(value)
     if "method" in sampling:

@@ -15,7 +15,7 @@ from impact.reports.files import Writer, write_files
 from impact.reports.format import format_people, format_usd, format_value
 from impact.reports.headline import evidence_not_applied
 from impact.reports.md import table
-from impact.reports.provenance import Provenance
+from impact.reports.provenance import KEPT_SCENARIO, Provenance
 from impact.reports.risk_charts import bar_chart, exceedance_chart
 from impact.reports.tables import stat, write_csv
 from impact.simulation.annual import (
@@ -407,4 +407,6 @@ def write_annual_report(
         writers["rate.csv"] = partial(write_csv, data.rate)
     if data.cover is not None:
         writers["cover.csv"] = partial(write_csv, data.cover)
-    return data, write_files(out_dir, writers)
+    # Files only some runs write, and a scenario kept from stdin: one an earlier run left goes.
+    remove = ("rate.csv", "cover.csv", KEPT_SCENARIO)
+    return data, write_files(out_dir, writers, remove=remove)

@@ -102,10 +102,12 @@ def drawing_pool(count: int | None = None) -> Iterator[ProcessPoolExecutor | Non
                     initargs=(os.getpid(),),
                 )
                 pool.submit(_nothing)
-        except OSError:  # no semaphores here, or no more processes: draw here instead
+        except BaseException as exc:  # a signal held during the fork, or no pool possible
             if pool is not None:
                 close_pool(pool, abort=True)
-            pool = None
+            if not isinstance(exc, OSError):
+                raise
+            pool = None  # no semaphores here, or no more processes: draw here instead
     if pool is None:
         yield None
         return

@@ -69,9 +69,15 @@ def close_pool(pool: ProcessPoolExecutor, *, abort: bool) -> None:
     """Shut the pool down; with `abort` (an error or a signal), cancel what has not started and
     terminate the processes now instead of waiting for their tasks to finish."""
     if not abort:
-        pool.shutdown(wait=True)
+        try:
+            pool.shutdown(wait=True)
+        except BaseException:  # a signal while it waited: stop the rest at once
+            close_pool(pool, abort=True)
+            raise
         return
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # Taken now: shutdown(wait=False) drops the pool's reference to it.
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -85,6 +91,5 @@ def close_pool(pool: ProcessPoolExecutor, *, abort: bool) -> None:
     # finish here, or the interpreter's exit hook (concurrent.futures' _python_exit) can write
     # to that pipe while it closes and print "Exception ignored … Bad file descriptor" after
     # the CLI's one-line message (seen once in CI on SIGINT with two workers).
-    manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None:
         manager.join(timeout=5)
