@@ -90,6 +90,7 @@ def test_compare_uses_the_files_sampling_like_the_cli(
     assert cli == as_json(api.to_json())
 
 
+@pytest.mark.slow  # about 11 s: resilience through the CLI and the API
 def test_resilience_uses_the_bases_seed_like_the_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

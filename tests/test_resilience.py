@@ -308,6 +308,7 @@ def test_cli_bad_designs_exit_2_naming_the_key(
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow  # about 11 s: the installed command, its report and charts
 def test_end_to_end_through_the_installed_command(tmp_path: Path) -> None:
     import shutil
     import subprocess
@@ -390,6 +391,7 @@ def test_a_cover_breaks_even_by_the_year_not_at_a_one_off() -> None:
     assert "– (nothing to build)" in _ranking(data)
 
 
+@pytest.mark.slow  # about 5 s: 100 runs
 def test_the_npv_parts_standard_errors_match_the_spread_of_repeated_runs() -> None:
     """`PairResult.standard_error` (the web page's intervals on the NPV's parts and on the
     assumed and break-even cost a year) against the spread of the same estimate over 100

@@ -128,6 +128,7 @@ def small_tasks(monkeypatch: pytest.MonkeyPatch) -> int:
     return engine.BLOCK_SIZE
 
 
+@pytest.mark.slow  # about 10 s: the run kept on a cluster, and a local one to compare
 def test_samples_on_your_own_client_stay_on_the_workers_as_a_dask_frame(
     scheduler: str, scenario: Scenario, small_tasks: int, tmp_path
 ) -> None:
@@ -174,6 +175,7 @@ def test_an_address_brings_the_samples_back_as_a_pandas_frame(
     pd.testing.assert_frame_equal(remote.samples, local.samples, check_exact=True)
 
 
+@pytest.mark.slow  # about 14 s: the installed command on a cluster, and a local run
 def test_the_cli_writes_a_clusters_samples_as_parquet_parts_equal_to_a_local_run(
     scheduler: str, small_tasks: int, tmp_path, capsys
 ) -> None:
