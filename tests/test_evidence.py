@@ -144,6 +144,7 @@ def test_weighted_results_do_not_depend_on_grouping(monkeypatch: pytest.MonkeyPa
     assert one.ess == two.ess
 
 
+@pytest.mark.slow  # about 7 s: a conditioned run with one worker and with two
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to run two workers")
 def test_weighted_results_do_not_depend_on_workers() -> None:
     scenario = impact.load_scenario("meta-2024").with_evidence({GAP: "normal(0.02, 0.01)"})

@@ -26,6 +26,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return status, captured.out, captured.err
 
 
+@pytest.mark.slow  # about 7 s: three runs of the CLI (tests/test_review.py keeps a quick one)
 def test_what_if_run_gets_its_own_folder_and_a_modified_title(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
