@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from processes import alive, children
 
 from impact.cli import main
 from impact.exceptions import InputError
@@ -552,30 +553,6 @@ def test_overflow_names_the_key_in_the_library() -> None:
 # --- signals, with real processes -----------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is `pid` (from /proc, so no psutil is needed)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -622,14 +599,14 @@ def test_signals_stop_cleanly(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if wait_for == "workers":
-            if len(_children(proc.pid)) >= processes:
+            if len(children(proc.pid)) >= processes:
                 time.sleep(0.5)  # let the workers take their first tasks
                 break
         elif any(p.name.startswith(".impact-tmp-") for p in out.iterdir()):
             break
         time.sleep(0.05)
-    children = _children(proc.pid)
-    assert len(children) == processes, children
+    running = children(proc.pid)
+    assert len(running) == processes, running
     assert proc.poll() is None, "the run ended before the signal could be sent"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -637,5 +614,5 @@ def test_signals_stop_cleanly(
     assert err.count("\n") == 1 and err.startswith(f"error: {word}"), err
     assert not [p for p in out.iterdir() if p.name.startswith(".impact-tmp-")]
     time.sleep(0.2)
-    assert not [c for c in children if _alive(c)], "worker processes outlived the run"
+    assert not [c for c in running if alive(c)], "worker processes outlived the run"
     assert _snapshot(out) == before  # the earlier report is untouched

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import alive
 
 from impact.simulation.pool import forking
 
@@ -41,17 +42,9 @@ def test_workers_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
     workers = [int(pid) for pid in done.stdout.split()]
     assert len(workers) == 2
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(map(_alive, workers)):
+    while time.monotonic() < deadline and any(map(alive, workers)):
         time.sleep(0.05)
-    assert not [p for p in workers if _alive(p)]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
+    assert not [p for p in workers if alive(p)]
 
 
 def test_an_aborted_pool_leaves_no_thread_behind() -> None:

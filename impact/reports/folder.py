@@ -44,9 +44,9 @@ class SamplesFormat(StrEnum):
 
 
 # The modules that draw the charts, imported by the process that draws them (with matplotlib).
-CHARTS, EVIDENCE, PROFILE = (
-    f"impact.reports.{m}" for m in ("charts", "evidence_report", "profile_report")
-)
+CHARTS = "impact.reports.charts"
+EVIDENCE = "impact.reports.evidence_report"
+PROFILE = "impact.reports.profile_report"
 SAMPLE_FILES = tuple(f"samples.{fmt.value}" for fmt in SamplesFormat)
 # Files only some runs write (tiers without creators, evidence, a revenue profile): one that an
 # earlier run left in the folder goes when this run does not write it, so the folder holds one run.

@@ -1,0 +1,34 @@
+"""Processes as /proc shows them (no psutil needed), for the tests that check none is left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _state_and_parent(stat: str) -> tuple[str, int]:
+    fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+    return fields[0], int(fields[1])
+
+
+def children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, parent = _state_and_parent((entry / "stat").read_text())
+        except OSError:
+            continue
+        if parent == pid and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a process that has not ended (a zombie has)."""
+    try:
+        state, _ = _state_and_parent(Path(f"/proc/{pid}/stat").read_text())
+    except OSError:
+        return False
+    return state != "Z"
