@@ -101,6 +101,7 @@ def test_a_csv_names_its_first_byte_that_is_not_utf8(tmp_path: Path) -> None:
          "cannot read as CSV (ParserError: Error tokenizing data. C error: Expected 2 fields in "
          "line 4, saw 3)"),
     ],
+    ids=["unclosed-quote", "a-field-too-many"],
 )  # fmt: skip
 def test_a_csv_that_cannot_be_read_names_where(text: str, problem: str, tmp_path: Path) -> None:
     path = tmp_path / "series.csv"
@@ -108,6 +109,40 @@ def test_a_csv_that_cannot_be_read_names_where(text: str, problem: str, tmp_path
     with pytest.raises(InputError) as caught:
         read_csv_file(path)
     assert str(caught.value) == f"{str(path)!r}: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(True, "true"), (False, "false"), (None, "null"), ([1], "[1]"), ({"a": 1}, '{"a": 1}')],
+)
+def test_the_web_pages_values_are_named_as_the_page_sent_them(
+    value: object, shown: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("starlette")
+    from impact.web.service import Service
+
+    with pytest.raises(InputError) as caught:
+        Service.trials(value)
+    assert str(caught.value) == f"trials: {shown}: must be a whole number ≥ 1"
+    with pytest.raises(InputError) as caught:
+        Service(tmp_path).build("tiktok-us-2026", {"outage.hours": value})  # type: ignore[dict-item]
+    assert str(caught.value) == f"outage.hours: {shown}: give a number or a spec as text"
+
+
+def test_a_scenario_files_trials_past_the_ceiling_are_shown_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "many.toml"
+    path.write_text("[outage]\nhours = 2\n[revenue]\nhourly_loss = 1\n"
+                    "[sampling]\ntrials = 1_000_000_001\n")  # fmt: skip
+    with pytest.raises(InputError, match=r"sampling.trials: 1000000001: at most 1,000,000,000"):
+        impact.load_scenario(path)
+
+
+def test_a_seed_must_be_an_integer(tmp_path: Path) -> None:
+    """A float seed above 2**53 would be rounded without a word: 7.0 is refused as well."""
+    path = tmp_path / "seed.toml"
+    path.write_text("[outage]\nhours = 2\n[revenue]\nhourly_loss = 1\n[sampling]\nseed = 7.0\n")
+    with pytest.raises(InputError, match=r"sampling.seed: 7.0: must be an integer \(no decimal"):
+        impact.load_scenario(path)
 
 
 NOT_UTF8 = "byte 24 is not UTF-8; save the scenario file as UTF-8 text"
