@@ -319,3 +319,19 @@ def test_sensitivity_with_one_or_no_uncertain_input(tmp_path: Path, capsys) -> N
         capsys,
     )
     assert status == 2 and "every input is fixed" in err
+
+
+def test_the_installed_command_spares_its_exit_the_last_garbage_collections() -> None:
+    """`main()` as the installed command calls it freezes what is alive before it exits: the
+    interpreter's last collections would walk all of it (0.1 s of a default simulate,
+    docs/performance.md), and the atexit hooks still run."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+        "from impact.cli import main\n"
+        "sys.argv = ['impact', '--version']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["frozen", "True"], done.stdout
