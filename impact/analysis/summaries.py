@@ -8,7 +8,7 @@ the total loss, read from its streaming sketch so that no per-trial values are n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -166,45 +166,80 @@ def exceedance_curve(
     return pd.DataFrame({"value": values, "probability": sketch.exceedance(values)})
 
 
-@dataclass(frozen=True)
 class ReportData:
-    """Everything a report shows, computed once; the report layer only renders it."""
+    """Everything a report shows, each table computed from the result when it is first asked
+    for, then kept: whoever writes the report asks for the charts' tables first, so that the
+    charts can be drawn elsewhere while the rest is computed (`impact.reports.folder`)."""
 
-    result: SimulationResult
-    summary: pd.DataFrame
-    precision: pd.DataFrame
-    breakdown: pd.DataFrame
-    attrition: pd.DataFrame
-    tiers: pd.DataFrame
-    assumptions: pd.DataFrame
-    distribution: pd.DataFrame
-    exceedance: pd.DataFrame
-    activity_path: pd.DataFrame | None
-    drivers: pd.DataFrame
-    onset: pd.DataFrame | None = None  # loss by onset hour, with a revenue profile
-    evidence: EvidenceTables | None = None  # what the evidence changed, with [evidence]
+    def __init__(self, result: SimulationResult) -> None:
+        self.result = result
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.result.summary  # kept by the result itself
+
+    @cached_property
+    def precision(self) -> pd.DataFrame:
+        return precision(self.result)
+
+    @cached_property
+    def breakdown(self) -> pd.DataFrame:
+        return breakdown(self.result)
+
+    @cached_property
+    def attrition(self) -> pd.DataFrame:
+        return attrition(self.result)
+
+    @cached_property
+    def tiers(self) -> pd.DataFrame:
+        return tier_table(self.result)
+
+    @cached_property
+    def assumptions(self) -> pd.DataFrame:
+        return assumptions(self.result.scenario)
+
+    @cached_property
+    def distribution(self) -> pd.DataFrame:
+        return distribution(self.result)
+
+    @cached_property
+    def exceedance(self) -> pd.DataFrame:
+        return exceedance_curve(self.result)
+
+    @cached_property
+    def activity_path(self) -> pd.DataFrame | None:
+        """None when the result kept no pilot trials (`has_activity_path` says so at no cost)."""
+        return activity_band(self.result)
+
+    @property
+    def has_activity_path(self) -> bool:
+        return self.result.pilot is not None
+
+    @cached_property
+    def drivers(self) -> pd.DataFrame:
+        return drivers(self.result)
+
+    @cached_property
+    def onset(self) -> pd.DataFrame | None:
+        """Loss by onset hour, with a revenue profile."""
+        return loss_by_onset(self.result)
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.result.conditioned is not None and self.result.prior_sketches is not None
+
+    @cached_property
+    def evidence(self) -> EvidenceTables | None:
+        """What the evidence changed, with [evidence]."""
+        return evidence_tables(self.result)
 
 
 def report_data(result: SimulationResult) -> ReportData:
-    """Compute every table of the report from a simulation result.
+    """Every table of the report of a simulation result, each computed when first read.
 
     >>> import impact
     >>> data = report_data(impact.simulate(impact.load_scenario("meta-2024"), 2_000, rng=1))
     >>> round(float(data.breakdown["share_of_mean_total"].sum()), 12)
     1.0
     """
-    return ReportData(
-        result=result,
-        summary=result.summary,
-        precision=precision(result),
-        breakdown=breakdown(result),
-        attrition=attrition(result),
-        tiers=tier_table(result),
-        assumptions=assumptions(result.scenario),
-        distribution=distribution(result),
-        exceedance=exceedance_curve(result),
-        activity_path=activity_band(result),
-        drivers=drivers(result),
-        onset=loss_by_onset(result),
-        evidence=evidence_tables(result),
-    )
+    return ReportData(result)

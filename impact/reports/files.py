@@ -31,13 +31,19 @@ class Portable:
     """A writer that another process can run: a function named "module:function", imported
     where it runs, and picklable arguments; it is called as `function(*args, path)`.
     `write_files` hands it to its `pool` when it has one (a chart, drawn while the rest of the
-    folder is written, by a process that has loaded matplotlib: `impact.reports.drawing`)."""
+    folder is written, by a process that has loaded matplotlib: `impact.reports.drawing`).
+    `args` may be a function that computes the arguments: it is called when the writer is
+    sent or run, in the order of the writers, so that a chart whose data is ready goes off
+    before the data of the next one is computed."""
 
     function: str
-    args: tuple[Any, ...]
+    args: tuple[Any, ...] | Callable[[], tuple[Any, ...]]
+
+    def arguments(self) -> tuple[Any, ...]:
+        return self.args() if callable(self.args) else self.args
 
     def __call__(self, path: Path) -> None:
-        run_portable(self.function, self.args, path)
+        run_portable(self.function, self.arguments(), path)
 
 
 def run_portable(function: str, args: tuple[Any, ...], path: Path) -> None:
@@ -138,7 +144,7 @@ def write_files(
             if pool is not None and isinstance(write, Portable):
                 target = _staged(staging, name)
                 with suppress(BrokenExecutor):  # a broken pool: written here, below
-                    future = pool.submit(run_portable, write.function, write.args, target)
+                    future = pool.submit(run_portable, write.function, write.arguments(), target)
                     elsewhere[future] = (write, target)
                     away.add(name)
         for name, write in writers.items():

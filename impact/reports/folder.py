@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 import shlex
+from collections.abc import Callable
 from concurrent.futures import Executor
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
+from impact.analysis.evidence import EvidenceTables
 from impact.analysis.summaries import ReportData, report_data
 from impact.exceptions import InputError
 from impact.inputs.scenario import builtin_scenarios, load_scenario
@@ -102,27 +104,33 @@ def report_writers(
     samples_format: SamplesFormat | str | None = None,
 ) -> dict[str, Writer]:
     """Every file of the report folder, by name, with the function that writes it."""
+    # Tables are computed when their file is written, except the charts': `write_files` sends
+    # each chart off to be drawn, in this order, as soon as its tables are computed (`Portable`
+    # arguments), before it writes anything here; the cheap charts go first.
     writers: dict[str, Writer] = {
         "summary.csv": partial(write_summary_csv, data.summary),
-        "precision.csv": partial(write_csv, data.precision),
+        "precision.csv": _table(data, "precision"),
         "breakdown.csv": partial(write_csv, data.breakdown),
         **({"tiers.csv": partial(write_csv, data.tiers)} if not data.tiers.empty else {}),
-        "assumptions.csv": partial(write_csv, data.assumptions),
-        "observables.csv": partial(write_csv, observables_table(data.result)),
+        "assumptions.csv": _table(data, "assumptions"),
+        "observables.csv": lambda path: write_csv(observables_table(data.result), path),
     }
     if samples_format is not None:
         fmt = SamplesFormat(samples_format)
         writers[f"samples.{fmt.value}"] = partial(_write_samples, data, fmt)
-    drawn = ChartData.of(data)  # what the charts need, small enough to send to a pool
+    cheap = cache(partial(ChartData.of, data, activity=False))  # all but the activity band
     for name in SIMULATE_CHARTS:
         if name == "creator_tiers.png" and data.tiers.empty:
             continue
-        if name == "activity_path.png" and data.activity_path is None:
+        if name == "activity_path.png":
+            if data.has_activity_path:
+                writers[name] = Portable(f"{CHARTS}:draw", partial(_activity_chart, data))
             continue
-        writers[name] = Portable(f"{CHARTS}:draw", (name, drawn))
-    if data.evidence is not None:
-        writers["evidence_inputs.csv"] = partial(write_csv, data.evidence.inputs)
-        writers[EVIDENCE_CHART] = Portable(f"{EVIDENCE}:draw_evidence_chart", (data.evidence,))
+        writers[name] = Portable(f"{CHARTS}:draw", partial(_chart, name, cheap))
+    if data.has_evidence:
+        writers["evidence_inputs.csv"] = lambda path: write_csv(_evidence(data)[0].inputs, path)
+        evidence_chart = f"{EVIDENCE}:draw_evidence_chart"
+        writers[EVIDENCE_CHART] = Portable(evidence_chart, partial(_evidence, data))
     if data.onset is not None:
         writers[ONSET_CSV] = partial(write_csv, data.onset)
         writers[ONSET_CHART] = Portable(f"{PROFILE}:draw_onset_chart", (data.onset,))
@@ -131,6 +139,25 @@ def report_writers(
     files = list(writers)
     writers["report.md"] = partial(_write_markdown, data, provenance, files, docs_link(out_dir))
     return writers
+
+
+def _chart(name: str, tables: Callable[[], ChartData]) -> tuple[str, ChartData]:
+    return name, tables()
+
+
+def _activity_chart(data: ReportData) -> tuple[str, ChartData]:
+    return "activity_path.png", ChartData.of(data)
+
+
+def _evidence(data: ReportData) -> tuple[EvidenceTables]:
+    if data.evidence is None:
+        raise ValueError("the result has no evidence")
+    return (data.evidence,)
+
+
+def _table(data: ReportData, name: str) -> Writer:
+    """The writer of the CSV of one table of `data`, computed when the file is written."""
+    return lambda path: write_csv(getattr(data, name), path)
 
 
 def _python_command(result: SimulationResult, out_dir: Path) -> str:
