@@ -32,3 +32,13 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def descendants(pid: int) -> list[int]:
+    """Live processes below `pid`: its children, theirs, and so on."""
+    found: list[int] = []
+    below = children(pid)
+    while below:
+        found += below
+        below = [grandchild for child in below for grandchild in children(child)]
+    return found

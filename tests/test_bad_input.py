@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from processes import alive, children
+from processes import alive, descendants
 
 from impact.cli import main
 from impact.exceptions import InputError
@@ -593,19 +593,21 @@ def test_signals_stop_cleanly(
         stdout=subprocess.DEVNULL,
         text=True,
     )
-    # The run's processes: the report's drawing processes, started as the run starts, and with
-    # --workers 2 the simulation's two.
+    # The run's processes: the report's drawing processes (the first, started as the run
+    # starts, and the one it forks once it has loaded matplotlib), and with --workers 2 the
+    # simulation's two.
     processes = drawing.processes() + (2 if wait_for == "workers" else 0)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if wait_for == "workers":
-            if len(children(proc.pid)) >= processes:
-                time.sleep(0.5)  # let the workers take their first tasks
-                break
+        if len(descendants(proc.pid)) < processes:
+            pass
+        elif wait_for == "workers":
+            time.sleep(0.5)  # let the workers take their first tasks
+            break
         elif any(p.name.startswith(".impact-tmp-") for p in out.iterdir()):
             break
         time.sleep(0.05)
-    running = children(proc.pid)
+    running = descendants(proc.pid)
     assert len(running) == processes, running
     assert proc.poll() is None, "the run ended before the signal could be sent"
     proc.send_signal(sig)

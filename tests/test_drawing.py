@@ -3,11 +3,17 @@ main process of `impact simulate` never loads matplotlib."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 import pytest
+from processes import alive
 
 import impact
 from impact.reports import charts, drawing
@@ -60,23 +66,59 @@ def test_simulate_leaves_matplotlib_to_the_drawing_processes(tmp_path: Path) -> 
     assert {p.name for p in tmp_path.iterdir()} >= set(SIMULATE_CHARTS)
 
 
-@needs_pool
-def test_a_drawing_process_that_dies_leaves_its_charts_to_this_one(tmp_path: Path) -> None:
-    """A broken pool (a process killed, say by the OOM killer) costs time, not the run: every
-    chart it had is drawn here, and the folder is the same bytes."""
-    import os
-    import signal
+def _forked(pool: drawing.DrawingPool, timeout: float = 60.0) -> list[int]:
+    """The processes the first drawing process forks once it is ready (it waits for them)."""
+    from processes import children
 
+    deadline = time.monotonic() + timeout
+    while len(found := children(pool.process.pid)) < drawing.processes() - 1:
+        assert time.monotonic() < deadline, "the first drawing process forked no other"
+        time.sleep(0.02)
+    return found
+
+
+@needs_pool
+@pytest.mark.parametrize("which", ["first", "forked"])
+def test_a_drawing_process_that_dies_leaves_its_charts_to_this_one(
+    which: str, tmp_path: Path
+) -> None:
+    """A broken pool (a process killed, say by the OOM killer) costs time, not the run: every
+    chart it had is drawn here, and the folder is the same bytes. Whichever process dies, the
+    other is stopped first, so that no chart is written twice at once."""
     result = impact.simulate(impact.load_scenario("tiktok-us-2026"), 3_000, rng=11)
     here = write_report(result, tmp_path / "drawn-in-process")
     with drawing.drawing_pool() as pool:
         assert pool is not None
-        victim = next(iter(pool._processes))  # the pool has started its processes
+        forked = _forked(pool)
+        victim = pool.process.pid if which == "first" else forked[0]
         os.kill(victim, signal.SIGKILL)
         there = write_report(result, tmp_path / "drawn-in-pool", pool=pool)
+        assert not pool.process.is_alive()
+        with pytest.raises(BrokenExecutor):
+            pool.submit(int)
     assert [p.name for p in there] == [p.name for p in here]
     for a, b in zip(here, there, strict=True):
         assert a.read_bytes().replace(b"in-process", b"in-pool") == b.read_bytes(), a.name
+    assert not [p for p in forked if alive(p)]
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+@needs_pool
+def test_a_tasks_error_is_raised_from_its_future_with_where_it_came_from() -> None:
+    """An error in a drawing process is the task's, not the pool's: it comes back as raised
+    there, with that process's traceback under it, and the pool goes on."""
+    with drawing.drawing_pool() as pool:
+        assert pool is not None
+        future = pool.submit(_fails, "no such chart")
+        with pytest.raises(ValueError, match="no such chart") as raised:
+            future.result(timeout=60)
+        assert "_fails" in str(raised.value.__cause__)
+        assert pool.submit(int, "7").result(timeout=60) == 7  # the pool goes on
+        with pytest.raises((pickle.PicklingError, AttributeError)):  # fails as it is submitted
+            pool.submit(_fails, lambda: None)
 
 
 def test_no_pool_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +135,7 @@ def test_a_pool_that_cannot_start_is_no_pool(monkeypatch: pytest.MonkeyPatch) ->
     def cannot(*args: object, **kwargs: object) -> None:
         raise OSError(38, "Function not implemented")
 
-    monkeypatch.setattr(drawing, "ProcessPoolExecutor", cannot)
+    monkeypatch.setattr(drawing, "DrawingPool", cannot)
     with drawing.drawing_pool(2) as pool:
         assert pool is None
 
@@ -149,7 +191,7 @@ def test_a_signal_held_while_the_pool_forks_stops_the_pool(monkeypatch: pytest.M
     from contextlib import contextmanager
 
     made = []
-    real = drawing.ProcessPoolExecutor
+    real = drawing.DrawingPool
 
     def recorded(*args: object, **kwargs: object) -> object:
         made.append(real(*args, **kwargs))  # type: ignore[arg-type]
@@ -160,9 +202,9 @@ def test_a_signal_held_while_the_pool_forks_stops_the_pool(monkeypatch: pytest.M
         yield
         raise KeyboardInterrupt  # as forking() re-raises a held SIGINT
 
-    monkeypatch.setattr(drawing, "ProcessPoolExecutor", recorded)
+    monkeypatch.setattr(drawing, "DrawingPool", recorded)
     monkeypatch.setattr(drawing, "forking", interrupted)
     with pytest.raises(KeyboardInterrupt), drawing.drawing_pool(2):
         pass
-    assert made and made[0]._shutdown_thread
+    assert made and not made[0].process.is_alive()
     assert multiprocessing.active_children() == []

@@ -67,3 +67,33 @@ def test_an_aborted_pool_leaves_no_thread_behind() -> None:
     manager.join = spied  # type: ignore[method-assign]
     close_pool(pool, abort=True)
     assert joined and not manager.is_alive()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_drawing_processes_die_with_a_parent_killed_outright() -> None:
+    """The first drawing process dies with the command's, and the ones it forked die with it."""
+    from impact.reports.drawing import processes
+
+    if processes() < 2:
+        pytest.skip("no drawing processes here (one core, or no fork)")
+    code = (
+        "import os, signal, time\n"
+        "from processes import children\n"
+        "from impact.reports.drawing import drawing_pool\n"
+        "with drawing_pool() as pool:\n"
+        "    while not children(pool.process.pid):\n"
+        "        time.sleep(0.02)\n"
+        "    print(pool.process.pid, *children(pool.process.pid), flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    drawing = [int(pid) for pid in done.stdout.split()]
+    assert len(drawing) == processes()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(alive, drawing)):
+        time.sleep(0.05)
+    assert not [p for p in drawing if alive(p)]
