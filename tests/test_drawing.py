@@ -208,3 +208,28 @@ def test_a_signal_held_while_the_pool_forks_stops_the_pool(monkeypatch: pytest.M
         pass
     assert made and not made[0].process.is_alive()
     assert multiprocessing.active_children() == []
+
+
+@needs_pool
+def test_a_broken_pool_with_tasks_waiting_shuts_down() -> None:
+    """Tasks that no process will read (the pool broke with more queued than a pipe holds)
+    must not keep shutdown waiting: an earlier version hung here, its queue's feeder thread
+    blocked on a full pipe. Run in a process of its own, with a timeout."""
+    code = (
+        "import os, signal\n"
+        "from concurrent.futures import BrokenExecutor\n"
+        "from impact.reports.drawing import drawing_pool\n"
+        "with drawing_pool() as pool:\n"
+        "    os.kill(pool.process.pid, signal.SIGKILL)\n"
+        "    futures = []\n"
+        "    for _ in range(20):\n"
+        "        try:\n"
+        "            futures.append(pool.submit(len, b'x' * 200_000))\n"
+        "        except BrokenExecutor:\n"
+        "            break\n"
+        "    broken = [f for f in futures if isinstance(f.exception(timeout=30), BrokenExecutor)]\n"
+        "print('done', len(broken) == len(futures))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["done", "True"], done.stdout + done.stderr

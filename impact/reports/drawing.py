@@ -28,8 +28,10 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from multiprocessing.util import Finalize
@@ -81,15 +83,18 @@ def _ready() -> None:
         imsave(io.BytesIO(), canvas.buffer_rgba(), format="png")
 
 
-def _serve(tasks: Any, results: Connection) -> None:
-    """A drawing process's work: run each task that comes, send back how it ended, and stop at
-    None. A task's error goes back to be raised in the parent, with this process's traceback
-    (as concurrent.futures does)."""
+def _serve(connection: Connection) -> None:
+    """A drawing process's work: run each task that comes on its connection, send back how it
+    ended, and stop at None (or when the parent is gone). A task's error goes back to be raised
+    in the parent, with this process's traceback (as concurrent.futures does)."""
     while True:
-        task = tasks.get()
+        try:
+            task = pickle.loads(connection.recv_bytes())
+        except EOFError:
+            return
         if task is None:
             return
-        ident, function, args = pickle.loads(task)
+        ident, function, args = task
         try:
             outcome: tuple[Any, ...] = (ident, function(*args), None, "")
             pickle.dumps(outcome)
@@ -100,10 +105,10 @@ def _serve(tasks: Any, results: Connection) -> None:
                 outcome = (ident, None, exc, text)
             except Exception:  # an error that cannot cross processes: its text does
                 outcome = (ident, None, RuntimeError(f"{type(exc).__name__}: {exc}"), text)
-        results.send(outcome)
+        connection.send(outcome)
 
 
-def _first(parent: int, tasks: Any, results: list[Connection]) -> None:
+def _first(parent: int, connections: list[Connection]) -> None:
     """The first drawing process: it gets ready (`_ready`), then forks the others from itself,
     so that matplotlib is loaded once however many there are, and draws too. Each of the
     others dies with it (`leave_signals_to_parent`); it waits for them before it ends."""
@@ -112,22 +117,22 @@ def _first(parent: int, tasks: Any, results: list[Connection]) -> None:
         _ready()
         me = os.getpid()
         others = []
-        for own in results[1:]:
+        for own in connections[1:]:
             pid = os.fork()
             if pid == 0:
                 status = 1
                 try:
                     leave_signals_to_parent(me)
-                    for other in results:
+                    for other in connections:
                         if other is not own:
                             other.close()
-                    _serve(tasks, own)
+                    _serve(own)
                     status = 0
                 finally:
                     os._exit(status)
             others.append(pid)
             own.close()
-        _serve(tasks, results[0])
+        _serve(connections[0])
         for pid in others:
             with suppress(ChildProcessError):
                 os.waitpid(pid, 0)
@@ -143,19 +148,20 @@ class DrawingPool(Executor):
     ProcessPoolExecutor forks each from this process, and each would load it again: 0.3 s of
     CPU each, on the core that the simulation leaves free).
 
-    A task is pickled as it is submitted (so an argument that cannot be sent fails there); its
-    error is raised from its future. If a drawing process dies, the pool is broken: the others
-    are stopped, and every task not yet done fails with BrokenExecutor, as a
-    ProcessPoolExecutor's would, so that the caller can run it itself. Tasks go through a
-    multiprocessing Queue (a submit never waits for a drawing process), results come back on
-    one pipe per process, read by a thread of this one."""
+    Each process has its own connection (a socket pair) and at most one task at a time: a task
+    is sent when a process is idle, else it waits here, so a send never waits for a busy
+    process and nothing is left unread in a pipe. A task is pickled as it is submitted (an
+    argument that cannot be sent fails there); its error is raised from its future. A thread
+    of this process reads the results. If a drawing process dies, the pool is broken: the
+    others are stopped, and every task not yet done fails with BrokenExecutor, as a
+    ProcessPoolExecutor's would, so that the caller can run it itself."""
 
     def __init__(self, count: int) -> None:
         context = multiprocessing.get_context("fork")
-        self._tasks: Any = context.Queue()
-        pipes = [context.Pipe(duplex=False) for _ in range(count)]
-        self._readers = [reader for reader, _ in pipes]
-        self._count = count
+        pairs = [context.Pipe(duplex=True) for _ in range(count)]
+        self._connections = [here for here, _ in pairs]
+        self._busy: list[int | None] = [None] * count  # the task each process has
+        self._waiting: deque[tuple[int, bytes]] = deque()
         self._futures: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Lock()
@@ -165,57 +171,74 @@ class DrawingPool(Executor):
         self._collector: threading.Thread | None = None
         self.process = context.Process(
             target=_first,
-            args=(os.getpid(), self._tasks, [writer for _, writer in pipes]),
+            args=(os.getpid(), [there for _, there in pairs]),
             name="impact-drawing",
             daemon=True,
         )
         try:
             self.process.start()
         finally:
-            for _, writer in pipes:
-                writer.close()  # each process holds its own: the end of one is EOF here
+            for _, there in pairs:
+                there.close()  # the processes hold theirs: the end of one is EOF here
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         if kwargs:
             raise TypeError("a drawing task takes positional arguments only")
-        task = pickle.dumps((self._next, fn, args))
+        future: Future[Any] = Future()
         with self._lock:
             if self._broken:
                 raise BrokenExecutor(self._broken)
             if self._closed:
                 raise RuntimeError("cannot submit to a drawing pool that is shut down")
-            future: Future[Any] = Future()
-            self._futures[self._next] = future
+            ident = self._next
+            task = pickle.dumps((ident, fn, args))
             self._next += 1
+            self._futures[ident] = future
+            self._waiting.append((ident, task))
             if self._collector is None:  # started with the first task, after every fork
                 self._collector = threading.Thread(
                     target=self._collect, name="impact-drawing-results", daemon=True
                 )
                 self._collector.start()
-        self._tasks.put(task)
+            self._dispatch()
         return future
 
+    def _dispatch(self) -> None:
+        """Send waiting tasks to idle processes (with the lock held)."""
+        for worker, connection in enumerate(self._connections):
+            if not self._waiting or self._broken:
+                return
+            if self._busy[worker] is None:
+                ident, task = self._waiting.popleft()
+                self._busy[worker] = ident
+                with suppress(OSError):  # a process that died: its EOF breaks the pool
+                    connection.send_bytes(task)
+
     def _collect(self) -> None:
-        """Set each future as its result comes; on a drawing process's death, break the pool."""
-        readers = list(self._readers)
-        while readers:
-            for reader in wait(readers):
-                assert isinstance(reader, Connection)
+        """Set each future as its result comes, and send the process its next task; on a
+        drawing process's death, break the pool."""
+        open_ = list(self._connections)
+        while open_:
+            for connection in wait(open_):
+                assert isinstance(connection, Connection)
+                worker = self._connections.index(connection)
                 try:
-                    ident, value, error, text = reader.recv()
+                    ident, value, error, text = connection.recv()
                 except (EOFError, OSError):  # that process has ended
-                    readers.remove(reader)
+                    open_.remove(connection)
                     with self._lock:
-                        pending = bool(self._futures) or not self._closed
-                    if pending:
+                        unexpected = bool(self._futures) or not self._closed
+                    if unexpected:
                         self._stop_processes()
-                        _until_closed(readers)  # the others die with the first
+                        _until_closed(open_)  # the others die with the first
                         self._fail("a drawing process ended abruptly")
                         return
                     continue
                 with self._lock:
                     future = self._futures.pop(ident, None)
-                if future is None or future.cancelled():
+                    self._busy[worker] = None
+                    self._dispatch()
+                if future is None:
                     continue
                 with suppress(Exception):  # cancelled meanwhile
                     if error is None:
@@ -229,50 +252,50 @@ class DrawingPool(Executor):
         with self._lock:
             self._broken = self._broken or why
             pending, self._futures = self._futures, {}
+            self._waiting.clear()
         for future in pending.values():
             with suppress(Exception):  # cancelled meanwhile
                 future.set_exception(BrokenExecutor(why))
 
     def _stop_processes(self) -> None:
         with self._stopping:  # the collector's thread and this one's may both get here
-            self._stop()
-
-    def _stop(self) -> None:
-        if self.process.is_alive():
-            self.process.terminate()  # the others die with it (PR_SET_PDEATHSIG)
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
+            if self.process.is_alive():
+                self.process.terminate()  # the others die with it (PR_SET_PDEATHSIG)
             self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(timeout=5)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """With `wait` and without `cancel_futures`, let every task finish and the processes
         end; otherwise stop them now, failing what is not done."""
         with self._lock:
-            already, self._closed = self._closed, True
-        if cancel_futures or not wait:
-            self._tasks.cancel_join_thread()  # no process may be left to read what is queued
+            self._closed = True
+            pending = list(self._futures.values())
+        if not (cancel_futures or not wait):
+            futures_wait(pending)  # each ends done, or failed by a broken pool
+        if cancel_futures or not wait or self._broken:
             self._stop_processes()
             self._fail("the drawing pool was stopped")
-        elif not already:
-            for _ in range(self._count):
-                self._tasks.put(None)
+        else:
+            with self._lock:
+                for connection in self._connections:
+                    with suppress(OSError):
+                        connection.send_bytes(pickle.dumps(None))
             self.process.join()
         if self._collector is not None:
             self._collector.join(timeout=5)
-        self._tasks.close()
-        self._tasks.join_thread()
         if self._collector is None or not self._collector.is_alive():
-            for reader in self._readers:
-                reader.close()
+            for connection in self._connections:
+                connection.close()
 
 
-def _until_closed(readers: list[Connection], timeout: float = 5.0) -> None:
-    """Read (and drop) from each pipe until its process has ended and it is closed."""
-    for reader in readers:
+def _until_closed(connections: list[Connection], timeout: float = 5.0) -> None:
+    """Read (and drop) from each connection until its process has ended and it is closed."""
+    for connection in connections:
         with suppress(EOFError, OSError):
-            while reader.poll(timeout):
-                reader.recv()
+            while connection.poll(timeout):
+                connection.recv_bytes()
 
 
 class _RemoteTraceback(Exception):
