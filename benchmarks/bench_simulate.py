@@ -16,10 +16,13 @@ CPU seconds are the steadier figure.
 `--parts` also times one run step by step in a fresh process (its imports by library, the
 simulation, the report's tables, and each file of the report written on its own, so a chart's
 time includes its PNG encoding), then `write_report` as the command calls it (PNGs encoded on a
-background thread while the next chart is drawn). Usage:
+background thread while the next chart is drawn). `--timeline` runs the command once more,
+whole, with the start and end of each step stamped in whichever process runs it (the command's
+or a drawing process), from just before the process started to just after it ended. Usage:
 
     python benchmarks/bench_simulate.py                  # 7 runs of each
     python benchmarks/bench_simulate.py --runs 11 --parts
+    python benchmarks/bench_simulate.py --runs 1 --timeline   # who does what, when
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def mark(name):
     marks.append((name, time.perf_counter()))
 import numpy; mark("import numpy")
 import pandas; mark("import pandas")
-import scipy.stats; mark("import scipy.stats")
+import scipy.special; mark("import scipy.special")
 import typer; mark("import typer")
 import impact.cli.simulate; mark("import impact.cli.simulate (the rest)")
 from pathlib import Path
@@ -56,7 +59,11 @@ from impact.reports.provenance import Provenance
 out = Path(sys.argv[1])
 scenario = impact.load_scenario(SCENARIO); mark("load the scenario")
 result = impact.simulate(scenario, TRIALS, rng=20260125); mark("simulate")
-data = report_data(result); mark("report tables (report_data)")
+data = report_data(result)
+for table in ("summary", "precision", "breakdown", "attrition", "tiers", "assumptions",
+              "distribution", "exceedance", "activity_path", "drivers", "onset", "evidence"):
+    getattr(data, table)  # each is computed when first read
+mark("report tables (report_data)")
 writers = report_writers(data, Provenance("impact simulate"), out / "parts")
 mark("import matplotlib and the charts")
 (out / "parts").mkdir(parents=True)
@@ -70,6 +77,55 @@ for name, at in marks:
     print(f"{at - last:.4f}\t{name}")
     last = at
 """
+
+
+TIMELINE = r"""
+import atexit, functools, os, sys, time
+T0 = float(sys.argv[1])  # the parent's clock just before it started this process
+def event(what):
+    sys.stderr.write(f"{time.time() - T0:.3f}\t{os.getpid()}\t{what}\n")
+event("the interpreter is up")
+import impact.cli.simulate as command
+import impact.reports.drawing as drawing
+import impact.reports.files as files
+event("imports done")
+def stamped(module, name, label):
+    real = getattr(module, name)
+    @functools.wraps(real)
+    def wrapper(*args, **kwargs):
+        event(f"{label} starts")
+        try:
+            return real(*args, **kwargs)
+        finally:
+            event(f"{label} ends")
+    setattr(module, name, wrapper)
+stamped(command, "simulate", "the simulation")
+stamped(command, "write_report", "the report")
+stamped(files, "run_portable", "a chart")  # in the drawing processes: they fork after this
+stamped(drawing, "_ready", "getting ready to draw")
+atexit.register(event, "exit (atexit)")
+sys.argv = ["impact", "simulate", SCENARIO, "--trials", TRIALS, "-q", "--out", sys.argv[2]]
+from impact.cli import main
+main()
+"""
+
+
+def _timeline(py: str, trials: int, out: Path) -> None:
+    """One run of the command, in its own process, with the start and end of each step stamped
+    (seconds from just before the process started): which process does what, when."""
+    code = TIMELINE.replace("SCENARIO", repr(SCENARIO)).replace("TRIALS", repr(str(trials)))
+    start = time.time()
+    done = subprocess.run(
+        [py, "-c", code, repr(start), str(out)], check=True, capture_output=True, text=True
+    )
+    gone = time.time() - start
+    main = None
+    print("\none run, step by step (seconds from the process's start):")
+    for line in done.stderr.splitlines():
+        at, pid, what = line.split("\t")
+        main = main or pid
+        print(f"  {float(at):6.3f}  {'command' if pid == main else 'drawing ' + pid:>14s}  {what}")
+    print(f"  {gone:6.3f}  {'command':>14s}  the process has ended")
 
 
 def _cpu() -> float:
@@ -89,6 +145,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--trials", type=int, default=100_000)
     parser.add_argument("--parts", action="store_true", help="also time one run step by step")
+    parser.add_argument(
+        "--timeline", action="store_true", help="also stamp each step of one whole run"
+    )
     args = parser.parse_args()
 
     import impact
@@ -134,6 +193,8 @@ def main() -> None:
             f"impact simulate / {name}: {main_wall / statistics.median(wall[name]):.2f} (wall), "
             f"{main_cpu / statistics.median(cpu[name]):.2f} (CPU)"
         )
+    if args.timeline:
+        _timeline(py, args.trials, root / "timeline")
     if args.parts:
         code = PARTS.replace("SCENARIO", repr(SCENARIO)).replace("TRIALS", str(args.trials))
         out = subprocess.run(
