@@ -335,3 +335,27 @@ def test_the_installed_command_spares_its_exit_the_last_garbage_collections() ->
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["frozen", "True"], done.stdout
+
+
+def test_the_installed_command_collects_garbage_again_once_its_command_is_loaded() -> None:
+    """`impact.__main__` turns collection off while the command line imports; once the
+    command's module is loaded it is on again (a long `impact serve` must collect), with what
+    the imports made frozen."""
+    code = (
+        "import atexit, gc, sys\n"
+        "seen = []\n"
+        "import impact.cli.commands as commands\n"
+        "real = commands._resume_collection\n"
+        "def spy():\n"
+        "    seen.append(gc.isenabled())\n"
+        "    real()\n"
+        "    seen.append((gc.isenabled(), gc.get_freeze_count() > 0))\n"
+        "commands._resume_collection = spy\n"
+        "atexit.register(lambda: print('seen', seen))\n"
+        "sys.argv = ['impact', 'scenarios']\n"
+        "from impact.__main__ import run\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "seen [False, (True, True)]", done.stdout

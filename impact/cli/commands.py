@@ -14,6 +14,7 @@ own help.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,6 +145,24 @@ def register(app: typer.Typer) -> None:
 
 
 _loaded: dict[str, Any] = {}  # top-level name -> click command, each built once
+_paused = False  # the installed command turned garbage collection off while it imported
+
+
+def collection_paused() -> None:
+    """The installed command (`impact.__main__`) has turned garbage collection off while it
+    imports; `_load_top` turns it on again once a command's module is loaded, with everything
+    made so far frozen out of later collections (a command that loads no module, help or an
+    error, ends before it matters)."""
+    global _paused
+    _paused = True
+
+
+def _resume_collection() -> None:
+    global _paused
+    if _paused:
+        _paused = False
+        gc.freeze()
+        gc.enable()
 
 
 def _load_top(name: str) -> Any:
@@ -162,6 +181,7 @@ def _load_top(name: str) -> Any:
             holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
             holder.command(name)(cast(Callable[..., Any], target))
             _loaded[name] = typer.main.get_command(holder)
+        _resume_collection()
     return _loaded[name]
 
 
