@@ -233,3 +233,16 @@ def test_a_broken_pool_with_tasks_waiting_shuts_down() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["done", "True"], done.stdout + done.stderr
+
+
+@needs_pool
+def test_drawing_processes_do_not_collect_garbage() -> None:
+    """Each drawing process (the first and the one it forks) has collection off, with what it
+    loaded frozen: the first chart otherwise set off a full collection (0.1 s)."""
+    import gc
+
+    with drawing.drawing_pool() as pool:
+        assert pool is not None
+        first, second = pool.submit(gc.isenabled), pool.submit(gc.isenabled)
+        assert (first.result(timeout=60), second.result(timeout=60)) == (False, False)
+        assert pool.submit(gc.get_freeze_count).result(timeout=60) > 0
