@@ -53,6 +53,11 @@ class WeightedSketch(Sketch):
     zero_weight: float = 0.0
     tiny_weight: float = 0.0
     weights: NDArray[np.float64] = field(default_factory=_zeros)
+    # The buckets' weights and sums with the zero and tiny ones in front, and the cumulative
+    # weights: every quantile reads them (a report asks for hundreds); `merge` clears them.
+    _cumulative: tuple[NDArray[np.float64], ...] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def of_weighted(
@@ -74,7 +79,8 @@ class WeightedSketch(Sketch):
             mean = float(np.einsum("i,i->", w, x)) / w_sum
             dev = x - mean
             sketch.mean, sketch.m2 = mean, float(np.einsum("i,i,i->", w, dev, dev))
-            sketch.min, sketch.max = float(x[positive].min()), float(x[positive].max())
+            kept = x if positive.all() else x[positive]  # one copy for both (min, max exact)
+            sketch.min, sketch.max = float(kept.min()), float(kept.max())
         idx = x.view(np.int64) >> _SHIFT
         tiny = idx <= _TINY_INDEX
         if tiny.any():
@@ -99,6 +105,7 @@ class WeightedSketch(Sketch):
         """Fold another weighted sketch into this one (in place) and return it."""
         if not isinstance(other, WeightedSketch):
             raise TypeError("a weighted sketch merges only weighted sketches")
+        self._cumulative = None
         if other.n == 0:
             return self
         if self.n == 0:
@@ -166,14 +173,19 @@ class WeightedSketch(Sketch):
         """Monte Carlo standard error of the weighted mean: std / √ESS."""
         return self.std / math.sqrt(self.ess) if self.w_sum > 0 else math.nan
 
+    def _cached_buckets(self) -> tuple[NDArray[np.float64], ...]:
+        if self._cumulative is None:
+            weights = np.concatenate([[self.zero_weight, self.tiny_weight], self.weights])
+            sums = np.concatenate([[0.0, self.tiny_sum], self.sums])
+            self._cumulative = (weights, sums, np.cumsum(weights))
+        return self._cumulative
+
     def _weighted_buckets(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        weights = np.concatenate([[self.zero_weight, self.tiny_weight], self.weights])
-        sums = np.concatenate([[0.0, self.tiny_sum], self.sums])
+        weights, sums, _ = self._cached_buckets()
         return weights, sums
 
     def _bucket_of_weight(self, target: float) -> int:
-        weights, _ = self._weighted_buckets()
-        cum = np.cumsum(weights)
+        weights, _, cum = self._cached_buckets()
         i = int(np.searchsorted(cum, min(target, cum[-1]) * (1 - 1e-12)))
         while weights[i] <= 0:  # never land on an empty bucket
             i += 1
