@@ -212,13 +212,16 @@ def average_ranks(columns: FloatArray) -> FloatArray:
 
     Written here because importing scipy.stats costs about 0.4 s, and a default `impact
     simulate` needs nothing else from it (docs/performance.md). scipy 1.17's `_rankdata`
-    (`stats/_stats_py.py`): a stable argsort, groups of equal sorted values, each given its
-    first ordinal rank + (count − 1)/2, which are whole or half numbers, exact in a double.
-    tests/test_sampling.py compares with scipy.stats on data with ties.
+    (`stats/_stats_py.py`): an argsort, groups of equal sorted values, each given its first
+    ordinal rank + (count − 1)/2, which are whole or half numbers, exact in a double. scipy's
+    argsort is stable; here it need not be, since every value of a group of ties gets the
+    group's rank whatever their order, and numpy's default sort is 5 times faster on the
+    pilot's 10,000 × 30 (3 ms against 17). tests/test_sampling.py compares with scipy.stats
+    on data with ties.
     """
     x = np.ascontiguousarray(np.asarray(columns, dtype=np.float64).T)  # a row per column
     n = x.shape[1]
-    order = np.argsort(x, axis=1, kind="stable")
+    order = np.argsort(x, axis=1)
     y = np.take_along_axis(x, order, axis=1)
     at = np.arange(n)
     first = np.ones(x.shape, dtype=bool)  # a sorted value unlike the one before: a group starts
