@@ -80,7 +80,8 @@ for name, at in marks:
 
 
 TIMELINE = r"""
-import atexit, functools, os, sys, time
+import atexit, functools, gc, os, sys, time
+gc.disable()  # as impact.__main__ does while the command line imports (run() below)
 T0 = float(sys.argv[1])  # the parent's clock just before it started this process
 def event(what):
     sys.stderr.write(f"{time.time() - T0:.3f}\t{os.getpid()}\t{what}\n")
@@ -105,8 +106,8 @@ stamped(files, "run_portable", "a chart")  # in the drawing processes: they fork
 stamped(drawing, "_ready", "getting ready to draw")
 atexit.register(event, "exit (atexit)")
 sys.argv = ["impact", "simulate", SCENARIO, "--trials", TRIALS, "-q", "--out", sys.argv[2]]
-from impact.cli import main
-main()
+from impact.__main__ import run
+run()
 """
 
 
