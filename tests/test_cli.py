@@ -359,3 +359,69 @@ def test_the_installed_command_collects_garbage_again_once_its_command_is_loaded
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "seen [False, (True, True)]", done.stdout
+
+
+# A signal that lands where Python does not let `Interrupted` through as itself.
+_SIGNAL_IN_SET_NAME = """
+import dataclasses, os, signal, sys
+real = dataclasses.Field.__set_name__
+fired = []
+def hooked(self, owner, name):  # as a class body runs while the command's modules import
+    if not fired and signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN):
+        fired.append(owner)
+        os.kill(os.getpid(), SIG)
+    return real(self, owner, name)
+dataclasses.Field.__set_name__ = hooked
+sys.argv = ["impact", "simulate", "--trials", "2000", "--out", OUT]
+from impact.__main__ import run
+run()
+"""
+
+_SIGNAL_IN_A_FINALIZER = """
+import os, signal, sys
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(1000))  # the handler runs here, inside __del__
+import impact.cli as cli
+real = cli.typer.main.get_command
+def hooked(app):
+    command = real(app)
+    main = command.main
+    def dropping(*args, **kwargs):
+        Finalized()  # dropped at once: its __del__ runs as the run starts
+        return main(*args, **kwargs)
+    command.main = dropping
+    return command
+cli.typer.main.get_command = hooked
+sys.argv = ["impact", "simulate", "--trials", "2000", "-q", "--out", OUT]
+from impact.__main__ import run
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "word"), [(15, 143, "terminated"), (2, 130, "interrupted")]
+)
+def test_a_signal_while_a_class_body_runs_is_still_an_interrupt(
+    sig: int, status: int, word: str, tmp_path: Path
+) -> None:
+    """In a class body's __set_name__ Python wraps the handler's `Interrupted` in a
+    RuntimeError; it was reported as a failure (exit 1, the RuntimeError's text)."""
+    code = _SIGNAL_IN_SET_NAME.replace("SIG)", f"{sig})").replace("OUT", repr(str(tmp_path)))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == status, done.stderr
+    assert done.stderr == f"error: {word}; no output file was changed\n"
+
+
+def test_a_signal_inside_a_finalizer_still_ends_the_run_as_interrupted(tmp_path: Path) -> None:
+    """Python only prints an exception raised in a __del__, with its traceback, and the run
+    went on to exit 0: now no traceback, and the run ends as interrupted (here after its
+    folder was written, which the line says)."""
+    code = _SIGNAL_IN_A_FINALIZER.replace("OUT", repr(str(tmp_path / "out")))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: interrupted after writing {tmp_path / 'out'}; its files are this run's, complete"
+    )

@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         with warnings_as_notes():
             result = command.main(args=args, prog_name="impact", standalone_mode=False)
         status = result if isinstance(result, int) else 0
-        if status == 130:  # typer turns Ctrl-C into a silent exit code 130
+        # typer turns Ctrl-C into a silent exit code 130; and a signal whose `Interrupted` was
+        # raised inside a finalizer (a __del__, a weakref callback) is only printed as ignored
+        # by Python, and the run goes on: either way the run was interrupted.
+        if status == 130 or signals.received() is not None:
             status = _interrupted(before)
     except InputError as exc:
         status = _fail(str(exc), 2)
@@ -80,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         status = exc.exit_code
     except Exception as exc:  # the edge: nothing escapes as a traceback
+        if signals.received() is not None:
+            # `Interrupted` raised where Python wraps it in another error (a class body's
+            # __set_name__, while a module imports, makes it a RuntimeError)
+            return _finish(_interrupted(before), argv)
         if _is_usage_error(exc):
             return _finish(_fail(exc.format_message(), 2), argv)  # type: ignore[attr-defined]
         if debug:

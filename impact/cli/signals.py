@@ -10,6 +10,7 @@ signals are ignored while the clean-up runs; `exit_status()` says which signal a
 from __future__ import annotations
 
 import signal
+import sys
 from types import FrameType
 
 __all__ = ["Interrupted", "exit_status", "install", "received"]
@@ -30,12 +31,21 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
+def _unraisable(args: sys.UnraisableHookArgs) -> None:
+    """`Interrupted` raised inside a finalizer (a __del__, a weakref callback) cannot stop the
+    run there, and Python would print it as an ignored exception with its traceback: it is
+    noted (`received`), and `impact.cli.main` ends the run as interrupted, in one line."""
+    if not isinstance(args.exc_value, Interrupted):
+        sys.__unraisablehook__(args)
+
+
 def install() -> None:
     """Handle SIGINT and SIGTERM in this (the main) process."""
     global _received
     _received = None
     for sig in _HANDLED:
         signal.signal(sig, _handler)
+    sys.unraisablehook = _unraisable
 
 
 def received() -> int | None:
