@@ -239,10 +239,43 @@ def test_a_broken_pool_with_tasks_waiting_shuts_down() -> None:
 def test_drawing_processes_do_not_collect_garbage() -> None:
     """Each drawing process (the first and the one it forks) has collection off, with what it
     loaded frozen: the first chart otherwise set off a full collection (0.1 s)."""
-    import gc
-
     with drawing.drawing_pool() as pool:
         assert pool is not None
-        first, second = pool.submit(gc.isenabled), pool.submit(gc.isenabled)
-        assert (first.result(timeout=60), second.result(timeout=60)) == (False, False)
-        assert pool.submit(gc.get_freeze_count).result(timeout=60) > 0
+        # submitted while the first process loads: one task goes to each process
+        first, second = pool.submit(_collection), pool.submit(_collection)
+        states = [first.result(timeout=60), second.result(timeout=60)]
+    assert states[0][0] != states[1][0], "both tasks ran in one process"
+    assert [state[1:] for state in states] == [(False, True), (False, True)]
+
+
+def _collection() -> tuple[int, bool, bool]:
+    """This process, whether it collects garbage, and whether anything is frozen."""
+    import gc
+
+    return os.getpid(), gc.isenabled(), gc.get_freeze_count() > 0
+
+
+@needs_pool
+def test_an_interrupted_run_leaves_no_temporary_matplotlib_folder(tmp_path: Path) -> None:
+    """The drawing processes are stopped by SIGTERM when a run is interrupted, past any exit
+    hook: matplotlib's temporary config folder (an unwritable MPLCONFIGDIR) must already be
+    gone by then. Interrupted once both drawing processes exist (the first has loaded
+    matplotlib and forked the second)."""
+    from processes import descendants
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "MPLCONFIGDIR": "/dev/null/not-a-folder", "TMPDIR": str(temp)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "impact", "simulate", "--trials", "1M", "-q", "--out",
+         str(tmp_path / "out")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(descendants(run.pid)) < drawing.processes() and run.poll() is None:
+        assert time.monotonic() < deadline, "the drawing processes never started"
+        time.sleep(0.02)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 143, err
+    assert list(temp.iterdir()) == []

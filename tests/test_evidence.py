@@ -260,3 +260,24 @@ def test_a_normal_measurement_s_density_and_tails_are_scipy_s_bit_for_bit(
         ):
             assert np.array_equal(ours(form, x), theirs(x), equal_nan=True)
     assert evidence._normal(stats.lognorm(0.5, scale=2.0)) is None  # other families: scipy's own
+
+
+def test_a_weighted_sketchs_kept_cumulative_weights_follow_its_merges() -> None:
+    """Quantiles read kept cumulative weights: after a merge they must be the merged sketch's
+    (as a sketch merged without any quantile asked before), and a pickled sketch leaves them
+    behind."""
+    import pickle
+
+    rng = np.random.default_rng(5)
+    parts = [(rng.lognormal(10, 1, 3_000), rng.random(3_000)) for _ in range(3)]
+    asked = WeightedSketch.of_weighted(*parts[0])
+    fresh = WeightedSketch.of_weighted(*parts[0])
+    qs = (0.05, 0.5, 0.95, 0.99)
+    for values, weights in parts[1:]:
+        [asked.quantile(q) for q in qs]  # keeps the cumulative weights of the sketch so far
+        asked.merge(WeightedSketch.of_weighted(values, weights))
+        fresh.merge(WeightedSketch.of_weighted(values, weights))
+    assert [asked.quantile(q) for q in qs] == [fresh.quantile(q) for q in qs]
+    sent = pickle.loads(pickle.dumps(asked))
+    assert sent._cumulative is None
+    assert [sent.quantile(q) for q in qs] == [fresh.quantile(q) for q in qs]

@@ -35,7 +35,6 @@ from concurrent.futures import BrokenExecutor, Executor, Future
 from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
-from multiprocessing.util import Finalize
 from typing import Any
 
 from impact.simulation.pool import forking, leave_signals_to_parent
@@ -52,11 +51,9 @@ def _ready() -> None:
     part of matplotlib loaded). Loading is only a head start: whatever fails here fails again,
     with its own message, when a chart is drawn."""
     # matplotlib's notice of a temporary config folder (an unwritable MPLCONFIGDIR) is for
-    # one process, not for each drawing one; the folder it makes goes when the process ends
-    # (a drawing process ends with os._exit, past matplotlib's atexit).
+    # one process, not for each drawing one.
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
     with suppress(Exception):
-        import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.image import imsave
@@ -64,12 +61,6 @@ def _ready() -> None:
 
         from impact.reports import charts, evidence_report, profile_report  # noqa: F401
 
-        config = matplotlib.get_configdir()
-        if os.path.basename(config).startswith("matplotlib-") and config.startswith(
-            tempfile.gettempdir()
-        ):
-            Finalize(None, shutil.rmtree, args=(config,), kwargs={"ignore_errors": True},
-                     exitpriority=0)  # fmt: skip
         fig = Figure(figsize=(2, 1.5), dpi=50, layout="constrained")
         ax = fig.add_subplot()
         ax.bar([1, 2], [1, 2], label="$1M")
@@ -82,6 +73,16 @@ def _ready() -> None:
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         imsave(io.BytesIO(), canvas.buffer_rgba(), format="png")
+    # With an unwritable MPLCONFIGDIR matplotlib made a temporary folder for its font cache,
+    # which it has read by now: it goes at once, since a drawing process ends with os._exit
+    # (past matplotlib's atexit), or by SIGTERM when the run is interrupted. (A process
+    # stopped while it imports matplotlib still leaves it.)
+    with suppress(Exception):
+        config = sys.modules["matplotlib"].get_configdir()
+        if os.path.basename(config).startswith("matplotlib-") and config.startswith(
+            tempfile.gettempdir()
+        ):
+            shutil.rmtree(config, ignore_errors=True)
 
 
 def _serve(connection: Connection) -> None:

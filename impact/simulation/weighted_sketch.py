@@ -142,6 +142,9 @@ class WeightedSketch(Sketch):
             self.offset, self.counts, self.sums, self.weights = lo, counts, sums, weights
         return self
 
+    def __getstate__(self) -> dict[str, object]:  # sent without its cache, rebuilt on demand
+        return {**self.__dict__, "_cumulative": None}
+
     def copy(self) -> WeightedSketch:
         out = WeightedSketch(**self.__dict__)
         out.counts, out.sums, out.weights = (
