@@ -31,13 +31,14 @@ from impact.cli.progress import DelayedProgress, wants_progress
 from impact.cli.reproduce import kept_stdin, reproduce_line
 from impact.exceptions import InputError
 from impact.inputs.methods import Method
+from impact.inputs.scenario import Scenario
 from impact.reports.drawing import drawing_pool
 from impact.reports.folder import SamplesFormat, check_samples_format, write_report
 from impact.reports.headline import evidence_line, readings_line, scenario_headline
 from impact.reports.provenance import Provenance
 from impact.reports.tables import summary_table
 from impact.simulation import cluster
-from impact.simulation.engine import DEFAULT_MAX_TRIALS, simulate
+from impact.simulation.engine import DEFAULT_MAX_TRIALS, SimulationResult, simulate
 
 
 @scenario_options
@@ -119,40 +120,55 @@ def simulate_command(
     bar = DelayedProgress(n_trials, enabled=wants_progress(quiet=quiet, json_output=json_output))
     # The charts' processes fork first, before the bar's timer thread: they get ready while
     # this one simulates.
-    with drawing_pool() as pool, bar, ExitStack() as stack:
-        on: Any = scheduler  # an address, or the Client opened just below
-        if scheduler and samples_format is not None:
-            # The run's own client, open until the report is written: the samples stay on the
-            # workers, which then write them into the report's staging folder.
-            on = cluster.connect(scheduler, stack).client
-        result = simulate(
-            scenario,
-            n_trials,
-            root_seed,
-            workers=workers,
-            scheduler=on,
-            samples=samples_format is not None,
-            progress=bar.simulated,
-            method=method,
-            target_precision=target_precision,
-            max_trials=cap or DEFAULT_MAX_TRIALS,
-        )
-        # The command that regenerates this folder, from what actually ran; a scenario read
-        # from stdin is kept in the folder, and the command reads it from there.
-        saved, kept = kept_stdin(options, out_dir)
-        command = reproduce_line(
-            options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra,
-            scenario=kept,
-        )  # fmt: skip
-        written = write_report(
-            result,
-            out_dir,
-            provenance=Provenance(command, saved=saved),
-            samples_format=samples_format,
-            progress=bar.written,
-            pool=pool,
-        )
+    with drawing_pool() as pool:
+        with bar, ExitStack() as stack:
+            on: Any = scheduler  # an address, or the Client opened just below
+            if scheduler and samples_format is not None:
+                # The run's own client, open until the report is written: the samples stay on the
+                # workers, which then write them into the report's staging folder.
+                on = cluster.connect(scheduler, stack).client
+            result = simulate(
+                scenario,
+                n_trials,
+                root_seed,
+                workers=workers,
+                scheduler=on,
+                samples=samples_format is not None,
+                progress=bar.simulated,
+                method=method,
+                target_precision=target_precision,
+                max_trials=cap or DEFAULT_MAX_TRIALS,
+            )
+            # The command that regenerates this folder, from what actually ran; a scenario read
+            # from stdin is kept in the folder, and the command reads it from there.
+            saved, kept = kept_stdin(options, out_dir)
+            command = reproduce_line(
+                options, trials=result.n_trials, seed=result.seed, out=out_dir, extra=extra,
+                scenario=kept,
+            )  # fmt: skip
+            written = write_report(
+                result,
+                out_dir,
+                provenance=Provenance(command, saved=saved),
+                samples_format=samples_format,
+                progress=bar.written,
+                pool=pool,
+            )
+        if pool is not None:  # they end while the summary is printed, and are waited for after
+            pool.shutdown(wait=False)
+        _print_summary(result, scenario, out_dir, written, started, json_output, quiet)
 
+
+def _print_summary(
+    result: SimulationResult,
+    scenario: Scenario,
+    out_dir: Path,
+    written: list[Path],
+    started: float,
+    json_output: bool,
+    quiet: bool,
+) -> None:
+    """The headline, the evidence's lines and the summary table (or the --json object)."""
     console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
     if console is None:
         return

@@ -275,22 +275,29 @@ class DrawingPool(Executor):
                 self.process.join(timeout=5)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """With `wait` and without `cancel_futures`, let every task finish and the processes
-        end; otherwise stop them now, failing what is not done."""
+        """Without `cancel_futures`, let every task finish, then tell the processes to end, and
+        with `wait` wait for them (`impact simulate` asks them to end without waiting as
+        soon as its folder is written, and waits after it has printed its summary: they end
+        meanwhile). With `cancel_futures`, stop them now, failing what is not done."""
         with self._lock:
-            self._closed = True
+            closing, self._closed = not self._closed, True
             pending = list(self._futures.values())
-        if not (cancel_futures or not wait):
+        if not cancel_futures:
             futures_wait(pending)  # each ends done, or failed by a broken pool
-        if cancel_futures or not wait or self._broken:
+        if cancel_futures or self._broken:
             self._stop_processes()
             self._fail("the drawing pool was stopped")
-        else:
+            return self._join_collector()
+        if closing:
             with self._lock:
                 for connection in self._connections:
                     with suppress(OSError):
                         connection.send_bytes(pickle.dumps(None))
+        if wait:
             self.process.join()
+            self._join_collector()
+
+    def _join_collector(self) -> None:
         if self._collector is not None:
             self._collector.join(timeout=5)
         if self._collector is None or not self._collector.is_alive():

@@ -80,7 +80,8 @@ def reading_weights(
 
 
 def _clean(likelihood: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.nan_to_num(np.asarray(likelihood, dtype=np.float64), nan=0.0)
+    # In place: a likelihood is a new array of its own (166 a default run, 65,536 values each)
+    return np.nan_to_num(np.asarray(likelihood, dtype=np.float64), nan=0.0, copy=False)
 
 
 def _product(
