@@ -169,7 +169,7 @@ def _print_summary(
     quiet: bool,
 ) -> None:
     """The headline, the evidence's lines and the summary table (or the --json object)."""
-    console = report_console(result.to_json(), json_output=json_output, quiet=quiet)
+    console = report_console(result.to_json, json_output=json_output, quiet=quiet)
     if console is None:
         return
     console.print(scenario_headline(scenario, result.summary), style="bold", markup=False)
