@@ -301,7 +301,10 @@ def test_charts_are_the_bytes_savefig_writes(
 
     def savefig(fig, path: Path) -> None:
         FigureCanvasAgg(fig)
-        fig.savefig(path, dpi=style.DPI, format="png", metadata={"Software": None})
+        fig.savefig(
+            path, dpi=style.DPI, format="png", metadata={"Software": None},
+            pil_kwargs={"compress_level": style.PNG_COMPRESSION},
+        )  # fmt: skip
 
     # A user's own defaults must not reach the file: savefig passes origin="upper" to imsave.
     monkeypatch.setitem(matplotlib.rcParams, "image.origin", "lower")
@@ -371,8 +374,9 @@ def test_save_leaves_the_figure_as_it_was(tmp_path: Path) -> None:
     reference, _ = build("a long y label\nover two lines")
     FigureCanvasAgg(reference)
     reference.savefig(
-        tmp_path / "ref.png", dpi=style.DPI, format="png", metadata={"Software": None}
-    )
+        tmp_path / "ref.png", dpi=style.DPI, format="png", metadata={"Software": None},
+        pil_kwargs={"compress_level": style.PNG_COMPRESSION},
+    )  # fmt: skip
     assert (tmp_path / "second.png").read_bytes() == (tmp_path / "ref.png").read_bytes()
 
 

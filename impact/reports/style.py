@@ -22,9 +22,15 @@ from matplotlib.typing import RcKeyType
 
 from impact.reports.files import write_later
 
-__all__ = ["BLUE", "DPI", "GREEN", "GREY", "ORANGE", "chart_style", "figure", "footnote", "save"]
+__all__ = [
+    "BLUE", "DPI", "GREEN", "GREY", "ORANGE", "PNG_COMPRESSION", "chart_style", "figure",
+    "footnote", "save",
+]  # fmt: skip
 
 DPI = 150
+# zlib's level for the PNGs: 3 rather than PIL's 6 encodes a report's charts in two thirds of
+# the time for 3% more bytes (docs/performance.md, "Under 1.5 s"); the pixels are the same.
+PNG_COMPRESSION = 3
 BLUE, ORANGE, GREEN, GREY = "#1f5f99", "#d9822b", "#3a8d4f", "#6b6b6b"
 _BASE: dict[RcKeyType, Any] = {
     "text.parse_math": False,  # "$5M to $9M" is money, not a TeX formula between two dollars
@@ -68,14 +74,15 @@ def footnote(fig: Figure, text: str) -> None:
 def save(fig: Figure, path: Path) -> None:
     """Write `fig` as a PNG with no software time stamp in it.
 
-    This is `fig.savefig(path)` in fewer steps, with the same bytes under matplotlib's default
-    `savefig.*` settings (which it does not read: a chart looks the same whatever the user's
-    matplotlibrc). For a figure with a layout engine, savefig draws it twice: a dry run with
-    rendering disabled, which runs the layout, then the real draw with the engine off. Here the
-    layout runs on its own, then the figure is drawn once; the figure's engine and resolution
-    are put back after, so it can be changed and saved again. The pixels go to `imsave`, where
-    savefig ends, through `write_later`: in a report folder the PNG is encoded on a background
-    thread while the next chart is drawn. Measured in docs/performance.md, "Charts".
+    This is `fig.savefig(path, pil_kwargs={"compress_level": PNG_COMPRESSION})` in fewer steps,
+    with the same bytes under matplotlib's default `savefig.*` settings (which it does not
+    read: a chart looks the same whatever the user's matplotlibrc). For a figure with a layout
+    engine, savefig draws it twice: a dry run with rendering disabled, which runs the layout,
+    then the real draw with the engine off. Here the layout runs on its own, then the figure is
+    drawn once; the figure's engine and resolution are put back after, so it can be changed and
+    saved again. The pixels go to `imsave`, where savefig ends, through `write_later`: in a
+    report folder the PNG is encoded on a background thread while the next chart is drawn.
+    Measured in docs/performance.md, "Charts".
     """
     canvas = FigureCanvasAgg(fig)
     layout, dpi = fig.get_layout_engine(), fig.get_dpi()
@@ -95,5 +102,8 @@ def save(fig: Figure, path: Path) -> None:
     no_stamp: dict[str, Any] = {"Software": None}
     pixels = canvas.buffer_rgba()
     write_later(
-        partial(imsave, path, pixels, format="png", origin="upper", dpi=DPI, metadata=no_stamp)
-    )
+        partial(
+            imsave, path, pixels, format="png", origin="upper", dpi=DPI, metadata=no_stamp,
+            pil_kwargs={"compress_level": PNG_COMPRESSION},
+        )
+    )  # fmt: skip
