@@ -42,3 +42,17 @@ def descendants(pid: int) -> list[int]:
         found += below
         below = [grandchild for child in below for grandchild in children(child)]
     return found
+
+
+def pythons(pids: list[int]) -> list[int]:
+    """The Python processes among `pids`: not, say, the `fc-list` that matplotlib runs while
+    it builds its font list (every time, when it has no writable folder to keep it in)."""
+    found = []
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        if "python" in Path(command.decode(errors="replace")).name:
+            found.append(pid)
+    return found

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from processes import alive, descendants
+from processes import alive, descendants, pythons
 
 from impact.cli import main
 from impact.exceptions import InputError
@@ -599,7 +599,7 @@ def test_signals_stop_cleanly(
     processes = drawing.processes() + (2 if wait_for == "workers" else 0)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if len(descendants(proc.pid)) < processes:
+        if len(pythons(descendants(proc.pid))) < processes:
             pass
         elif wait_for == "workers":
             time.sleep(0.5)  # let the workers take their first tasks
@@ -607,7 +607,7 @@ def test_signals_stop_cleanly(
         elif any(p.name.startswith(".impact-tmp-") for p in out.iterdir()):
             break
         time.sleep(0.05)
-    running = descendants(proc.pid)
+    running = pythons(descendants(proc.pid))
     assert len(running) == processes, running
     assert proc.poll() is None, "the run ended before the signal could be sent"
     proc.send_signal(sig)

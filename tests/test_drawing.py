@@ -261,7 +261,7 @@ def test_an_interrupted_run_leaves_no_temporary_matplotlib_folder(tmp_path: Path
     hook: matplotlib's temporary config folder (an unwritable MPLCONFIGDIR) must already be
     gone by then. Interrupted once both drawing processes exist (the first has loaded
     matplotlib and forked the second)."""
-    from processes import descendants
+    from processes import descendants, pythons
 
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -272,7 +272,7 @@ def test_an_interrupted_run_leaves_no_temporary_matplotlib_folder(tmp_path: Path
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while len(descendants(run.pid)) < drawing.processes() and run.poll() is None:
+    while len(pythons(descendants(run.pid))) < drawing.processes() and run.poll() is None:
         assert time.monotonic() < deadline, "the drawing processes never started"
         time.sleep(0.02)
     run.send_signal(signal.SIGTERM)
