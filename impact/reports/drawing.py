@@ -97,17 +97,16 @@ def _serve(connection: Connection) -> None:
         if task is None:
             return
         ident, function, args = task
-        try:
-            outcome: tuple[Any, ...] = (ident, function(*args), None, "")
-            pickle.dumps(outcome)
+        try:  # pickled once, here, so that a result that cannot be sent is the task's error
+            outcome = pickle.dumps((ident, function(*args), None, ""))
         except BaseException as exc:  # the parent's to raise
             text = "".join(traceback.format_exception(exc))
             try:
-                pickle.dumps(exc)
-                outcome = (ident, None, exc, text)
+                outcome = pickle.dumps((ident, None, exc, text))
             except Exception:  # an error that cannot cross processes: its text does
-                outcome = (ident, None, RuntimeError(f"{type(exc).__name__}: {exc}"), text)
-        connection.send(outcome)
+                error = RuntimeError(f"{type(exc).__name__}: {exc}")
+                outcome = pickle.dumps((ident, None, error, text))
+        connection.send_bytes(outcome)  # what the parent's `recv` unpickles
 
 
 def _first(parent: int, connections: list[Connection]) -> None:
@@ -287,15 +286,16 @@ class DrawingPool(Executor):
         if cancel_futures or self._broken:
             self._stop_processes()
             self._fail("the drawing pool was stopped")
-            return self._join_collector()
-        if closing:
-            with self._lock:
-                for connection in self._connections:
-                    with suppress(OSError):
-                        connection.send_bytes(pickle.dumps(None))
-        if wait:
+        else:
+            if closing:
+                with self._lock:
+                    for connection in self._connections:
+                        with suppress(OSError):
+                            connection.send_bytes(pickle.dumps(None))
+            if not wait:
+                return
             self.process.join()
-            self._join_collector()
+        self._join_collector()
 
     def _join_collector(self) -> None:
         if self._collector is not None:
