@@ -239,6 +239,44 @@ def test_a_scheduler_gone_between_runs_is_a_cluster_error_in_seconds(scenario: S
     assert str(caught.value).startswith(f"`scheduler`: {address!r}: the dask cluster went away")
 
 
+@pytest.mark.parametrize("seen_by", ["the wait", "the worker count"])
+def test_a_lost_connection_reads_the_same_wherever_it_is_seen(
+    seen_by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduler killed mid-run is seen by whichever comes first: the wait (which cancels the
+    future) or the next worker count (a closed comm). CI once saw the second and printed the
+    exception's class name; both must give the one message the CLI test expects."""
+    distributed = pytest.importorskip("distributed")
+    from concurrent.futures import CancelledError
+    from types import SimpleNamespace
+
+    from distributed.comm.core import CommClosedError
+
+    from impact.exceptions import ClusterError
+    from impact.simulation.cluster import Session
+
+    def sync(*_args: object, **_kwargs: object) -> object:
+        raise CommClosedError("in <TCP (closed) ConnectionPool.ncores local=... remote=...>")
+
+    class Future:
+        def done(self) -> bool:
+            return seen_by == "the wait"
+
+        def result(self) -> object:
+            raise CancelledError
+
+    monkeypatch.setattr(distributed, "wait", lambda *_args, **_kwargs: None)  # no real client
+    client = SimpleNamespace(sync=sync, scheduler=SimpleNamespace(ncores=None), status="running")
+    session = Session(client, "tcp://10.0.0.1:8786", keeps_samples=False)
+    with pytest.raises(ClusterError) as caught:
+        session.result(Future())
+    assert str(caught.value) == (
+        "`scheduler`: 'tcp://10.0.0.1:8786': the dask cluster went away (the connection to the "
+        "scheduler closed) mid-run; the run is stopped"
+    )
+    assert session.failed
+
+
 def test_a_cluster_without_workers_is_a_cluster_error_not_a_hang(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:

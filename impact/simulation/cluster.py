@@ -98,8 +98,7 @@ class Session:
                 if future.done():
                     return future.result()
             except CancelledError:  # mid-wait, only a lost connection cancels a future
-                lost = "went away (the connection to the scheduler closed)"
-                raise self._failed(lost) from None
+                raise self._failed(_CONNECTION_CLOSED) from None
             except KilledWorker as exc:
                 raise self._failed(
                     f"lost the workers running task {exc.task!r} in turn (out of memory?)"
@@ -140,6 +139,8 @@ class Session:
             raise self._failed(
                 f"stopped answering (no reply within {ANSWER_TIMEOUT_SECONDS} s)"
             ) from None
+        except OSError:  # CommClosedError or a refused reconnection: the same loss, seen here
+            raise self._failed(_CONNECTION_CLOSED) from None
         except Exception as exc:
             raise self._failed(f"went away ({type(exc).__name__})") from None
         return len(nthreads)
@@ -149,6 +150,11 @@ class Session:
         return ClusterError(
             f"`scheduler`: {self.address!r}: the dask cluster {what} mid-run; the run is stopped"
         )
+
+
+# A scheduler that dies is seen either by the wait (its futures are cancelled) or by the next
+# worker count (the comm is closed), whichever comes first: both say the same.
+_CONNECTION_CLOSED = "went away (the connection to the scheduler closed)"
 
 
 def _without_samples(result: Any) -> Any:
