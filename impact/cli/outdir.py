@@ -1,5 +1,5 @@
-"""The --out flag of every command that writes a folder: refuse an empty path, a file, or a name
-the file system cannot hold."""
+"""The --out flag of every command that writes a folder: refuse an empty path, a file, a name
+the file system cannot hold, or a folder this user cannot write into."""
 
 import os
 from pathlib import Path
@@ -11,11 +11,16 @@ __all__ = ["NAME_MAX", "out_folder"]
 NAME_MAX = 255  # bytes in one file or folder name on common file systems (ext4, APFS, NTFS)
 
 
-def _name_max(path: Path) -> int:
-    """The longest name the file system under `path` takes (its nearest existing folder)."""
+def _nearest_folder(path: Path) -> Path:
+    """`path` if it is a folder, else its nearest parent that is (one this user can see)."""
     folder = path.absolute()
     while not os.path.isdir(folder) and folder != folder.parent:  # (no OSError on long names)
         folder = folder.parent
+    return folder
+
+
+def _name_max(folder: Path) -> int:
+    """The longest name the file system under `folder` takes."""
     try:
         return os.pathconf(folder, "PC_NAME_MAX")
     except (AttributeError, OSError, ValueError):  # not POSIX, or the file system will not say
@@ -32,7 +37,8 @@ def out_folder(text: str) -> Path:
         raise typer.BadParameter("'': empty path; give a folder, e.g. --out reports/mine")
     path = Path(text).expanduser()
     longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.parts), default=0)
-    if longest > (limit := _name_max(path)):
+    folder = _nearest_folder(path)
+    if longest > (limit := _name_max(folder)):
         raise typer.BadParameter(
             f"{text[:40]!r}…: a name of {longest} bytes; the file system takes at most {limit} "
             "in one file or folder name"
@@ -45,4 +51,10 @@ def out_folder(text: str) -> Path:
     except OSError as exc:  # a path too long as a whole, say
         reason = (exc.strerror or str(exc)).lower()
         raise typer.BadParameter(f"{text[:40]!r}: cannot be a folder ({reason})") from None
+    # The report is written (a temporary folder, then renames) into the folder, or into the
+    # folders made on the way from its nearest existing parent: this user must be able to
+    # write there, which is known now rather than after the run.
+    if not os.access(folder, os.W_OK | os.X_OK):
+        where = "this folder" if folder == path.absolute() else repr(str(folder))
+        raise typer.BadParameter(f"{text!r}: cannot write into {where} (permission denied)")
     return path

@@ -7,6 +7,7 @@ import typer
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
+from impact.inputs.datafile import path_kind, shown
 from impact.inputs.designs import builtin_designs, load_design
 from impact.inputs.keys import FREQUENCY_KEY, KEYS
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_problems
@@ -100,7 +101,7 @@ def _design_file(path: Path) -> Path | None:
     designs = builtin_designs()
     if text in designs and text not in builtin_scenarios():  # a built-in name wins, as in resolve
         return designs[text]
-    if not path.is_file():
+    if path_kind(path, shown(text)) != "file":
         return None
     try:
         raw, _ = read_toml(path)

@@ -8,6 +8,8 @@ before a parser spends minutes and gigabytes on it.
 from __future__ import annotations
 
 import csv
+import errno
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,12 @@ __all__ = [
     "MAX_SCENARIO_BYTES",
     "check_file",
     "check_header",
-    "not_a_file",
+    "find_file",
+    "path_kind",
     "read_csv_file",
     "read_stdin",
     "read_text_file",
+    "shown",
 ]
 
 # A scenario is a page of keys; the largest built-in one is under 10 KiB. 1 MiB leaves room for
@@ -37,12 +41,52 @@ def _size(n: int) -> str:
     return f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
 
 
-def not_a_file(path: Path, what: str, missing: str | None = None) -> str:
-    """Why `path`, which is not a regular file, cannot be read as a `what`: it is missing (then
-    `missing`, by default "<what> not found"), or a device, a pipe or a socket (/dev/zero)."""
-    if path.exists():
-        return f"is not a regular file (a device, a pipe or a socket); give the path of a {what}"
-    return missing or f"{what} not found"
+def shown(text: str) -> str:
+    """`text` quoted for a message, cut short when it is too long to read (a name the file
+    system refused for its length can be thousands of characters)."""
+    return repr(text) if len(text) <= 120 else f"{text[:60]!r}… ({len(text)} characters)"
+
+
+def path_kind(path: Path, lead: str) -> str:
+    """What is at `path`: "file" (a regular file, through links), "folder", "missing" or
+    "other" (a device, a pipe, a socket).
+
+    A path the file system will not look up is bad input, an InputError starting with `lead`:
+    a folder on the way that this user may not search, a name too long, a loop of links.
+    (pathlib's `is_file` and `exists` raise on these instead of answering.)
+    """
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            why = "permission denied (a folder on its path may not be searched by this user)"
+        elif exc.errno == errno.ENAMETOOLONG:
+            why = "a name too long for the file system"
+        else:
+            why = (exc.strerror or str(exc)).lower()
+        raise InputError(f"{lead}: {why}") from None
+    if stat.S_ISREG(mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(mode) else "other"
+
+
+def find_file(path: Path, what: str, lead: str, missing: str | None = None) -> Path:
+    """`path` if it is a regular file, else an InputError starting with `lead` that says why
+    it cannot be read as a `what`: a folder, missing (then `missing`, by default "<what> not
+    found"), a device, a pipe or a socket (/dev/zero), or a path that cannot be looked up."""
+    kind = path_kind(path, lead)
+    if kind == "folder":
+        raise InputError(f"{lead}: is a folder; give the path of a {what}")
+    if kind == "missing":
+        raise InputError(f"{lead}: {missing or f'{what} not found'}")
+    if kind == "other":
+        raise InputError(
+            f"{lead}: is not a regular file (a device, a pipe or a socket); give the path of a "
+            f"{what}"
+        )
+    return path
 
 
 def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None) -> Path:
@@ -51,12 +95,8 @@ def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None
     `what` says what the file should be ("scenario file", "CSV file"); `flag`, when given, is
     the key or option the path came from, which starts the message when the file is missing.
     """
-    where = repr(str(path))
-    lead = f"{flag}: {where}" if flag else where
-    if path.is_dir():
-        raise InputError(f"{lead}: is a folder; give the path of a {what}")
-    if not path.is_file():
-        raise InputError(f"{lead}: {not_a_file(path, what)}")
+    where = shown(str(path))
+    find_file(path, what, f"{flag}: {where}" if flag else where)
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:

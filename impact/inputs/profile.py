@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
+from impact.inputs.datafile import path_kind, shown
 from impact.inputs.hour_of_week import WEEK_HOURS, format_hour
 
 __all__ = ["FLAT", "Profile", "builtin_profiles", "load_profile"]
@@ -61,13 +62,14 @@ def _resolve(name_or_path: str | Path, base_dir: Path | None) -> Path | None:
     path = Path(text).expanduser()
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
-    if path.suffix.lower() != ".csv" and not path.exists():
+    kind = path_kind(path, f"revenue.profile: {shown(text)}")
+    if path.suffix.lower() != ".csv" and kind == "missing":
         names = ", ".join(["flat", *builtins])
         raise InputError(
             f"revenue.profile: {text!r}: no built-in profile or CSV file of that name "
             f"(built-in: {names})"
         )
-    if not path.is_file():
+    if kind != "file":
         raise InputError(f"revenue.profile: {text!r}: file not found ({path})")
     return path
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from impact.exceptions import InputError
-from impact.inputs.datafile import MAX_SCENARIO_BYTES, not_a_file
+from impact.inputs.datafile import MAX_SCENARIO_BYTES, find_file, shown
 from impact.inputs.distributions import Distribution
 from impact.inputs.evidence import Attribution, Evidence, parse_evidence_item
 from impact.inputs.expect import Band, PublishedLoss
@@ -338,14 +338,10 @@ def _build(parsed: dict[str, Any], bag: Collector, *, name: str, path: Path | No
 
 def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
     """Apply a partial scenario file over `scenario`: its keys, tiers, sampling and correlations."""
-    path = Path(overlay).expanduser()
-    if path.is_dir():
-        raise InputError(
-            f"overlay: {str(overlay)!r}: is a folder; give the path of a scenario file"
-        )
-    if not path.is_file():
-        problem = not_a_file(path, "scenario file", "file not found")
-        raise InputError(f"overlay: {str(overlay)!r}: {problem}")
+    path = find_file(
+        Path(overlay).expanduser(), "scenario file", f"overlay: {shown(str(overlay))}",
+        "file not found",
+    )  # fmt: skip
     parsed, bag = _read(path, partial=True)
     raise_all(bag.problems)
     given = scenario.given_keys | set(parsed["specs"])

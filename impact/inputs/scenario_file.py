@@ -11,7 +11,13 @@ from typing import Any
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.datafile import MAX_SCENARIO_BYTES, not_a_file, read_text_file
+from impact.inputs.datafile import (
+    MAX_SCENARIO_BYTES,
+    find_file,
+    path_kind,
+    read_text_file,
+    shown,
+)
 from impact.inputs.problems import suggest
 
 __all__ = ["builtin_scenarios", "comments", "parse_toml", "read_toml", "resolve"]
@@ -43,14 +49,9 @@ def resolve(name_or_path: str | Path, flag: str = "scenario") -> Path:
     is_path = path.suffix == ".toml" or "/" in text or os.sep in text or text.startswith("~")
     if not is_path and text in builtins:
         return builtins[text]
-    if is_path or path.exists():
-        if path.is_dir():
-            raise InputError(f"{flag}: {text!r}: is a folder; give the path of a scenario file")
-        if not path.is_file():
-            raise InputError(
-                f"{flag}: {text!r}: {not_a_file(path, 'scenario file', 'file not found')}"
-            )
-        return path
+    lead = f"{flag}: {shown(text)}"
+    if is_path or path_kind(path, lead) != "missing":
+        return find_file(path, "scenario file", lead, "file not found")
     raise InputError(
         f"{flag}: {str(name_or_path)!r}: no built-in scenario or file of that name"
         f"{suggest(str(name_or_path), builtins)} (built-in: {', '.join(builtins)})"

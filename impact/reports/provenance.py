@@ -58,12 +58,13 @@ def docs_link(out_dir: Path, page: str = "docs/model.md") -> str | None:
     target = Path(out_dir).resolve()
     for folder in (target, *target.parents):
         project = folder / "pyproject.toml"
-        if (folder / page).is_file() and project.is_file():
-            try:
-                text = project.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                return None
-            if 'name = "impact"' not in text:
-                return None
-            return Path(os.path.relpath(folder / page, target)).as_posix()
+        try:  # (is_file raises for a folder this user may not search)
+            if not ((folder / page).is_file() and project.is_file()):
+                continue
+            text = project.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        if 'name = "impact"' not in text:
+            return None
+        return Path(os.path.relpath(folder / page, target)).as_posix()
     return None
