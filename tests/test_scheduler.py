@@ -477,3 +477,41 @@ def test_ctrl_c_on_a_local_cluster_is_one_line_from_the_whole_process_group(
     while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in workers if _alive(pid)], "the cluster's processes outlived the run"
+
+
+def _command_line(pid: int) -> str:
+    with suppress(OSError):
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return ""
+
+
+@pytest.mark.slow  # about 10 s: a LocalCluster interrupted as it starts
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path: Path) -> None:
+    """The cluster's worker processes must not take Ctrl-C themselves, so SIGINT was ignored
+    while they started, for about a second: a Ctrl-C then was lost, and the run went on to its
+    end and exited 0. Now it is held and acted on once the cluster can be closed.
+
+    The signal is sent as soon as multiprocessing's resource tracker exists: the first process
+    the cluster's start makes, about a second before its workers are up."""
+    pytest.importorskip("distributed")
+    out = tmp_path / "rep"
+    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
+    run = subprocess.Popen(
+        [*command, "--scheduler", "local", "--trials", "1M", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_QUIET,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while not [p for p in _children(run.pid) if "resource_tracker" in _command_line(p)]:
+        assert run.poll() is None and time.monotonic() < deadline, "no cluster within 120 s"
+        time.sleep(0.005)
+    workers = [p for p in _children(run.pid) if "spawn_main" in _command_line(p)]
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert (run.returncode, err) == (130, "error: interrupted; no output file was changed\n")
+    assert not out.exists()
+    assert workers == [], "the workers had started: the signal came after the window"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from impact.exceptions import ClusterError, InputError
+from impact.interrupts import signals_held
 
 __all__ = [
     "ANSWER_TIMEOUT_SECONDS",
@@ -191,7 +192,7 @@ def connect(address: Any, stack: ExitStack) -> Session:
     stack.enter_context(_quiet_logs())
     cluster = None
     if address == "local":
-        with _workers_leave_ctrl_c_to_us():
+        with _workers_leave_ctrl_c_to_us():  # a Ctrl-C meanwhile acts once it is closable
             cluster = LocalCluster(
                 n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
                 # No dashboard, and the scheduler's small HTTP server on a free local port
@@ -200,7 +201,7 @@ def connect(address: Any, stack: ExitStack) -> Session:
                 dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.CRITICAL,
             )  # fmt: skip
-        stack.callback(cluster.close)  # if the client cannot start
+            stack.callback(cluster.close)  # if the client cannot start, or on that Ctrl-C
         client = Client(cluster)
     else:
         try:
@@ -249,17 +250,37 @@ def check_address(address: str) -> None:
 
 @contextmanager
 def _workers_leave_ctrl_c_to_us() -> Iterator[None]:
-    """Start worker processes with SIGINT ignored (they inherit it): Ctrl-C reaches the whole
-    process group, and this process then cancels the run and closes the cluster; a worker that
-    raised KeyboardInterrupt itself would print its own traceback."""
+    """Start worker processes with SIGINT blocked: Ctrl-C reaches the whole process group, and
+    this process then cancels the run and closes the cluster (a worker that raised
+    KeyboardInterrupt itself would print its own traceback).
+
+    The block is this thread's signal mask, which the cluster's threads (started here) inherit,
+    and with them the processes they start, on `spawn` too; the nannies' later restarts as well.
+    (Ignoring SIGINT instead, as before, also ignored a Ctrl-C here for the second the cluster
+    takes to start: the run went on to its end and exited 0.) A SIGINT or SIGTERM meanwhile is
+    noted (`signals_held`: it may reach another thread, but its handler runs in this one) and
+    acted on as this block ends, by the handler that was there.
+
+    multiprocessing's resource tracker, started by the first process a thread spawns, unblocks
+    SIGINT in that thread as it starts (CPython's `resource_tracker.ensure_running`): it is
+    started here first, from this thread, so that the cluster's threads keep the block.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with suppress(Exception):  # (only where multiprocessing has one: POSIX CPython)
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    caught: list[int] = []
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        yield
+        with signals_held(caught):
+            yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 @contextmanager
