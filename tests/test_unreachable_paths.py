@@ -78,7 +78,7 @@ def test_validate_names_a_file_it_may_not_reach(
 ) -> None:
     assert run(["validate", "locked/inner/s.toml"], capsys) == (
         2,
-        f"error: 'locked/inner/s.toml': {DENIED}\n",
+        f"error: scenario: 'locked/inner/s.toml': {DENIED}\n1 problem(s) in locked/inner/s.toml\n",
     )
 
 
@@ -150,3 +150,91 @@ def test_path_kind_answers_for_each_kind(tmp_path: Path) -> None:
     assert path_kind(tmp_path / "f" / "under-a-file", "k") == "missing"  # ENOTDIR
     if Path("/dev/null").exists():
         assert path_kind(Path("/dev/null"), "k") == "other"
+
+
+def test_validate_reports_a_loop_of_links_as_it_reports_a_missing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("loop.toml").symlink_to("loop.toml")
+    assert run(["validate", "loop.toml"], capsys) == (
+        2,
+        "error: scenario: 'loop.toml': too many levels of symbolic links\n"
+        "1 problem(s) in loop.toml\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("out", "entry", "what"),
+    [
+        ("file.txt/report", "file.txt", "a file"),
+        ("dangling/report", "dangling", "a link to nothing (or a loop of links)"),
+        ("dangling", "dangling", "a link to nothing (or a loop of links)"),
+        ("loop/report", "loop", "a link to nothing (or a loop of links)"),
+    ],
+)
+def test_an_output_folder_under_a_file_or_a_broken_link_is_refused_before_the_run(
+    out: str,
+    entry: str,
+    what: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Found only after the simulation, when the report could not be made (a loop of links:
+    a RuntimeError from Path.resolve, exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    Path("file.txt").write_text("x")
+    Path("dangling").symlink_to("nowhere")
+    Path("loop").symlink_to("loop")
+    status, err = run(["simulate", "meta-2024", "--trials", "1000", "-q", "--out", out], capsys)
+    assert (status, err) == (
+        2,
+        f"error: Invalid value for '--out': {out!r}: {str(tmp_path / entry)!r} is {what}, not a "
+        "folder; give a folder to write into\n",
+    )
+
+
+def test_docs_link_of_a_folder_behind_a_loop_of_links_is_none(tmp_path: Path) -> None:
+    from impact.reports.provenance import docs_link
+
+    (tmp_path / "loop").symlink_to("loop")
+    assert docs_link(tmp_path / "loop" / "report") is None
+
+
+def test_a_home_folder_that_does_not_exist_is_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pathlib's expanduser raises RuntimeError for ~user of no user (exit 1 at the edge)."""
+    monkeypatch.chdir(tmp_path)
+    user = "~no-such-user-x7"
+    status, err = run(["simulate", f"{user}/s.toml", "--trials", "1000", "-q"], capsys)
+    assert (status, err) == (2, f"error: scenario: '{user}/s.toml': file not found\n")
+    status, err = run(["simulate", "meta-2024", "--out", f"{user}/r", "-q"], capsys)
+    assert (status, err) == (
+        2,
+        f"error: Invalid value for '--out': '{user}/r': '{user}' is no home folder here; give "
+        "a folder\n",
+    )
+    status, err = run(
+        ["simulate", "meta-2024", "--set", f"revenue.hourly_loss=empirical({user}/e.csv:x)"],
+        capsys,
+    )
+    assert status == 2 and "CSV file not found" in err and "RuntimeError" not in err
+
+
+def test_a_backtest_case_whose_scenario_is_a_loop_of_links_is_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Path.resolve raises RuntimeError for a loop of links (before Python 3.13): exit 1."""
+    monkeypatch.chdir(tmp_path)
+    case = (Path(__file__).parents[1] / "data/backtest/facebook-2019.toml").read_text()
+    case = case.replace('scenario = "facebook-2021"', 'scenario = "loop.toml"')
+    assert 'scenario = "loop.toml"' in case
+    Path("case.toml").write_text(case)
+    Path("loop.toml").symlink_to("loop.toml")
+    status, err = run(["backtest", "case.toml", "--trials", "1000", "--out", "b"], capsys)
+    assert (status, err) == (
+        2,
+        f"error: scenario: {str(tmp_path / 'loop.toml')!r}: too many levels of symbolic links\n",
+    )

@@ -11,7 +11,7 @@ import pandas as pd
 from impact.calibration.durations import check_durations
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.datafile import read_csv_file
+from impact.inputs.datafile import expand_user, read_csv_file
 
 __all__ = ["DURATION_COLUMN", "SCOPE_COLUMN", "Scope", "default_catalogue", "read_durations"]
 
@@ -38,7 +38,7 @@ def read_durations(path: str | Path | None = None, scope: Scope | str = Scope.al
     >>> read_durations(scope="total").size > 5
     True
     """
-    path = Path(path).expanduser() if path is not None else default_catalogue()
+    path = expand_user(path) if path is not None else default_catalogue()
     scope = Scope(scope)
     where = repr(str(path))
     frame = read_csv_file(path, "catalogue CSV file", flag="--catalogue")

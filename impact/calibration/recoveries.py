@@ -35,7 +35,7 @@ import pandas as pd
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.datafile import MAX_CSV_BYTES, check_file, check_header
+from impact.inputs.datafile import MAX_CSV_BYTES, check_file, check_header, expand_user
 
 __all__ = [
     "KINDS",
@@ -312,7 +312,7 @@ def read_recoveries(path: str | Path | None = None) -> RecoveryCatalogue:
     >>> len(catalogue.rows), len(catalogue.cases) > 3
     (66, True)
     """
-    path = Path(path).expanduser() if path is not None else default_recoveries()
+    path = expand_user(path) if path is not None else default_recoveries()
     parsed = [_parse(_Row(path, line, cells)) for line, cells in _records(path)]
     rows = pd.DataFrame(parsed)
     for case, group in rows.groupby("case", sort=False):

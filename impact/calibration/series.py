@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from impact.exceptions import InputError
-from impact.inputs.datafile import read_csv_file
+from impact.inputs.datafile import expand_user, read_csv_file
 
 __all__ = [
     "DAY",
@@ -185,7 +185,7 @@ def read_series(
     controls: Sequence[str] = (),
 ) -> SeriesData:
     """Read a CSV series: a time column (default: the first), the metric and control columns."""
-    path = Path(path).expanduser()
+    path = expand_user(path)
     frame = read_csv_file(path, "series CSV file", flag="--series")
     if frame.empty or len(frame.columns) < 2:
         raise InputError(f"{_where(path)}: needs a header line, a time column and a metric column")

@@ -11,12 +11,13 @@ __all__ = ["NAME_MAX", "out_folder"]
 NAME_MAX = 255  # bytes in one file or folder name on common file systems (ext4, APFS, NTFS)
 
 
-def _nearest_folder(path: Path) -> Path:
-    """`path` if it is a folder, else its nearest parent that is (one this user can see)."""
-    folder = path.absolute()
-    while not os.path.isdir(folder) and folder != folder.parent:  # (no OSError on long names)
-        folder = folder.parent
-    return folder
+def _nearest_entry(path: Path) -> Path:
+    """`path` if it exists, else its nearest parent that does (that this user can see): a
+    folder, or a file or a link that is in the way of one."""
+    entry = path.absolute()
+    while not os.path.lexists(entry) and entry != entry.parent:  # (no OSError on long names)
+        entry = entry.parent
+    return entry
 
 
 def _name_max(folder: Path) -> int:
@@ -35,9 +36,15 @@ def out_folder(text: str) -> Path:
         return text
     if not text.strip():
         raise typer.BadParameter("'': empty path; give a folder, e.g. --out reports/mine")
-    path = Path(text).expanduser()
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # ~user of no user, or ~ without a home
+        raise typer.BadParameter(
+            f"{text!r}: {Path(text).parts[0]!r} is no home folder here; give a folder"
+        ) from None
     longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.parts), default=0)
-    folder = _nearest_folder(path)
+    entry = _nearest_entry(path)
+    folder = entry if os.path.isdir(entry) else entry.parent
     if longest > (limit := _name_max(folder)):
         raise typer.BadParameter(
             f"{text[:40]!r}…: a name of {longest} bytes; the file system takes at most {limit} "
@@ -51,6 +58,11 @@ def out_folder(text: str) -> Path:
     except OSError as exc:  # a path too long as a whole, say
         reason = (exc.strerror or str(exc)).lower()
         raise typer.BadParameter(f"{text[:40]!r}: cannot be a folder ({reason})") from None
+    if not os.path.isdir(entry):  # a file, a link to nothing or a loop of links on the way
+        what = "a link to nothing (or a loop of links)" if os.path.islink(entry) else "a file"
+        raise typer.BadParameter(
+            f"{text!r}: {str(entry)!r} is {what}, not a folder; give a folder to write into"
+        )
     # The report is written (a temporary folder, then renames) into the folder, or into the
     # folders made on the way from its nearest existing parent: this user must be able to
     # write there, which is known now rather than after the run.

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from impact.cli.options import ScenarioOptions
+from impact.inputs.datafile import expand_user
 from impact.inputs.keys import key_info
 from impact.reports.provenance import KEPT_SCENARIO
 
@@ -23,7 +24,7 @@ def kept_stdin(
     kept = out / KEPT_SCENARIO
     if options.stdin is not None:
         return ((KEPT_SCENARIO, options.stdin),), str(kept)
-    own = Path(options.scenario).expanduser()
+    own = expand_user(options.scenario)
     if own.name == KEPT_SCENARIO and own.is_file() and kept.is_file() and own.samefile(kept):
         return ((KEPT_SCENARIO, kept.read_text(encoding="utf-8")),), str(kept)
     return (), None

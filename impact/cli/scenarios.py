@@ -101,7 +101,10 @@ def _design_file(path: Path) -> Path | None:
     designs = builtin_designs()
     if text in designs and text not in builtin_scenarios():  # a built-in name wins, as in resolve
         return designs[text]
-    if path_kind(path, shown(text)) != "file":
+    try:
+        if path_kind(path, shown(text)) != "file":
+            return None
+    except InputError:  # a path that cannot be looked up: scenario_problems reports it
         return None
     try:
         raw, _ = read_toml(path)

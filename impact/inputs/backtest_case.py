@@ -119,6 +119,15 @@ def _overrides(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     return overrides
 
 
+def _absolute(path: Path) -> str:
+    """`path` resolved, or only made absolute where it cannot be (a loop of links, which
+    resolve() raises RuntimeError for before Python 3.13): loading it then says why."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path.absolute())
+
+
 def load_case(path: Path) -> BacktestCase:
     """Read and check one case file; InputError (one line, naming file and key) if malformed."""
     text = read_text_file(path, "backtest case file", MAX_SCENARIO_BYTES, flag="--case")
@@ -134,7 +143,7 @@ def load_case(path: Path) -> BacktestCase:
     base = raw.get("scenario")
     if not isinstance(base, str) or not base:
         raise _fail(path, f"scenario: {base!r}: name the scenario whose assumptions it reuses")
-    where = base if base in builtin_scenarios() else str((path.parent / base).resolve())
+    where = base if base in builtin_scenarios() else _absolute(path.parent / base)
     scenario = load_scenario(where)
     overrides = _overrides(raw, path)
     if horizon is not None:

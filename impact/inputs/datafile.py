@@ -20,6 +20,7 @@ __all__ = [
     "MAX_SCENARIO_BYTES",
     "check_file",
     "check_header",
+    "expand_user",
     "find_file",
     "path_kind",
     "read_csv_file",
@@ -39,6 +40,17 @@ _SNIFF_BYTES = 8192
 
 def _size(n: int) -> str:
     return f"{n / (1 << 20):.0f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
+
+
+def expand_user(text: str | Path) -> Path:
+    """`text` as a path, a leading `~` or `~user` made that user's home folder; left as it is
+    when there is no such user or home (as a shell leaves it), so that it is then not found.
+    (pathlib's `expanduser` raises RuntimeError there.)"""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
 
 
 def shown(text: str) -> str:

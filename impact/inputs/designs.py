@@ -23,7 +23,7 @@ from pathlib import Path
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.datafile import path_kind, shown
+from impact.inputs.datafile import expand_user, path_kind, shown
 from impact.inputs.keys import CHANGE_KEYS, COVER_KEYS
 from impact.inputs.scenario import Scenario, apply_overlay, load_scenario
 from impact.inputs.scenario_file import read_toml
@@ -124,7 +124,7 @@ def load_design(
         path = designs[text]
         platform = _platform(path)
     else:
-        path = Path(text).expanduser()
+        path = expand_user(text)
         if path_kind(path, f"{flag}: {shown(text)}") != "file":
             raise InputError(
                 f"{flag}: {text!r}: no built-in design or file of that name "

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from impact.datafiles import data_path
 from impact.exceptions import InputError
-from impact.inputs.datafile import path_kind, shown
+from impact.inputs.datafile import expand_user, path_kind, shown
 from impact.inputs.hour_of_week import WEEK_HOURS, format_hour
 
 __all__ = ["FLAT", "Profile", "builtin_profiles", "load_profile"]
@@ -59,7 +59,7 @@ def _resolve(name_or_path: str | Path, base_dir: Path | None) -> Path | None:
     builtins = builtin_profiles()
     if text in builtins:
         return builtins[text]
-    path = Path(text).expanduser()
+    path = expand_user(text)
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
     kind = path_kind(path, f"revenue.profile: {shown(text)}")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from impact.exceptions import InputError
-from impact.inputs.datafile import MAX_SCENARIO_BYTES, find_file, shown
+from impact.inputs.datafile import MAX_SCENARIO_BYTES, expand_user, find_file, shown
 from impact.inputs.distributions import Distribution
 from impact.inputs.evidence import Attribution, Evidence, parse_evidence_item
 from impact.inputs.expect import Band, PublishedLoss
@@ -339,7 +339,7 @@ def _build(parsed: dict[str, Any], bag: Collector, *, name: str, path: Path | No
 def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
     """Apply a partial scenario file over `scenario`: its keys, tiers, sampling and correlations."""
     path = find_file(
-        Path(overlay).expanduser(), "scenario file", f"overlay: {shown(str(overlay))}",
+        expand_user(overlay), "scenario file", f"overlay: {shown(str(overlay))}",
         "file not found",
     )  # fmt: skip
     parsed, bag = _read(path, partial=True)

@@ -13,6 +13,7 @@ from impact.datafiles import data_path
 from impact.exceptions import InputError
 from impact.inputs.datafile import (
     MAX_SCENARIO_BYTES,
+    expand_user,
     find_file,
     path_kind,
     read_text_file,
@@ -44,7 +45,7 @@ def resolve(name_or_path: str | Path, flag: str = "scenario") -> Path:
     (`./tiktok-us-2026`, `tiktok-us-2026.toml`).
     """
     text = str(name_or_path)
-    path = Path(text).expanduser()
+    path = expand_user(text)
     builtins = builtin_scenarios()
     is_path = path.suffix == ".toml" or "/" in text or os.sep in text or text.startswith("~")
     if not is_path and text in builtins:

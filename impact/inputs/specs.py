@@ -14,7 +14,7 @@ import numpy as np
 
 from impact.exceptions import InputError
 from impact.inputs import hour_of_week
-from impact.inputs.datafile import read_csv_file
+from impact.inputs.datafile import expand_user, read_csv_file
 from impact.inputs.distributions import (
     Choice,
     Distribution,
@@ -135,7 +135,7 @@ def _empirical(body: str, base_dir: Path | None) -> Empirical:
     path_text, sep, column = body.strip().rpartition(":")
     if not sep or not path_text.strip() or not column.strip():
         raise InputError("write empirical(path/to/file.csv:column)")
-    path = Path(path_text.strip()).expanduser()
+    path = expand_user(path_text.strip())
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     column = column.strip()

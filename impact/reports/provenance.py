@@ -55,7 +55,10 @@ def docs_link(out_dir: Path, page: str = "docs/model.md") -> str | None:
     its docs ('../../docs/model.md' from `reports/<name>/`) whether `impact` was installed from
     that clone as a wheel or in editable mode; a report written anywhere else names the page.
     """
-    target = Path(out_dir).resolve()
+    try:
+        target = Path(out_dir).resolve()
+    except (OSError, RuntimeError):  # a loop of links on the way (RuntimeError before 3.13)
+        return None
     for folder in (target, *target.parents):
         project = folder / "pyproject.toml"
         try:  # (is_file raises for a folder this user may not search)
