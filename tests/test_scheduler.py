@@ -515,3 +515,32 @@ def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path: Path) -> No
     assert (run.returncode, err) == (130, "error: interrupted; no output file was changed\n")
     assert not out.exists()
     assert workers == [], "the workers had started: the signal came after the window"
+
+
+def test_a_local_cluster_that_cannot_start_is_one_cluster_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Out of processes or threads (ulimit -u), LocalCluster raises 'RuntimeError: Nanny failed
+    to start.', which reached the CLI's edge as 'error: RuntimeError: …'; the signal mask the
+    start blocked SIGINT in is restored all the same."""
+    distributed = pytest.importorskip("distributed")
+    from contextlib import ExitStack
+
+    from impact.exceptions import ClusterError
+    from impact.simulation.cluster import connect
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        try:
+            raise RuntimeError("can't start new thread")
+        except RuntimeError as exc:
+            raise RuntimeError("Nanny failed to start.") from exc
+
+    monkeypatch.setattr(distributed, "LocalCluster", fail)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with ExitStack() as stack, pytest.raises(ClusterError) as caught:
+        connect("local", stack)
+    assert str(caught.value) == (
+        "`scheduler`: 'local': the local dask cluster could not start (Nanny failed to start: "
+        "can't start new thread)"
+    )
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before

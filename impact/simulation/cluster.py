@@ -193,14 +193,21 @@ def connect(address: Any, stack: ExitStack) -> Session:
     cluster = None
     if address == "local":
         with _workers_leave_ctrl_c_to_us():  # a Ctrl-C meanwhile acts once it is closable
-            cluster = LocalCluster(
-                n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                # No dashboard, and the scheduler's small HTTP server on a free local port
-                # rather than 8787 (which warns when another cluster holds it); the workers log
-                # only what is critical (a cancelled task is not), as this run reports itself.
-                dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                silence_logs=logging.CRITICAL,
-            )  # fmt: skip
+            try:
+                cluster = LocalCluster(
+                    n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                    # No dashboard, and the scheduler's small HTTP server on a free local port
+                    # rather than 8787 (which warns when another cluster holds it); the workers
+                    # log only what is critical (a cancelled task is not), as this run reports
+                    # itself.
+                    dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.CRITICAL,
+                )  # fmt: skip
+            except Exception as exc:  # no processes or threads left (ulimit -u), say
+                why = str(exc).rstrip(".") + (f": {exc.__cause__}" if exc.__cause__ else "")
+                raise ClusterError(
+                    f"`scheduler`: 'local': the local dask cluster could not start ({why})"
+                ) from None
             stack.callback(cluster.close)  # if the client cannot start, or on that Ctrl-C
         client = Client(cluster)
     else:
