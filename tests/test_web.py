@@ -483,3 +483,25 @@ def test_a_busy_port_is_one_line_before_any_banner() -> None:
     finally:
         busy.close()
     assert said == []
+
+
+@pytest.mark.parametrize(
+    "spec", ["Empirical(/etc/hostname:zz)", "EMPIRICAL(/etc/hostname:zz)", "empirical\t(x.csv:c)"]
+)
+def test_no_spelling_of_empirical_reads_a_server_file(client: TestClient, spec: str) -> None:
+    """The spec parser takes a family in any case, with spaces before the parenthesis: the
+    upload's check took only `empirical(`, and the what-if's only lower case, so an upload of
+    `Empirical(/etc/hostname:zz)` read the server's file and answered with its first line
+    ("has no column 'zz'; columns are <the line>")."""
+    toml_spec = spec.replace("\t", "\\t")  # a TOML escape
+    text = f'[outage]\nhours = 24\n[revenue]\nhourly_loss = "{toml_spec}"\n'
+    (problem,) = upload_problems(text)
+    assert "reads a file on the server" in problem, problem
+    answer = client.post(
+        "/api/whatif",
+        json={"scenario": "meta-2024", "specs": {"revenue.hourly_loss": spec}, "trials": 2000},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [
+        f"revenue.hourly_loss: {spec}: empirical(...) reads a server file; not here"
+    ]

@@ -109,6 +109,12 @@ def _leaves(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _reads_a_file(spec: str) -> bool:
+    """Whether a spec could read a file on the server: empirical(...), which the spec parser
+    takes in any case and with spaces before its parenthesis (`Empirical (x.csv:c)`)."""
+    return "empirical" in spec.lower()
+
+
 def upload_problems(text: str, where: str = "upload") -> list[str]:
     """Every problem of an uploaded scenario file, one line each naming the key; [] if valid.
 
@@ -125,7 +131,7 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
         f"{where}: {key}: empirical(...) reads a file on the server; "
         "not allowed in an upload (give a distribution)"
         for key, value in _leaves(raw)
-        if isinstance(value, str) and "empirical(" in value.replace(" ", "")
+        if isinstance(value, str) and _reads_a_file(value)
     ]
     revenue = raw.get("revenue")
     profile = revenue.get("profile") if isinstance(revenue, dict) else None
@@ -268,7 +274,7 @@ class Service:
             if not text:
                 problems.append(f"{info.key}: empty spec; give a value or a distribution")
                 continue
-            if "empirical" in text:
+            if _reads_a_file(text):
                 problems.append(f"{info.key}: {text}: empirical(...) reads a server file; not here")
                 continue
             if text != str(base.specs.get(info.key, "")):
