@@ -238,3 +238,19 @@ def test_a_backtest_case_whose_scenario_is_a_loop_of_links_is_bad_input(
         2,
         f"error: scenario: {str(tmp_path / 'loop.toml')!r}: too many levels of symbolic links\n",
     )
+
+
+def test_a_relative_output_folder_when_the_working_folder_was_deleted_is_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """os.getcwd raises FileNotFoundError there: it reached the edge with exit 1."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    status, err = run(["simulate", "meta-2024", "-q", "--out", "rel"], capsys)
+    assert (status, err) == (
+        2,
+        "error: Invalid value for '--out': 'rel': the working folder cannot be found (no such "
+        "file or directory); give an absolute path\n",
+    )

@@ -43,7 +43,13 @@ def out_folder(text: str) -> Path:
             f"{text!r}: {Path(text).parts[0]!r} is no home folder here; give a folder"
         ) from None
     longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.parts), default=0)
-    entry = _nearest_entry(path)
+    try:
+        entry = _nearest_entry(path)
+    except OSError as exc:  # a relative path, and the working folder was deleted
+        reason = (exc.strerror or str(exc)).lower()
+        raise typer.BadParameter(
+            f"{text!r}: the working folder cannot be found ({reason}); give an absolute path"
+        ) from None
     folder = entry if os.path.isdir(entry) else entry.parent
     if longest > (limit := _name_max(folder)):
         raise typer.BadParameter(
