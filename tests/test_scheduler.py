@@ -544,3 +544,27 @@ def test_a_local_cluster_that_cannot_start_is_one_cluster_error(
         "can't start new thread)"
     )
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+
+def test_starting_a_local_cluster_keeps_the_signals_the_caller_blocked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """multiprocessing's resource tracker, started first, unblocks SIGINT and SIGTERM in the
+    calling thread as it starts (CPython's ensure_running): a program that blocked them (to
+    take them with sigwait in a thread of its own) found them unblocked after a local run."""
+    from multiprocessing import resource_tracker
+
+    from impact.simulation.cluster import _workers_leave_ctrl_c_to_us
+
+    def ensure_running() -> None:  # as CPython's does when it starts the tracker
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    monkeypatch.setattr(resource_tracker, "ensure_running", ensure_running)
+    mine = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, mine)
+    try:
+        with _workers_leave_ctrl_c_to_us():
+            assert signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == {*before, *mine}
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

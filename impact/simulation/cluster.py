@@ -275,12 +275,15 @@ def _workers_leave_ctrl_c_to_us() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     with suppress(Exception):  # (only where multiprocessing has one: POSIX CPython)
         from multiprocessing import resource_tracker
 
         resource_tracker.ensure_running()
     caught: list[int] = []
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # ensure_running also unblocked SIGTERM, and SIGINT, which a caller may have blocked (to
+    # take them in a thread of its own, with sigwait): its mask is put back with the block.
+    signal.pthread_sigmask(signal.SIG_SETMASK, {*before, signal.SIGINT})
     try:
         with signals_held(caught):
             yield
