@@ -1,12 +1,24 @@
 """`python -m impact` and the installed `impact` command: run the command line.
 
-`run` is the entry point: Ctrl-C while the command line is still being imported ends with the
-same one line and exit status 130 as Ctrl-C during a run, not with a traceback.
+`run` is the entry point: Ctrl-C or SIGTERM while the command line is still being imported ends
+with the same one line and exit status (130, 143) as during a run, not with a traceback or (for
+SIGTERM, whose default ends the process at once) with no line at all.
 """
 
 import gc
 import os
+import signal
 import sys
+from types import FrameType
+
+
+class _Terminated(BaseException):
+    """SIGTERM while the command line imports (the run's own handlers are not set yet)."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the line below is printed once
+    raise _Terminated
 
 
 def run() -> None:
@@ -20,13 +32,19 @@ def run() -> None:
     # of a default `impact simulate`). It resumes once the command's module is loaded
     # (`impact.cli.commands`), with what the imports made frozen out of later collections.
     gc.disable()
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # (`main` sets the run's handlers)
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         from impact.cli import main
         from impact.cli.commands import collection_paused
+
+        collection_paused()
     except KeyboardInterrupt:
         print("error: interrupted; no output file was changed", file=sys.stderr)
         sys.exit(130)
-    collection_paused()
+    except _Terminated:
+        print("error: terminated; no output file was changed", file=sys.stderr)
+        sys.exit(143)
     main()
 
 

@@ -426,3 +426,40 @@ def test_a_signal_inside_a_finalizer_still_ends_the_run_as_interrupted(tmp_path:
     assert done.stderr.splitlines()[-1] == (
         f"error: interrupted after writing {tmp_path / 'out'}; its files are this run's, complete"
     )
+
+
+_SIGNAL_WHILE_IMPORTING = """
+import os, signal, sys
+class Finder:  # sends the signal as the command line's package starts to import
+    def find_spec(self, name, path=None, target=None):
+        if name == "impact.cli":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), SIGNUM)
+        return None
+sys.meta_path.insert(0, Finder())
+sys.argv = ["impact", "simulate", "--trials", "1000", "-q", "--out", OUT]
+from impact.__main__ import run
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "word"),
+    [("signal.SIGTERM", 143, "terminated"), ("signal.SIGINT", 130, "interrupted")],
+    ids=["sigterm", "sigint"],
+)
+def test_a_signal_while_the_command_line_imports_is_one_line(
+    signum: str, status: int, word: str, tmp_path: Path
+) -> None:
+    """Before `main` sets the run's handlers, SIGTERM's default ended the process with no line
+    (status -15): the entry point now says the same line as a signal during a run."""
+    out = tmp_path / "rep"
+    code = _SIGNAL_WHILE_IMPORTING.replace("SIGNUM", signum).replace("OUT", repr(str(out)))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stderr) == (
+        status,
+        f"error: {word}; no output file was changed\n",
+    )
+    assert not out.exists()
