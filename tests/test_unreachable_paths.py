@@ -254,3 +254,36 @@ def test_a_relative_output_folder_when_the_working_folder_was_deleted_is_bad_inp
         "error: Invalid value for '--out': 'rel': the working folder cannot be found (no such "
         "file or directory); give an absolute path\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "key"),
+    [
+        (["simulate", "noread.toml"], "scenario"),
+        (["simulate", "meta-2024", "--overlay", "noread.toml"], "overlay"),
+        (["resilience", "--candidate", "noread.toml"], "--candidate"),
+    ],
+)
+def test_a_file_it_may_not_read_names_its_key(
+    argv: list[str],
+    key: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A file found but not readable (mode 000 for another user; root reads anything, so its
+    open is made to answer as the kernel answers that user): the line names the key too."""
+    monkeypatch.chdir(tmp_path)
+    unreadable = tmp_path / "noread.toml"
+    shutil.copy(Path(__file__).parents[1] / "data/scenarios/meta-2024.toml", unreadable)
+    real_open = Path.open
+
+    def open_(self: Path, *args: object, **kwargs: object) -> object:
+        if Path(os.path.abspath(self)) == unreadable:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", open_)
+    status, err = run([*argv, "--trials", "1000", "-q", "--out", str(tmp_path / "o")], capsys)
+    assert (status, err) == (2, f"error: {key}: 'noread.toml': cannot read (permission denied)\n")
+    assert not (tmp_path / "o").exists()

@@ -105,16 +105,18 @@ def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None
     """`path` if it is a readable text file of at most `max_bytes`, else an InputError naming it.
 
     `what` says what the file should be ("scenario file", "CSV file"); `flag`, when given, is
-    the key or option the path came from, which starts the message when the file is missing.
+    the key or option the path came from, which starts the message when the file is missing or
+    cannot be read.
     """
     where = shown(str(path))
-    find_file(path, what, f"{flag}: {where}" if flag else where)
+    lead = f"{flag}: {where}" if flag else where
+    find_file(path, what, lead)
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except OSError as exc:
-        raise InputError(f"{where}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+        raise InputError(f"{lead}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
     if size > max_bytes:
         raise InputError(
             f"{where}: {_size(size)}: too big for a {what} (the limit is {_size(max_bytes)}); "
@@ -136,7 +138,8 @@ def read_text_file(path: Path, what: str, max_bytes: int, *, flag: str | None = 
         ) from None
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
-        raise InputError(f"{str(path)!r}: cannot read ({reason})") from None
+        lead = f"{flag}: {shown(str(path))}" if flag else shown(str(path))
+        raise InputError(f"{lead}: cannot read ({reason})") from None
 
 
 def read_stdin(

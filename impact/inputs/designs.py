@@ -137,9 +137,9 @@ def load_design(
             f"over {scenario.name} give a design file of your own ([change], [cost], [cover]; "
             "docs/model.md §16), or the built-in as-is"
         )
-    raw, _ = read_toml(path)
+    raw, _ = read_toml(path, flag)
     _refuse_platform_keys(path, raw, scenario)
-    applied = apply_overlay(scenario, path)
+    applied = apply_overlay(scenario, path, flag)
     name = raw.get("name")
     name = check_name(name, f"{path.name}: name") if isinstance(name, str) else slug(path.stem)
     title = raw.get("title")

@@ -250,9 +250,10 @@ class Scenario:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _read(path: Path, *, partial: bool) -> tuple[dict[str, Any], Collector]:
-    """Parse a scenario or overlay file into Scenario fields and the problems found in it."""
-    raw, text = read_toml(path)
+def _read(path: Path, *, partial: bool, flag: str) -> tuple[dict[str, Any], Collector]:
+    """Parse a scenario or overlay file (given by `flag`) into Scenario fields and the problems
+    found in it."""
+    raw, text = read_toml(path, flag)
     bag = Collector(str(path))
     notes = _LazyComments(text)
     return parse_scenario(raw, notes, bag, base_dir=path.parent, partial=partial), bag
@@ -283,7 +284,7 @@ class _LazyComments(Mapping[str, str]):
 def scenario_problems(name_or_path: str | Path, *, partial: bool = False) -> list[str]:
     """Every problem in a scenario (or, with `partial`, an overlay) file; empty when it is valid."""
     try:
-        _, bag = _read(resolve(name_or_path), partial=partial)
+        _, bag = _read(resolve(name_or_path), partial=partial, flag="scenario")
     except InputError as exc:
         return [str(exc)]
     return bag.problems
@@ -300,7 +301,7 @@ def load_scenario(name_or_path: str | Path, overlays: Iterable[str | Path] = ())
     'tiktok-us-2026'
     """
     path = resolve(name_or_path)
-    parsed, bag = _read(path, partial=False)
+    parsed, bag = _read(path, partial=False, flag="scenario")
     scenario = _build(parsed, bag, name=slug(path.stem), path=path)
     for overlay in overlays:
         scenario = apply_overlay(scenario, overlay)
@@ -336,13 +337,13 @@ def _build(parsed: dict[str, Any], bag: Collector, *, name: str, path: Path | No
     return Scenario(path=path, **fields).with_profile(profile)
 
 
-def apply_overlay(scenario: Scenario, overlay: str | Path) -> Scenario:
-    """Apply a partial scenario file over `scenario`: its keys, tiers, sampling and correlations."""
+def apply_overlay(scenario: Scenario, overlay: str | Path, flag: str = "overlay") -> Scenario:
+    """Apply a partial scenario file over `scenario`: its keys, tiers, sampling and correlations.
+    `flag` is the key the file came from, for messages."""
     path = find_file(
-        expand_user(overlay), "scenario file", f"overlay: {shown(str(overlay))}",
-        "file not found",
-    )  # fmt: skip
-    parsed, bag = _read(path, partial=True)
+        expand_user(overlay), "scenario file", f"{flag}: {shown(str(overlay))}", "file not found"
+    )
+    parsed, bag = _read(path, partial=True, flag=flag)
     raise_all(bag.problems)
     given = scenario.given_keys | set(parsed["specs"])
     specs = {**scenario.specs, **parsed.pop("specs")}

@@ -59,10 +59,11 @@ def resolve(name_or_path: str | Path, flag: str = "scenario") -> Path:
     )
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+def read_toml(path: Path, flag: str | None = None) -> tuple[dict[str, Any], str]:
     """The parsed TOML of a scenario file and its text; files over the size limit are refused
-    before they are parsed."""
-    text = read_text_file(path, "scenario file", MAX_SCENARIO_BYTES)
+    before they are parsed. `flag`, the key the path came from, starts the message of a file
+    that cannot be read."""
+    text = read_text_file(path, "scenario file", MAX_SCENARIO_BYTES, flag=flag)
     return parse_toml(text, str(path)), text
 
 
