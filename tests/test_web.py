@@ -505,3 +505,27 @@ def test_no_spelling_of_empirical_reads_a_server_file(client: TestClient, spec: 
     assert answer.json()["errors"] == [
         f"revenue.hourly_loss: {spec}: empirical(...) reads a server file; not here"
     ]
+
+
+@pytest.mark.parametrize("profile", ["SECRET", "sub", "SECRET\\n"])
+def test_an_upload_s_profile_is_a_built_in_name_not_a_file(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    """`revenue.profile = "SECRET"` is a slug, but the library looks a name that is not built
+    in up as a path from the working folder: a file there answered with its first line
+    ("no 'weight' column in the header (<the line>)"), a folder with "file not found"."""
+    (tmp_path / "SECRET").write_text("root-secret-token,abc\nline 2\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    text = f'[outage]\nhours = 24\n[revenue]\nhourly_loss = 1\nprofile = "{profile}"\n'
+    answer = client.post("/api/upload", files={"file": ("mine.toml", text.encode())})
+    assert answer.status_code == 400
+    (error,) = answer.json()["errors"]
+    assert "root-secret-token" not in error and "not found" not in error, error
+    assert error.startswith("mine.toml: revenue.profile: ") and "built-in profile" in error
+
+
+def test_an_upload_may_name_a_built_in_profile(client: TestClient) -> None:
+    text = '[outage]\nhours = 24\n[revenue]\nhourly_loss = 1\nprofile = "short-video-us"\n'
+    answer = client.post("/api/upload", files={"file": ("mine.toml", text.encode())})
+    assert answer.status_code == 200, answer.text

@@ -32,6 +32,7 @@ from impact.exceptions import InputError
 from impact.inputs.designs import DEFAULT_BASE, builtin_designs, load_design
 from impact.inputs.keys import key_info
 from impact.inputs.problems import Collector
+from impact.inputs.profile import builtin_profiles
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
 from impact.inputs.scenario_file import parse_toml
 from impact.inputs.scenario_parse import MAX_TRIALS as LIBRARY_MAX_TRIALS
@@ -135,8 +136,14 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
     ]
     revenue = raw.get("revenue")
     profile = revenue.get("profile") if isinstance(revenue, dict) else None
-    if profile is not None and not SLUG.match(str(profile)):
-        problems.append(f"{where}: revenue.profile: {profile!r}: give a built-in profile name")
+    # Only a built-in name: anything else is looked up as a path (relative to the server's
+    # working folder), and a file found there answered with its first line.
+    if profile is not None and profile not in ("flat", *builtin_profiles()):
+        names = ", ".join(["flat", *builtin_profiles()])
+        problems.append(
+            f"{where}: revenue.profile: {str(profile)[:64]!r}: give a built-in profile name "
+            f"({names}); a file on the server is not read"
+        )
     if problems:
         return problems
     bag = Collector(where)
