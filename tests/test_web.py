@@ -529,3 +529,43 @@ def test_an_upload_may_name_a_built_in_profile(client: TestClient) -> None:
     text = '[outage]\nhours = 24\n[revenue]\nhourly_loss = 1\nprofile = "short-video-us"\n'
     answer = client.post("/api/upload", files={"file": ("mine.toml", text.encode())})
     assert answer.status_code == 200, answer.text
+
+
+def test_a_page_of_another_site_cannot_post(client: TestClient) -> None:
+    """A page on another site can POST to 127.0.0.1:8765 (a form, or `fetch` with no-cors: no
+    preflight) and so start runs, upload, or stop the user's run; its browser names it in
+    Origin. The page's own requests (same Origin, or none) are served."""
+    body = {"channel": "whatif"}
+    for origin in ("http://evil.example", "null", "http://localhost:3000"):
+        answer = client.post("/api/cancel", json=body, headers={"Origin": origin})
+        assert answer.status_code == 403, (origin, answer.text)
+        (line,) = answer.json()["errors"]
+        assert line.startswith(f"Origin: {origin!r}: a request from another site"), line
+        upload = client.post(
+            "/api/upload",
+            files={"file": ("a.toml", b"[outage]\nhours = 1\n")},
+            headers={"Origin": origin},
+        )
+        assert upload.status_code == 403
+    assert client.post("/api/cancel", json=body).status_code == 200
+    own = client.post("/api/cancel", json=body, headers={"Origin": "http://testserver"})
+    assert own.status_code == 200
+    # A link from another site to the page still opens it.
+    assert client.get("/", headers={"Origin": "http://evil.example"}).status_code == 200
+
+
+def test_another_host_name_is_refused_dns_rebinding(tmp_path: Path) -> None:
+    """A name an attacker points at 127.0.0.1 (DNS rebinding) makes its page same-origin with
+    the server, so it could read every answer: the server answers only to the names it listens
+    by (`serve` passes them; any name when it listens on 0.0.0.0)."""
+    from impact.web.app import hosts_for
+
+    app = create_app(Service(tmp_path), hosts=hosts_for("127.0.0.1"))
+    for base in ("http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765"):
+        assert TestClient(app, base_url=base).get("/api/progress").status_code == 200, base
+    evil = TestClient(app, base_url="http://rebind.evil.example:8765")
+    for answer in (evil.get("/api/meta"), evil.get("/"), evil.post("/api/cancel", json={})):
+        assert answer.status_code == 403
+        (line,) = answer.json()["errors"]
+        assert line.startswith("Host: 'rebind.evil.example:8765': this server answers to")
+    assert hosts_for("0.0.0.0") is None and "myhost" in (hosts_for("myhost") or ())

@@ -16,17 +16,21 @@ import logging
 import socket
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from impact.exceptions import InputError
 from impact.web.limits import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Cancelled
@@ -34,12 +38,14 @@ from impact.web.limits import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Cancelled
 if TYPE_CHECKING:
     from impact.web.service import Service
 
-__all__ = ["MAX_BODY_BYTES", "Lazy", "create_app", "serve"]
+__all__ = ["LOOPBACK_NAMES", "MAX_BODY_BYTES", "Lazy", "SameOrigin", "create_app", "serve"]
 
 LOG = logging.getLogger("impact.web")
 PAGE_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
 VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 Handler = Callable[[Request], Awaitable[Response]]
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def _errors(status: int, lines: list[str]) -> JSONResponse:
@@ -94,6 +100,65 @@ def _specs(data: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v)[:200] for k, v in specs.items()}
 
 
+def _host_name(host: str) -> str:
+    """The name in a Host header or an origin's netloc ("[::1]:8765" -> "::1"), lower case."""
+    try:
+        return (urlsplit(f"//{host}").hostname or "").lower()
+    except ValueError:  # "[::1" and the like
+        return ""
+
+
+def foreign(headers: Headers, method: str, hosts: Collection[str] | None) -> str | None:
+    """Why a request is not the page's own, or None.
+
+    A page on another site can POST to 127.0.0.1 (a form, or `fetch` with `no-cors`: no
+    preflight), and one whose name an attacker points at 127.0.0.1 (DNS rebinding) can also
+    read the answers. So the Host header must be one of `hosts` (when given), and a request
+    that changes anything must come from a page of this server: its Origin, when the browser
+    sends one (every browser does on a POST from another site), names this Host.
+    """
+    host = headers.get("host", "")
+    if hosts is not None and _host_name(host) not in hosts:
+        return (
+            f"Host: {host[:64]!r}: this server answers to {', '.join(sorted(hosts))}; open the "
+            "page by that address"
+        )
+    origin = headers.get("origin")
+    if method not in SAFE_METHODS and origin is not None:
+        netloc = urlsplit(origin).netloc.lower() if origin != "null" else ""
+        if not netloc or netloc != host.lower():
+            return (
+                f"Origin: {origin[:64]!r}: a request from another site's page is refused; use "
+                "the page this server serves"
+            )
+    return None
+
+
+class SameOrigin:
+    """Refuse, with a 403 in one line, what `foreign` says is not the page's own request."""
+
+    def __init__(self, app: ASGIApp, hosts: Collection[str] | None = None) -> None:
+        self.app = app
+        self.hosts = None if hosts is None else {h.strip("[]").lower() for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            why = foreign(Headers(scope=scope), scope["method"], self.hosts)
+            if why is not None:
+                await _errors(403, [why])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def hosts_for(host: str) -> tuple[str, ...] | None:
+    """The Host names the server answers to when it listens on `host`: this machine's loopback
+    names and `host` itself; any name when it listens on every address (0.0.0.0, ::), whose
+    names the server cannot know."""
+    if host in ("0.0.0.0", "::", ""):
+        return None
+    return (*LOOPBACK_NAMES, host)
+
+
 class Lazy:
     """The one `Service`, made on first use: the library (numpy, pandas, scipy) loads in a
     background thread while the first page is already being served."""
@@ -115,8 +180,9 @@ class Lazy:
         threading.Thread(target=self.get, name="impact-warm", daemon=True).start()
 
 
-def create_app(service: Service | Lazy) -> Starlette:
-    """The application around one `Service` (or one made on first use)."""
+def create_app(service: Service | Lazy, *, hosts: Collection[str] | None = None) -> Starlette:
+    """The application around one `Service` (or one made on first use). Requests from another
+    site's page, or (with `hosts`) for another Host name, are refused (`SameOrigin`)."""
     holder = service if isinstance(service, Lazy) else Lazy(service.workdir, service)
 
     async def the() -> Service:
@@ -245,7 +311,7 @@ def create_app(service: Service | Lazy) -> Starlette:
         Route("/download/{run}/report.zip", report_zip),
         Route("/download/{run}/samples.csv", samples),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(SameOrigin, hosts=hosts)])
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -286,7 +352,11 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
         holder = Lazy(Path(workdir))
         holder.warm()
         config = uvicorn.Config(
-            create_app(holder), host=host, port=port, log_level="warning", lifespan="off"
+            create_app(holder, hosts=hosts_for(host)),
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
         )
         server = uvicorn.Server(config)
         sock = _listen(host, port)  # bound before the banner: a busy port is one line, not three
