@@ -569,3 +569,86 @@ def test_another_host_name_is_refused_dns_rebinding(tmp_path: Path) -> None:
         (line,) = answer.json()["errors"]
         assert line.startswith("Host: 'rebind.evil.example:8765': this server answers to")
     assert hosts_for("0.0.0.0") is None and "myhost" in (hosts_for("myhost") or ())
+
+
+def test_stop_during_a_comparison_answers_cancelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A comparison has no blocks to stop between: Stop answered {"cancelled": true} while the
+    comparison ran on and answered in full; now it answers as cancelled (409)."""
+    import impact.web.service as web_service
+
+    service = Service(tmp_path)
+    a = service.whatif("meta-2024", {}, 2000)["run"]
+    b = service.whatif("meta-2024", {"outage.hours": "3"}, 2000)["run"]
+    real = web_service.compare
+
+    def stopped_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        service.cancel("compare")  # the Stop button, while the pair runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web_service, "compare", stopped_meanwhile)
+    with pytest.raises(Cancelled):
+        service.compare(a, b)
+
+
+def test_ctrl_c_cancels_a_long_run_and_names_no_temporary_folder(tmp_path: Path) -> None:
+    """uvicorn waits for open requests before `run` returns, and the server cancelled its runs
+    only then: a 500,000-year run went on to the end (200) before the server stopped. And after
+    a download, Ctrl-C said 'interrupted after writing /tmp/impact-serve-…/run-1/report; its
+    files are this run's, complete', a folder that was then removed."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "impact", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.load(exc)
+
+    statuses: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        status, view = post("/api/whatif", {"scenario": "meta-2024", "trials": 1000})
+        assert status == 200, view
+        with urllib.request.urlopen(f"{url}/download/{view['run']}/report.zip") as answer:
+            assert answer.read(2) == b"PK"
+        body = {"scenario": "meta-2024", "long": True}
+        long_run = threading.Thread(target=lambda: statuses.append(post("/api/annual", body)[0]))
+        long_run.start()
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{url}/api/progress") as answer:
+                if json.load(answer).get("annual", {}).get("done"):
+                    break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+        long_run.join(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert statuses == [409], err  # cancelled at its next block, not run to its end
+    assert err.strip().splitlines()[-1] == "error: interrupted; no output file was changed", err
+    assert not list(tmp_path.glob("impact-serve-*"))

@@ -20,7 +20,7 @@ from typing import Any
 from impact.exceptions import InputError
 from impact.interrupts import signals_held
 
-__all__ = ["Portable", "Writer", "committed", "write_files", "write_later"]
+__all__ = ["Portable", "Writer", "committed", "forget_committed", "write_files", "write_later"]
 
 Writer = Callable[[Path], None]
 Progress = Callable[[int, int], None]
@@ -80,6 +80,13 @@ def committed() -> tuple[Path, ...]:
     """Every folder `write_files` has filled in this process, in order (each with all its new
     files in place), so that an interrupt that comes later can say the output was written."""
     return tuple(_COMMITTED)
+
+
+def forget_committed(under: Path) -> None:
+    """Forget the folders `write_files` filled inside `under`, a folder that is going away (a
+    server's temporary folder), so that no interrupt names them as written."""
+    gone = under.resolve()
+    _COMMITTED[:] = [p for p in _COMMITTED if not p.resolve().is_relative_to(gone)]
 
 
 def _cannot(out_dir: Path, exc: OSError) -> InputError:

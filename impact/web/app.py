@@ -19,6 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable, Collection
 from importlib.resources import files
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -348,6 +349,8 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
     """
     import uvicorn
 
+    from impact.reports.files import forget_committed
+
     with tempfile.TemporaryDirectory(prefix="impact-serve-") as workdir:
         holder = Lazy(Path(workdir))
         holder.warm()
@@ -358,7 +361,16 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
             log_level="warning",
             lifespan="off",
         )
-        server = uvicorn.Server(config)
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+                # Cancel running simulations now: uvicorn waits for open requests to answer
+                # before `run` returns, so a long run would otherwise finish first.
+                if holder.service is not None:
+                    holder.service.cancel_all()
+                super().handle_exit(sig, frame)
+
+        server = Server(config)
         sock = _listen(host, port)  # bound before the banner: a busy port is one line, not three
         announce(f"impact serve: http://{host}:{port}/  (Ctrl-C stops it)")
         try:
@@ -371,3 +383,7 @@ def serve(host: str, port: int, *, announce: Callable[[str], None] = print) -> N
         finally:
             if holder.service is not None:
                 holder.service.cancel_all()
+            # The downloads' report folders go with the temporary folder: an interrupt must not
+            # say "interrupted after writing /tmp/impact-serve-…/run-3/report; its files are
+            # this run's, complete".
+            forget_committed(Path(workdir))

@@ -341,7 +341,11 @@ class Service:
         try:
             with self._slot:
                 self._check(channel, ticket)
-                return work(check)
+                done = work(check)
+            # A run with no blocks to check between (a comparison, samples) that was stopped or
+            # replaced meanwhile answers as cancelled, as the Stop button was told.
+            self._check(channel, ticket)
+            return done
         finally:
             if self._latest.get(channel) == ticket:
                 self._progress.pop(channel, None)
