@@ -652,3 +652,30 @@ def test_ctrl_c_cancels_a_long_run_and_names_no_temporary_folder(tmp_path: Path)
     assert statuses == [409], err  # cancelled at its next block, not run to its end
     assert err.strip().splitlines()[-1] == "error: interrupted; no output file was changed", err
     assert not list(tmp_path.glob("impact-serve-*"))
+
+
+def test_two_downloads_of_one_zip_at_once_are_the_same_whole_folder(tmp_path: Path) -> None:
+    """Both downloads wrote the report folder at once, and each zipped what was there: archives
+    of 13 to 38 files, some with the other writer's '.impact-tmp-…' files."""
+    import io
+    import zipfile
+
+    app = create_app(Service(tmp_path))
+    run = TestClient(app).post("/api/whatif", json={"scenario": "meta-2024", "trials": 2000})
+    url = f"/download/{run.json()['run']}/report.zip"
+    names: list[list[str]] = []
+
+    def download() -> None:
+        answer = TestClient(app).get(url)
+        assert answer.status_code == 200, answer.text
+        assert f"meta-2024-{run.json()['run']}.zip" in answer.headers["content-disposition"]
+        names.append(sorted(zipfile.ZipFile(io.BytesIO(answer.content)).namelist()))
+
+    threads = [threading.Thread(target=download) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(names) == 3 and names[0] == names[1] == names[2]
+    assert "meta-2024/report.md" in names[0]
+    assert not any(".impact-tmp" in n for n in names[0]), names[0]

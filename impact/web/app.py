@@ -284,8 +284,7 @@ def create_app(service: Service | Lazy, *, hosts: Collection[str] | None = None)
     async def report_zip(request: Request) -> Response:
         run_id = request.path_params["run"]
         service = await the()
-        body = await run_in_threadpool(service.report_zip, run_id)
-        name = f"{service.runs[run_id].scenario.name}-{run_id}.zip"
+        name, body = await run_in_threadpool(service.report_zip, run_id)
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(body, media_type="application/zip", headers=headers)
 

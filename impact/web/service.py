@@ -213,6 +213,9 @@ class Service:
     _latest: dict[str, int] = field(default_factory=dict)
     _progress: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # The runs' folders: one download writes (or a new run removes) a folder at a time, so two
+    # downloads of one run do not zip each other's half-written files.
+    _files: threading.Lock = field(default_factory=threading.Lock)
 
     # --- scenarios -------------------------------------------------------------------------
 
@@ -397,7 +400,8 @@ class Service:
         self.runs[run_id] = run
         while len(self.runs) > MAX_RUNS:
             _, old = self.runs.popitem(last=False)
-            shutil.rmtree(old.folder, ignore_errors=True)
+            with self._files:
+                shutil.rmtree(old.folder, ignore_errors=True)
         return run
 
     @staticmethod
@@ -626,20 +630,22 @@ class Service:
 
     # --- downloads -------------------------------------------------------------------------
 
-    def report_zip(self, run_id: str) -> bytes:
-        """The run's report folder (as `impact simulate` writes it), zipped in memory."""
+    def report_zip(self, run_id: str) -> tuple[str, bytes]:
+        """The run's report folder (as `impact simulate` writes it), zipped in memory, and the
+        zip's file name."""
         from impact.reports.folder import write_report
 
         run = self._run(run_id)
         folder = run.folder / "report"
-        if not (folder / "report.md").is_file():
-            write_report(run.result, folder)
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    archive.write(path, f"{run.scenario.name}/{path.relative_to(folder)}")
-        return buffer.getvalue()
+        with self._files:
+            if not (folder / "report.md").is_file():
+                write_report(run.result, folder)
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        archive.write(path, f"{run.scenario.name}/{path.relative_to(folder)}")
+        return f"{run.scenario.name}-{run.run_id}.zip", buffer.getvalue()
 
     def samples_csv(self, run_id: str) -> Path:
         """samples.csv of the run: the same scenario, seed and trials again, keeping samples."""
@@ -658,7 +664,9 @@ class Service:
                 "samples",
                 lambda check: simulate(run.scenario, run.n_trials, run.seed, samples=True),
             )
-            write_report(result, folder, samples_format="csv")
+            with self._files:
+                if not path.is_file():
+                    write_report(result, folder, samples_format="csv")
         return path
 
 
