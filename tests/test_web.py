@@ -679,3 +679,29 @@ def test_two_downloads_of_one_zip_at_once_are_the_same_whole_folder(tmp_path: Pa
     assert len(names) == 3 and names[0] == names[1] == names[2]
     assert "meta-2024/report.md" in names[0]
     assert not any(".impact-tmp" in n for n in names[0]), names[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        # nesting deep enough to exhaust Python's recursion, within the body cap: was a 500
+        # ("internal error: RecursionError: maximum recursion depth exceeded …")
+        (b"[" * 60_000, "request: JSON nested too deeply; not a request of this page"),
+        (b'{"a":' * 10_000 + b"1" + b"}" * 10_000, "request: JSON nested too deeply"),
+        # a spec over 200 characters was cut to its first 200 and run: here 2 hours, not 24
+        (
+            b'{"scenario": "meta-2024", "specs": {"outage.hours": "' + b" " * 199 + b'24"}}',
+            "outage.hours: '          ",
+        ),
+        # a value that is not text or a number is named as sent, not as Python's str() of it
+        (
+            b'{"scenario": "meta-2024", "specs": {"outage.hours": true}}',
+            "outage.hours: true: give a number or a spec as text",
+        ),
+    ],
+)
+def test_odd_json_is_a_400_in_one_line(client: TestClient, body: bytes, line: str) -> None:
+    answer = client.post("/api/whatif", content=body)
+    assert answer.status_code == 400, answer.text
+    (error,) = answer.json()["errors"]
+    assert error.startswith(line), error

@@ -47,6 +47,7 @@ VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 Handler = Callable[[Request], Awaitable[Response]]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_SPEC_CHARS = 200
 
 
 def _errors(status: int, lines: list[str]) -> JSONResponse:
@@ -89,16 +90,29 @@ async def _json(request: Request) -> dict[str, Any]:
         data = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise InputError("request: not valid JSON") from None
+    except RecursionError:  # [[[[… within the body cap
+        raise InputError("request: JSON nested too deeply; not a request of this page") from None
     if not isinstance(data, dict):
         raise InputError("request: expected a JSON object")
     return data
 
 
-def _specs(data: dict[str, Any]) -> dict[str, str]:
+def _specs(data: dict[str, Any]) -> dict[str, Any]:
     specs = data.get("specs") or {}
     if not isinstance(specs, dict) or len(specs) > 40:
         raise InputError("specs: expected an object of at most 40 key: spec pairs")
-    return {str(k): str(v)[:200] for k, v in specs.items()}
+    out = {}
+    for key, value in specs.items():
+        # Said, not cut: a spec cut at 200 characters could be another valid spec.
+        if len(key) > MAX_SPEC_CHARS:
+            raise InputError(f"specs: {key[:64]!r}…: not a key; keys are names like outage.hours")
+        if isinstance(value, str) and len(value) > MAX_SPEC_CHARS:
+            raise InputError(
+                f"{key}: {value[:40]!r}… ({len(value):,} characters): a spec on this page is at "
+                f"most {MAX_SPEC_CHARS} characters"
+            )
+        out[key] = value  # a number as sent; any other kind is named by `Service.build`
+    return out
 
 
 def _host_name(host: str) -> str:
