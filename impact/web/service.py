@@ -77,6 +77,9 @@ MAIN_KEYS: tuple[tuple[str, str, float, float, float], ...] = (
 DEFAULT_TRIALS = 100_000
 MAX_SAMPLE_TRIALS = 200_000  # samples.csv grows with the trials: about 0.5 kB a trial
 MAX_UPLOADS = 20
+# 2,000 tiers fit in an upload (160 kB) and made its report.zip take 22 s and 1.5 GB; 50 take
+# 1.5 s and 0.3 GB (tiktok-us-2026 gives five).
+MAX_UPLOAD_TIERS = 50
 MAX_RUNS = 8
 # The annual and resilience tabs answer first with a run that takes about a second on the 2-core
 # reference machine (measured: docs/web.md), and offer a run ten times longer (its Monte Carlo
@@ -134,6 +137,13 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
         for key, value in _leaves(raw)
         if isinstance(value, str) and _reads_a_file(value)
     ]
+    creators = raw.get("creators")
+    tiers = creators.get("tiers") if isinstance(creators, dict) else None
+    if isinstance(tiers, list) and len(tiers) > MAX_UPLOAD_TIERS:
+        problems.append(
+            f"{where}: creators.tiers: {len(tiers):,} tiers: an upload gives at most "
+            f"{MAX_UPLOAD_TIERS} (each is a bar of the report's charts)"
+        )
     revenue = raw.get("revenue")
     profile = revenue.get("profile") if isinstance(revenue, dict) else None
     # Only a built-in name: anything else is looked up as a path (relative to the server's
