@@ -80,6 +80,9 @@ MAX_UPLOADS = 20
 # 2,000 tiers fit in an upload (160 kB) and made its report.zip take 22 s and 1.5 GB; 50 take
 # 1.5 s and 0.3 GB (tiktok-us-2026 gives five).
 MAX_UPLOAD_TIERS = 50
+# 3,000 attribution readings (86 kB) made a what-if of 50,000 trials take 40 s and 24 GB of
+# memory, enough to have the server killed; tiktok-us-2026 gives three.
+MAX_UPLOAD_READINGS = 10
 MAX_RUNS = 8
 # The annual and resilience tabs answer first with a run that takes about a second on the 2-core
 # reference machine (measured: docs/web.md), and offer a run ten times longer (its Monte Carlo
@@ -143,6 +146,14 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
         problems.append(
             f"{where}: creators.tiers: {len(tiers):,} tiers: an upload gives at most "
             f"{MAX_UPLOAD_TIERS} (each is a bar of the report's charts)"
+        )
+    evidence = raw.get("evidence")
+    attribution = evidence.get("attribution") if isinstance(evidence, dict) else None
+    readings = attribution.get("readings") if isinstance(attribution, dict) else None
+    if isinstance(readings, dict) and len(readings) > MAX_UPLOAD_READINGS:
+        problems.append(
+            f"{where}: evidence.attribution.readings: {len(readings):,} readings: an upload "
+            f"gives at most {MAX_UPLOAD_READINGS} (each is a conditioned run of its own)"
         )
     revenue = raw.get("revenue")
     profile = revenue.get("profile") if isinstance(revenue, dict) else None
