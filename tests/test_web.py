@@ -729,3 +729,23 @@ def test_an_upload_s_attribution_readings_are_capped() -> None:
     )
     (problem,) = upload_problems(text, "r.toml")
     assert problem.startswith("r.toml: evidence.attribution.readings: 3,000 readings: an upload")
+
+
+@pytest.mark.parametrize("rate", ["1000", "lognormal(median=1, sigma=4)"])
+def test_the_annual_tab_caps_the_outages_a_year(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, rate: str
+) -> None:
+    """Any key can be set from the page: frequency.events_per_year = 1000 (the library's own
+    cap) made the quick 50,000-year run hold 50 million outages; 500 took over 8 GB."""
+    import impact.web.service as web_service
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("simulated")
+
+    monkeypatch.setattr(web_service, "simulate_annual", never)
+    body = {"scenario": "tiktok-us-2026", "specs": {"frequency.events_per_year": rate}}
+    answer = client.post("/api/annual", json=body)
+    assert answer.status_code == 400, answer.text
+    (line,) = answer.json()["errors"]
+    assert line.startswith(f"frequency.events_per_year: {rate}: "), line
+    assert "outages a year on average; this page simulates at most 20" in line

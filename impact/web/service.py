@@ -30,7 +30,7 @@ from impact.analysis.backtest import exact_binomial_interval
 from impact.analysis.summaries import attrition, breakdown, distribution, exceedance_curve
 from impact.exceptions import InputError
 from impact.inputs.designs import DEFAULT_BASE, builtin_designs, load_design
-from impact.inputs.keys import key_info
+from impact.inputs.keys import FREQUENCY_KEY, key_info
 from impact.inputs.problems import Collector
 from impact.inputs.profile import builtin_profiles
 from impact.inputs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_toml
@@ -89,6 +89,10 @@ MAX_RUNS = 8
 # error about a third) with a progress bar. A future simulates 5 years of outages of every size.
 ANNUAL_YEARS, ANNUAL_YEARS_LONG = 50_000, 500_000
 RESILIENCE_FUTURES, RESILIENCE_FUTURES_LONG = 5_000, 50_000
+# The library takes up to 1,000 outages a year; every simulated year holds its outages at once,
+# and 500 a year made the quick 50,000-year run take over 8 GB of memory. 20 is several times
+# any platform's (tiktok-us-2026: median 0.55).
+MAX_MEAN_EVENTS_PER_YEAR = 20
 CHANNELS = ("whatif", "compare", "annual", "resilience", "samples")
 Z95 = 1.959963984540054  # the normal 97.5th percentile: mean ± Z95·se is a 95% interval
 SLUG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -543,6 +547,14 @@ class Service:
         each with its 95% Monte Carlo interval (the mean's from its standard error, a
         percentile's from binomial order statistics) and the number of simulated years."""
         scenario = self.build(ref, specs)
+        rate = scenario.distributions.get(FREQUENCY_KEY)
+        mean_rate = float(rate.mean()) if rate is not None else 0.0
+        if not mean_rate <= MAX_MEAN_EVENTS_PER_YEAR:  # NaN too
+            raise InputError(
+                f"{FREQUENCY_KEY}: {scenario.specs.get(FREQUENCY_KEY)}: {mean_rate:,.4g} outages a "
+                f"year on average; this page simulates at most {MAX_MEAN_EVENTS_PER_YEAR} "
+                "(`impact annual` takes more)"
+            )
         from impact.analysis.annual_tables import annual_report_data
         from impact.reports.annual_report import headline as annual_headline
 
