@@ -749,3 +749,20 @@ def test_the_annual_tab_caps_the_outages_a_year(
     (line,) = answer.json()["errors"]
     assert line.startswith(f"frequency.events_per_year: {rate}: "), line
     assert "outages a year on average; this page simulates at most 20" in line
+
+
+def test_another_site_s_page_cannot_fetch_a_download(client: TestClient) -> None:
+    """samples.csv runs a simulation (up to 200,000 trials, a 90 MB file): an <img> on another
+    site's page could start it (run ids are run-1, run-2, …) and replace the user's own."""
+    run = client.post("/api/whatif", json={"scenario": "meta-2024", "trials": 1000}).json()["run"]
+    for site in ("cross-site", "same-site"):
+        headers = {"Sec-Fetch-Site": site}
+        for path in (f"/download/{run}/samples.csv", f"/download/{run}/report.zip", "/api/meta"):
+            answer = client.get(path, headers=headers)
+            assert answer.status_code == 403, (site, path)
+            assert answer.json()["errors"] == [
+                f"{path}: a request from another site's page is refused; use this server's page"
+            ]
+        assert client.get("/", headers=headers).status_code == 200  # a link to the page
+    own = client.get("/api/meta", headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 200

@@ -48,6 +48,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_SPEC_CHARS = 200
+LINKABLE = ("/", "/favicon.ico")  # what a link from another site may open
 
 
 def _errors(status: int, lines: list[str]) -> JSONResponse:
@@ -123,14 +124,19 @@ def _host_name(host: str) -> str:
         return ""
 
 
-def foreign(headers: Headers, method: str, hosts: Collection[str] | None) -> str | None:
+def foreign(
+    headers: Headers, method: str, hosts: Collection[str] | None, path: str = "/"
+) -> str | None:
     """Why a request is not the page's own, or None.
 
     A page on another site can POST to 127.0.0.1 (a form, or `fetch` with `no-cors`: no
     preflight), and one whose name an attacker points at 127.0.0.1 (DNS rebinding) can also
     read the answers. So the Host header must be one of `hosts` (when given), and a request
     that changes anything must come from a page of this server: its Origin, when the browser
-    sends one (every browser does on a POST from another site), names this Host.
+    sends one (every browser does on a POST from another site), names this Host. A download
+    runs a simulation too (samples.csv), so only the page itself (and a link to it) may be
+    fetched from another site's page: browsers say where a request comes from in
+    Sec-Fetch-Site.
     """
     host = headers.get("host", "")
     if hosts is not None and _host_name(host) not in hosts:
@@ -146,6 +152,9 @@ def foreign(headers: Headers, method: str, hosts: Collection[str] | None) -> str
                 f"Origin: {origin[:64]!r}: a request from another site's page is refused; use "
                 "the page this server serves"
             )
+    site = headers.get("sec-fetch-site", "")
+    if site in ("cross-site", "same-site") and path not in LINKABLE:
+        return f"{path[:64]}: a request from another site's page is refused; use this server's page"
     return None
 
 
@@ -158,7 +167,7 @@ class SameOrigin:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            why = foreign(Headers(scope=scope), scope["method"], self.hosts)
+            why = foreign(Headers(scope=scope), scope["method"], self.hosts, scope["path"])
             if why is not None:
                 await _errors(403, [why])(scope, receive, send)
                 return
