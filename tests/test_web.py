@@ -766,3 +766,19 @@ def test_another_site_s_page_cannot_fetch_a_download(client: TestClient) -> None
         assert client.get("/", headers=headers).status_code == 200  # a link to the page
     own = client.get("/api/meta", headers={"Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 200
+
+
+@pytest.mark.parametrize("line", ["a = x{}y#", "a{}= 1 !", "{}a = u(1) x"])
+def test_a_long_bad_line_is_refused_at_once(line: str) -> None:
+    """The bare-spec hint's regexes backtracked in the square of the line's length: a line of
+    32 kB took 16 s, and a 256 KiB upload would have held a core for a quarter of an hour."""
+    text = line.format(" " * 30_000) + "\n"
+    started = time.perf_counter()
+    (problem,) = upload_problems(text)
+    assert time.perf_counter() - started < 2
+    assert problem.startswith("upload: not valid TOML: "), problem[:80]
+
+
+def test_a_bare_spec_still_gets_its_hint_with_a_comment() -> None:
+    (problem,) = upload_problems("[revenue]\nhourly_loss = 4.57k  # " + "x" * 2000 + "\n")
+    assert problem.endswith('; write "4.57k" in quotes: specs are strings'), problem

@@ -29,6 +29,7 @@ _BARE_SPEC = re.compile(
     r"[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*[kKmMbB]|[A-Za-z_]\w*\s*\(.*\)"
 )
 _ASSIGNMENT = re.compile(r"""\s*[A-Za-z0-9_."' -]+?\s*=\s*(?P<value>[^"'\[{#\s][^#]*?)\s*(#.*)?""")
+_HINT_CHARS = 1000  # the longest line before any comment that `_quote_hint` reads
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -97,7 +98,13 @@ def _quote_hint(text: str, message: str) -> str:
     lines = text.splitlines()
     if at is None or not 1 <= int(at.group(1)) <= len(lines):
         return ""
-    line = _ASSIGNMENT.fullmatch(lines[int(at.group(1)) - 1])
+    # The value ends at a '#' (as in _ASSIGNMENT); a bare spec is short. The regexes backtrack
+    # in the square of a long line's length: 32 kB of spaces took 16 s, a 256 KiB upload would
+    # have taken a quarter of an hour.
+    code = lines[int(at.group(1)) - 1].partition("#")[0]
+    if len(code) > _HINT_CHARS:
+        return ""
+    line = _ASSIGNMENT.fullmatch(code)
     if line is None or not _BARE_SPEC.fullmatch(line.group("value")):
         return ""
     return f'; write "{line.group("value")}" in quotes: specs are strings'
