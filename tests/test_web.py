@@ -782,3 +782,15 @@ def test_a_long_bad_line_is_refused_at_once(line: str) -> None:
 def test_a_bare_spec_still_gets_its_hint_with_a_comment() -> None:
     (problem,) = upload_problems("[revenue]\nhourly_loss = 4.57k  # " + "x" * 2000 + "\n")
     assert problem.endswith('; write "4.57k" in quotes: specs are strings'), problem
+
+
+def test_a_long_trials_field_is_refused_not_cut(client: TestClient) -> None:
+    """The field was cut to 32 characters before it was read: "1000", 28 spaces and "000000"
+    ran 1,000 trials."""
+    body = {"scenario": "meta-2024", "trials": "1000" + " " * 28 + "000000"}
+    answer = client.post("/api/whatif", json=body)
+    assert answer.status_code == 400
+    (line,) = answer.json()["errors"]
+    assert line.startswith("trials: '1000 ") and line.endswith(
+        "not a number (write e.g. 100000, 100k or 1M)"
+    )

@@ -386,7 +386,11 @@ class Service:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             shown = json.dumps(value, default=repr)[:32]  # as sent: true, null, [1], {…}
             raise InputError(f"trials: {shown}: must be a whole number ≥ 1")
-        text = str(value).strip()[:32]
+        text = str(value).strip()
+        if len(text) > 32:  # said, not cut: its first 32 characters can be another number
+            raise InputError(
+                f"trials: {text[:32]!r}…: not a number (write e.g. 100000, 100k or 1M)"
+            )
         try:
             number = parse_number(text.replace(",", ""))
         except InputError:
