@@ -44,15 +44,16 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def command_line(pid: int) -> list[str]:
+    """The program and arguments `pid` was started with; [] once it has gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
 def pythons(pids: list[int]) -> list[int]:
     """The Python processes among `pids`: not, say, the `fc-list` that matplotlib runs while
     it builds its font list (every time, when it has no writable folder to keep it in)."""
-    found = []
-    for pid in pids:
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-        except OSError:
-            continue
-        if "python" in Path(command.decode(errors="replace")).name:
-            found.append(pid)
-    return found
+    return [pid for pid in pids if "python" in Path((command_line(pid) or [""])[0]).name]

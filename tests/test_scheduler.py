@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from processes import alive, children, command_line
 
 from impact.cli import main
 from impact.exceptions import InputError
@@ -349,7 +350,11 @@ def _wait_for_samples_writing(out: Path) -> None:
         time.sleep(0.02)
 
 
-def _simulate(address: str, out: Path, *extra: str) -> subprocess.Popen[str]:
+def _simulate(
+    address: str, out: Path, *extra: str, own_group: bool = False
+) -> subprocess.Popen[str]:
+    """`impact simulate --scheduler address` running; with `own_group`, in a process group of
+    its own, so that a test can signal it as a terminal's Ctrl-C does (the whole group)."""
     command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
     return subprocess.Popen(
         [*command, "--scheduler", address, *extra, "--out", str(out), "-q"],
@@ -357,6 +362,7 @@ def _simulate(address: str, out: Path, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=_QUIET,
+        start_new_session=own_group,
     )
 
 
@@ -426,24 +432,6 @@ def test_ctrl_c_while_the_workers_write_samples_leaves_nothing(tmp_path: Path) -
     assert not out.exists()
 
 
-def _children(pid: int) -> list[int]:
-    """Live processes whose parent is `pid` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        with suppress(OSError):
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            if entry.name.isdigit() and int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.slow  # about 15 s: a LocalCluster started by the command itself
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_ctrl_c_on_a_local_cluster_is_one_line_from_the_whole_process_group(
@@ -453,17 +441,9 @@ def test_ctrl_c_on_a_local_cluster_is_one_line_from_the_whole_process_group(
     # they leave it to the run, which cancels, closes the cluster and says one line.
     pytest.importorskip("distributed")
     out = tmp_path / "rep"
-    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
-    run = subprocess.Popen(
-        [*command, "--scheduler", "local", "--trials", "6M", "--out", str(out), "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_QUIET,
-        start_new_session=True,
-    )
+    run = _simulate("local", out, "--trials", "6M", own_group=True)
     deadline = time.monotonic() + 120
-    while len(workers := _children(run.pid)) < 3:  # the resource tracker and two workers
+    while len(workers := children(run.pid)) < 3:  # the resource tracker and two workers
         assert run.poll() is None and time.monotonic() < deadline, "no cluster within 120 s"
         time.sleep(0.1)
     time.sleep(3)  # let the workers take their first tasks
@@ -474,15 +454,9 @@ def test_ctrl_c_on_a_local_cluster_is_one_line_from_the_whole_process_group(
     assert err == "error: interrupted; no output file was changed\n"
     assert not out.exists()
     deadline = time.monotonic() + 10  # the resource tracker notices its parent's exit, then goes
-    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+    while [pid for pid in workers if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in workers if _alive(pid)], "the cluster's processes outlived the run"
-
-
-def _command_line(pid: int) -> str:
-    with suppress(OSError):
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-    return ""
+    assert not [pid for pid in workers if alive(pid)], "the cluster's processes outlived the run"
 
 
 @pytest.mark.slow  # about 10 s: a LocalCluster interrupted as it starts
@@ -496,20 +470,12 @@ def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path: Path) -> No
     the cluster's start makes, about a second before its workers are up."""
     pytest.importorskip("distributed")
     out = tmp_path / "rep"
-    command = [sys.executable, "-c", "from impact.cli import main; main()", "simulate"]
-    run = subprocess.Popen(
-        [*command, "--scheduler", "local", "--trials", "1M", "--out", str(out), "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_QUIET,
-        start_new_session=True,
-    )
+    run = _simulate("local", out, "--trials", "1M", own_group=True)
     deadline = time.monotonic() + 120
-    while not [p for p in _children(run.pid) if "resource_tracker" in _command_line(p)]:
+    while not [p for p in children(run.pid) if "resource_tracker" in " ".join(command_line(p))]:
         assert run.poll() is None and time.monotonic() < deadline, "no cluster within 120 s"
         time.sleep(0.005)
-    workers = [p for p in _children(run.pid) if "spawn_main" in _command_line(p)]
+    workers = [p for p in children(run.pid) if "spawn_main" in " ".join(command_line(p))]
     os.killpg(run.pid, signal.SIGINT)
     _, err = run.communicate(timeout=120)
     assert (run.returncode, err) == (130, "error: interrupted; no output file was changed\n")
