@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,12 +157,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_ctrl_c_stops_it_with_130_and_no_temporary_folder(tmp_path: Path) -> None:
+@contextmanager
+def _serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`impact serve` in a process of its own, its temporary folders in `tmp_path`, once it
+    accepts connections: the process and its URL. Killed at the end if it still runs."""
     port = _free_port()
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "impact", "serve", "--port", str(port)],
-        env=env,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -172,12 +176,17 @@ def test_ctrl_c_stops_it_with_130_and_no_temporary_folder(tmp_path: Path) -> Non
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.1)
-        assert list(tmp_path.glob("impact-serve-*"))
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=30)
+        yield proc, f"http://127.0.0.1:{port}"
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_ctrl_c_stops_it_with_130_and_no_temporary_folder(tmp_path: Path) -> None:
+    with _serving(tmp_path) as (proc, _url):
+        assert list(tmp_path.glob("impact-serve-*"))
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert not list(tmp_path.glob("impact-serve-*"))
@@ -601,35 +610,20 @@ def test_ctrl_c_cancels_a_long_run_and_names_no_temporary_folder(tmp_path: Path)
     import urllib.error
     import urllib.request
 
-    port = _free_port()
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "impact", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(
-            url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                return answer.status, json.load(answer)
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.load(exc)
-
     statuses: list[int] = []
-    try:
+    with _serving(tmp_path) as (proc, url):
+
+        def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            request = urllib.request.Request(
+                url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    return answer.status, json.load(answer)
+            except urllib.error.HTTPError as exc:
+                return exc.code, json.load(exc)
+
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
         status, view = post("/api/whatif", {"scenario": "meta-2024", "trials": 1000})
         assert status == 200, view
         with urllib.request.urlopen(f"{url}/download/{view['run']}/report.zip") as answer:
@@ -645,9 +639,6 @@ def test_ctrl_c_cancels_a_long_run_and_names_no_temporary_folder(tmp_path: Path)
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=60)
         long_run.join(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 130, err
     assert statuses == [409], err  # cancelled at its next block, not run to its end
     assert err.strip().splitlines()[-1] == "error: interrupted; no output file was changed", err
