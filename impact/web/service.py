@@ -120,6 +120,14 @@ def _leaves(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _at(table: dict[str, Any], key: str) -> Any:
+    """The value at a dotted `key` of a parsed TOML table ("revenue.profile"), or None."""
+    value: Any = table
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _reads_a_file(spec: str) -> bool:
     """Whether a spec could read a file on the server: empirical(...), which the spec parser
     takes in any case and with spaces before its parenthesis (`Empirical (x.csv:c)`)."""
@@ -144,23 +152,21 @@ def upload_problems(text: str, where: str = "upload") -> list[str]:
         for key, value in _leaves(raw)
         if isinstance(value, str) and _reads_a_file(value)
     ]
-    creators = raw.get("creators")
-    tiers = creators.get("tiers") if isinstance(creators, dict) else None
-    if isinstance(tiers, list) and len(tiers) > MAX_UPLOAD_TIERS:
-        problems.append(
-            f"{where}: creators.tiers: {len(tiers):,} tiers: an upload gives at most "
-            f"{MAX_UPLOAD_TIERS} (each is a bar of the report's charts)"
-        )
-    evidence = raw.get("evidence")
-    attribution = evidence.get("attribution") if isinstance(evidence, dict) else None
-    readings = attribution.get("readings") if isinstance(attribution, dict) else None
-    if isinstance(readings, dict) and len(readings) > MAX_UPLOAD_READINGS:
-        problems.append(
-            f"{where}: evidence.attribution.readings: {len(readings):,} readings: an upload "
-            f"gives at most {MAX_UPLOAD_READINGS} (each is a conditioned run of its own)"
-        )
-    revenue = raw.get("revenue")
-    profile = revenue.get("profile") if isinstance(revenue, dict) else None
+    for key, cap, why in (
+        ("creators.tiers", MAX_UPLOAD_TIERS, "each is a bar of the report's charts"),
+        (
+            "evidence.attribution.readings",
+            MAX_UPLOAD_READINGS,
+            "each is a conditioned run of its own",
+        ),
+    ):
+        many = _at(raw, key)
+        if isinstance(many, (list, dict)) and len(many) > cap:
+            what = key.rpartition(".")[2]
+            problems.append(
+                f"{where}: {key}: {len(many):,} {what}: an upload gives at most {cap} ({why})"
+            )
+    profile = _at(raw, "revenue.profile")
     # Only a built-in name: anything else is looked up as a path (relative to the server's
     # working folder), and a file found there answered with its first line.
     if profile is not None and profile not in ("flat", *builtin_profiles()):
