@@ -30,8 +30,9 @@ def _name_max(folder: Path) -> int:
 
 def out_folder(text: str) -> Path:
     """The folder `--out` names. Typer would turn '' into '.', the working folder, so an empty
-    value is refused here, on the raw text, as is a path to an existing file and a name longer
-    than the file system takes (which would fail only after the run)."""
+    value is refused here, on the raw text, as is what would fail only after the run: a path to
+    or through a file (or a link to nothing), a name longer than the file system takes, and a
+    folder this user cannot write into."""
     if isinstance(text, Path):  # a default that is already a path
         return text
     if not text.strip():

@@ -101,6 +101,12 @@ def find_file(path: Path, what: str, lead: str, missing: str | None = None) -> P
     return path
 
 
+def _lead(path: Path, flag: str | None) -> str:
+    """How a message about `path` starts: the key or option it came from, then the path."""
+    where = shown(str(path))
+    return f"{flag}: {where}" if flag else where
+
+
 def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None) -> Path:
     """`path` if it is a readable text file of at most `max_bytes`, else an InputError naming it.
 
@@ -108,8 +114,7 @@ def check_file(path: Path, what: str, max_bytes: int, *, flag: str | None = None
     the key or option the path came from, which starts the message when the file is missing or
     cannot be read.
     """
-    where = shown(str(path))
-    lead = f"{flag}: {where}" if flag else where
+    where, lead = shown(str(path)), _lead(path, flag)
     find_file(path, what, lead)
     try:
         size = path.stat().st_size
@@ -138,8 +143,7 @@ def read_text_file(path: Path, what: str, max_bytes: int, *, flag: str | None = 
         ) from None
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
-        lead = f"{flag}: {shown(str(path))}" if flag else shown(str(path))
-        raise InputError(f"{lead}: cannot read ({reason})") from None
+        raise InputError(f"{_lead(path, flag)}: cannot read ({reason})") from None
 
 
 def read_stdin(
