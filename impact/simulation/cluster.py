@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from impact.exceptions import ClusterError, InputError
-from impact.interrupts import signals_held
+from impact.simulation.pool import forking
 
 __all__ = [
     "ANSWER_TIMEOUT_SECONDS",
@@ -265,7 +265,7 @@ def _workers_leave_ctrl_c_to_us() -> Iterator[None]:
     and with them the processes they start, on `spawn` too; the nannies' later restarts as well.
     (Ignoring SIGINT instead, as before, also ignored a Ctrl-C here for the second the cluster
     takes to start: the run went on to its end and exited 0.) A SIGINT or SIGTERM meanwhile is
-    noted (`signals_held`: it may reach another thread, but its handler runs in this one) and
+    noted (`pool.forking`: it may reach another thread, but its handler runs in this one) and
     acted on as this block ends, by the handler that was there.
 
     multiprocessing's resource tracker, started by the first process a thread spawns, unblocks
@@ -280,17 +280,12 @@ def _workers_leave_ctrl_c_to_us() -> Iterator[None]:
         from multiprocessing import resource_tracker
 
         resource_tracker.ensure_running()
-    caught: list[int] = []
     # ensure_running also unblocked SIGTERM, and SIGINT, which a caller may have blocked (to
-    # take them in a thread of its own, with sigwait): its mask is put back with the block.
-    signal.pthread_sigmask(signal.SIG_SETMASK, {*before, signal.SIGINT})
-    try:
-        with signals_held(caught):
-            yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-        if caught:
-            signal.raise_signal(caught[0])
+    # take them in a thread of its own, with sigwait): its mask is put back first. Only SIGINT
+    # is blocked: the nannies stop their workers with SIGTERM.
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    with forking(blocked=(signal.SIGINT,)):
+        yield
 
 
 @contextmanager

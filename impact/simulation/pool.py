@@ -39,16 +39,16 @@ def leave_signals_to_parent(parent: int | None = None) -> None:
 
 
 @contextmanager
-def forking() -> Iterator[None]:
+def forking(blocked: tuple[signal.Signals, ...] = STOPPING) -> Iterator[None]:
     """Hold SIGINT and SIGTERM while a pool forks its processes, and act on them after. A
     signal that came during a fork would run the parent's handler inside Python's fork hooks
     (where its exception is only printed, and the run goes on) or a child's copy of it before
     the child has set its own. Here the parent's handlers only note it (`signals_held`: a
     signal may reach any thread, but its handler runs in the main one), and the forking
-    thread blocks both, so that a child starts with them blocked until
-    `leave_signals_to_parent` has set its handlers."""
+    thread blocks `blocked` (both, by default), so that a child starts with them blocked until
+    `leave_signals_to_parent` has set its handlers. The thread's mask is put back after."""
     caught: list[int] = []
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
         with signals_held(caught):
             yield
